@@ -1,0 +1,61 @@
+"""One settings object, read from the environment at call time (never at import)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+REFERENCE_DIR = DATA_DIR / "reference"
+
+# name -> (default, help). Every setting is documented here; the definitions page lists them.
+SETTINGS_HELP: dict[str, tuple[object, str]] = {
+    "TRIALWATCH_DB": (
+        "sqlite:///data/trialwatch.sqlite",
+        "SQLAlchemy URL of the store. SQLite is the embedded default; use "
+        "postgresql+psycopg://user:pass@host/db for the shared backend.",
+    ),
+    "TRIALWATCH_MIN_COUNT": (5, "Disclosure threshold: counts and rate denominators below it are suppressed."),
+    "TRIALWATCH_YOUTH_AGE": (25, "Youth group: age below this (25, or 30 where a trial uses it)."),
+    "TRIALWATCH_FTE_BAND": ("20-30", "Target band of clients per client-facing FTE (coach + advisor)."),
+    "TRIALWATCH_WEEKLY_CONTACTS": (4, "Coaching contacts a month that count as weekly contact."),
+    "TRIALWATCH_CACHE_DIR": ("data/cache", "Where analytic snapshots (Parquet) are kept."),
+}
+
+
+def _resolve_sqlite(url: str) -> str:
+    """Make a relative sqlite path relative to the project, so the store is the same from any cwd."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite://":
+        return prefix + str(PROJECT_ROOT / url[len(prefix) :])
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str
+    min_count: int = 5
+    youth_age: int = 25
+    fte_band: tuple[float, float] = (20.0, 30.0)
+    weekly_contacts: int = 4
+    cache_dir: Path = field(default=DATA_DIR / "cache")
+
+
+def get_settings(db_url: str | None = None) -> Settings:
+    """Settings from the environment; an explicit db_url (the CLI's --db) wins."""
+    env = os.environ
+    url = db_url or env.get("TRIALWATCH_DB") or str(SETTINGS_HELP["TRIALWATCH_DB"][0])
+    low, high = str(env.get("TRIALWATCH_FTE_BAND", "20-30")).split("-")
+    cache = Path(env.get("TRIALWATCH_CACHE_DIR", str(DATA_DIR / "cache")))
+    if not cache.is_absolute():
+        cache = PROJECT_ROOT / cache
+    return Settings(
+        db_url=_resolve_sqlite(url),
+        min_count=int(env.get("TRIALWATCH_MIN_COUNT", 5)),
+        youth_age=int(env.get("TRIALWATCH_YOUTH_AGE", 25)),
+        fte_band=(float(low), float(high)),
+        weekly_contacts=int(env.get("TRIALWATCH_WEEKLY_CONTACTS", 4)),
+        cache_dir=cache,
+    )
