@@ -282,4 +282,7 @@ class Extract:
     as_of: dt.date
     source: str | None = None
     description: str | None = None
-
+    # Optional manifest key (an extension of the contract): the first day the extract covers.
+    # Spells open on that day keep their true start dates, so months before it would count only
+    # the survivors; indicators start here. Default: the earliest responsibility spell's start.
+    period_start: dt.date | None = None

@@ -82,16 +82,16 @@ class ServiceEpisode(SQLModel, table=True):
     episode_id: str = Field(primary_key=True)
     person_id: str = Field(foreign_key="job_seekers.person_id", index=True)
     service_type: str
-    provider_id: Optional[str] = Field(default=None, foreign_key="providers.provider_id", index=True)
+    provider_id: Optional[str] = Field(
+        default=None, foreign_key="providers.provider_id", index=True
+    )
     start_date: dt.date
     end_date: Optional[dt.date] = None
 
 
 class StaffMonth(SQLModel, table=True):
     __tablename__ = "staff_months"
-    municipality_code: str = Field(
-        primary_key=True, foreign_key="municipalities.municipality_code"
-    )
+    municipality_code: str = Field(primary_key=True, foreign_key="municipalities.municipality_code")
     month: str = Field(primary_key=True)
     role: str = Field(primary_key=True)
     origin: str = Field(primary_key=True)
@@ -107,9 +107,7 @@ class ClientContact(SQLModel, table=True):
 
 class EmployerContact(SQLModel, table=True):
     __tablename__ = "employer_contacts"
-    municipality_code: str = Field(
-        primary_key=True, foreign_key="municipalities.municipality_code"
-    )
+    municipality_code: str = Field(primary_key=True, foreign_key="municipalities.municipality_code")
     month: str = Field(primary_key=True)
     employer_contacts: int
 
@@ -134,6 +132,7 @@ class LoadBatch(SQLModel, table=True):
     source: Optional[str] = None
     description: Optional[str] = None
     as_of: dt.date
+    period_start: Optional[dt.date] = None  # manifest's optional first day covered
     content_hash: str = Field(index=True)
     row_counts: str  # JSON object: table name -> rows
     same_as_batch: Optional[int] = None  # set when an identical extract was loaded before
