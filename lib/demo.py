@@ -38,7 +38,8 @@ TRIAL_AREAS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("TA02", "Espoo region", ("Espoo", "Kauniainen", "Kirkkonummi")),
     ("TA03", "Vantaa and Kerava", ("Vantaa", "Kerava")),
     ("TA04", "Tampere region", ("Tampere", "Hämeenkyrö", "Kangasala", "Kuhmoinen", "Lempäälä",
-                                "Nokia", "Orivesi", "Pirkkala", "Pälkäne", "Vesilahti", "Ylöjärvi")),
+                                "Nokia", "Orivesi", "Pirkkala", "Pälkäne", "Vesilahti",
+                                "Ylöjärvi")),
     ("TA05", "Turku region", ("Turku", "Kaarina", "Lieto", "Masku", "Mynämäki", "Naantali",
                               "Nousiainen", "Paimio", "Raisio", "Rusko", "Sauvo")),
     ("TA06", "Oulu region", ("Oulu", "Hailuoto", "Kempele", "Liminka", "Lumijoki", "Muhos",
@@ -1161,6 +1162,7 @@ def _generate(scale: str, seed: int, effect_scale: float = 1.0) -> Extract:
     return Extract(
         frames=frames,
         as_of=AS_OF,
+        period_start=DATA_START,
         source=f"Trialwatch synthetic demo register (seed {seed}, scale {scale})",
         description=(
             "SYNTHETIC data, not real persons: a simulated Finnish-style municipal employment "

@@ -169,7 +169,8 @@ def attributes_at(frame: pl.DataFrame, snap_parts: dict, day: str = "day") -> pl
     """Add the person's attributes and group flags on day `day` to each row (pid, day, ...).
 
     Adds: age, unemployment_days (duration of the covering merged unemployment spell, null when
-    not unemployed), unemployed_days_487 (days unemployed in the window ending on the day), long_term, very_long_term, repeated, newly_arrived, foreign,
+    not unemployed), unemployed_days_487 (days unemployed in the window ending on the day),
+    long_term, very_long_term, repeated, newly_arrived, foreign,
     reduced_work_capacity, gender, language, education.
     """
     persons: pl.DataFrame = snap_parts["persons"]
@@ -335,8 +336,14 @@ def build_snapshot(extract: Extract) -> Snapshot:
     unemp = _merged_unemployment(status)
     parts = {"persons": persons.drop("person_id"), "unemp": unemp}
 
-    # Months covered: from the first responsibility spell to the last complete month.
-    first_month = month_index(day_date(resp["start"].min())) if resp.height else month_index(as_of)
+    # Months covered: from the extract's period start (or first responsibility spell) to the
+    # last complete month.
+    if extract.period_start is not None:
+        first_month = month_index(extract.period_start)
+    elif resp.height:
+        first_month = month_index(day_date(resp["start"].min()))
+    else:
+        first_month = month_index(as_of)
     last_month = (
         month_index(as_of)
         if month_end_day(month_index(as_of)) <= as_of_day
@@ -353,9 +360,12 @@ def build_snapshot(extract: Extract) -> Snapshot:
             "municipality_code",
             "organisation",
             # first month whose last day the spell covers, and the last one (complete months)
-            first=pl.when(_month_end_of_midx(me_first) >= pl.col("start"))
-            .then(me_first)
-            .otherwise(me_first + 1),
+            first=pl.max_horizontal(
+                pl.when(_month_end_of_midx(me_first) >= pl.col("start"))
+                .then(me_first)
+                .otherwise(me_first + 1),
+                pl.lit(first_month),
+            ),
             last=pl.min_horizontal(
                 pl.when(_month_end_of_midx(me_last) <= cap).then(me_last).otherwise(me_last - 1),
                 pl.lit(last_month),
@@ -397,7 +407,7 @@ def build_snapshot(extract: Extract) -> Snapshot:
 
     # Transfer events with attributes on their evaluation day.
     events = _transfer_events(resp, muni)
-    events = events.filter(pl.col("midx") <= last_month)
+    events = events.filter(pl.col("midx").is_between(first_month, last_month))
     events = attributes_at(events, parts, "eval_day")
 
     # Service episodes: municipality and attributes at start, status at end + D.

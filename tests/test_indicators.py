@@ -518,3 +518,15 @@ def test_newly_arrived_window_is_1095_days_including_the_day(snap):
 def test_age_is_the_days_year_minus_birth_year(snap):
     assert at(snap, "P2", "2024-12-31")["age"] == 24
     assert at(snap, "P2", "2025-01-01")["age"] == 25
+
+
+def test_period_start_from_the_manifest_sets_the_first_month():
+    ex = hand_extract()
+    ex.period_start = dt.date(2021, 1, 1)
+    snap = build_snapshot(ex)
+    assert snap.first_month == 2021 * 12
+    df = compute(snap, Query("unemployed", by=("month",), min_count=0))
+    assert df["month"].to_list()[0] == "2021-01"
+    # the exit rate needs the previous month's risk set: it starts a month later
+    ex_rate = compute(snap, Query("exit_rate", by=("month",), min_count=0))
+    assert ex_rate["month"].to_list()[0] == "2021-02"

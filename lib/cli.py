@@ -1,0 +1,231 @@
+"""The `trialwatch` command line: the interface other systems script against.
+
+Exit status: 0 success, 2 refused input (bad extract or bad arguments), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from lib.indicators import ALL_DIMS, DEFAULT_BY, GROUPS, INDICATORS, IndicatorError
+
+EXIT_REFUSED = 2
+
+
+def _db_option(parser: argparse.ArgumentParser, default) -> None:
+    parser.add_argument(
+        "--db",
+        default=default,
+        metavar="URL",
+        help="SQLAlchemy URL of the store (default: $TRIALWATCH_DB or data/trialwatch.sqlite)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="trialwatch",
+        description="Monitor municipal employment-service trials: load register extracts, "
+        "build the demo register, export indicators.",
+    )
+    _db_option(p, None)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="build the synthetic demo store")
+    _db_option(demo, argparse.SUPPRESS)
+    demo.add_argument("--scale", choices=["demo", "national"], default="demo")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument(
+        "--write-extract", metavar="FOLDER", help="also write the demo register as an extract"
+    )
+
+    imp = sub.add_parser("import", help="validate and load a register extract, atomically")
+    _db_option(imp, argparse.SUPPRESS)
+    imp.add_argument("folder", type=Path)
+
+    ind = sub.add_parser("indicators", help="write an indicator table")
+    _db_option(ind, argparse.SUPPRESS)
+    ind.add_argument("indicator", help=f"one of: {', '.join(INDICATORS)}")
+    ind.add_argument(
+        "--by",
+        default=",".join(DEFAULT_BY),
+        help=f"comma-separated dimensions from: {', '.join(ALL_DIMS)} "
+        f"(default {','.join(DEFAULT_BY)})",
+    )
+    ind.add_argument(
+        "--group",
+        dest="groups",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="G",
+        help=f"restrict to persons in these groups: {', '.join(GROUPS)}",
+    )
+    ind.add_argument("--match", choices=["all", "any"], default="all")
+    ind.add_argument("--from", dest="month_from", metavar="YYYY-MM")
+    ind.add_argument("--to", dest="month_to", metavar="YYYY-MM")
+    ind.add_argument(
+        "--min-count", type=int, default=None, help="disclosure threshold (0 turns it off)"
+    )
+    ind.add_argument("--format", choices=["csv", "parquet", "json"], default="csv")
+    ind.add_argument("--out", type=Path, help="file to write (default: standard output)")
+
+    hist = sub.add_parser("history", help="list the load history")
+    _db_option(hist, argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = {
+        "demo": _demo,
+        "import": _import,
+        "indicators": _indicators,
+        "history": _history,
+    }[args.command]
+    try:
+        return handler(args) or 0
+    except IndicatorError as e:
+        print(f"trialwatch: {e}", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("trialwatch: interrupted; the store is unchanged.", file=sys.stderr)
+        return 130
+
+
+def _engine(args):
+    from lib.settings import get_settings
+    from lib.store import get_engine
+
+    url = get_settings(args.db).db_url
+    return get_engine(url), url
+
+
+def _demo(args) -> int:
+    from lib.analytic import snapshot_for
+    from lib.demo import generate
+    from lib.progress import TerminalProgress
+    from lib.store import replace_register
+
+    engine, url = _engine(args)
+    t0 = time.perf_counter()
+    print(f"Building the synthetic {args.scale} register (seed {args.seed})...", file=sys.stderr)
+    extract = generate(args.scale, args.seed)
+    t1 = time.perf_counter()
+    if args.write_extract:
+        from lib.extract import write_extract
+
+        write_extract(extract, Path(args.write_extract))
+    with TerminalProgress("Loading") as progress:
+        batch = replace_register(
+            engine, extract, source_path=f"demo:{args.scale}:{args.seed}", progress=progress
+        )
+    t2 = time.perf_counter()
+    snapshot_for(engine, url, extract=extract)
+    t3 = time.perf_counter()
+    persons = extract.frames["job_seekers"].height
+    print(
+        f"Demo store ready: {persons:,} persons, as of {extract.as_of}, batch {batch.batch_id} "
+        f"in {_safe_url(url)} (generate {t1 - t0:.1f} s, load {t2 - t1:.1f} s, "
+        f"analytic snapshot {t3 - t2:.1f} s).",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _import(args) -> int:
+    from lib.analytic import snapshot_for
+    from lib.extract import ExtractError, read_extract
+    from lib.progress import TerminalProgress
+    from lib.store import replace_register
+
+    engine, url = _engine(args)
+    t0 = time.perf_counter()
+    try:
+        extract = read_extract(args.folder)
+    except ExtractError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        with TerminalProgress("Loading") as progress:
+            batch = replace_register(
+                engine, extract, source_path=str(Path(args.folder).resolve()), progress=progress
+            )
+    except Exception as e:  # the transaction rolled back: say so, with the cause
+        print(
+            f"trialwatch: loading {args.folder} failed and was rolled back; the store is "
+            f"unchanged. Cause: {e}",
+            file=sys.stderr,
+        )
+        return 1
+    snapshot_for(engine, url, extract=extract)
+    same = f" (identical to batch {batch.same_as_batch})" if batch.same_as_batch else ""
+    print(
+        f"Imported {args.folder} as batch {batch.batch_id}{same}, as of {batch.as_of}, "
+        f"in {time.perf_counter() - t0:.1f} s.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _indicators(args) -> int:
+    from lib.access import FULL_ACCESS, NoData, default_query, read_indicator
+
+    by = tuple(d.strip() for d in args.by.split(",") if d.strip()) if args.by else ()
+    kw = dict(
+        by=by,
+        groups=tuple(args.groups),
+        match=args.match,
+        month_from=args.month_from,
+        month_to=args.month_to,
+    )
+    if args.min_count is not None:
+        kw["min_count"] = args.min_count
+    query = default_query(args.indicator, **kw)
+    try:
+        df = read_indicator(query, FULL_ACCESS, db_url=args.db)
+    except NoData as e:
+        print(f"trialwatch: {e}", file=sys.stderr)
+        return 1
+    write_table(df, args.format, args.out)
+    return 0
+
+
+def write_table(df, fmt: str, out: Path | None) -> None:
+    """Write an indicator table as csv, parquet or json (a list of records)."""
+    target = out if out is not None else sys.stdout.buffer
+    if fmt == "csv":
+        df.write_csv(target)
+    elif fmt == "json":
+        if out is None:
+            sys.stdout.write(df.write_json() + "\n")
+        else:
+            df.write_json(out)
+    else:
+        df.write_parquet(target)
+
+
+def _history(args) -> int:
+    from lib.store import load_history
+
+    engine, _ = _engine(args)
+    for b in load_history(engine):
+        same = f" same as {b.same_as_batch}" if b.same_as_batch else ""
+        print(f"{b.batch_id}\t{b.loaded_at:%Y-%m-%d %H:%M}\tas of {b.as_of}\t{b.source_path}{same}")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

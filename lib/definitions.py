@@ -1,0 +1,93 @@
+"""How the contract is read where it leaves room: each choice a statistician made, in words.
+
+Shown on the Data and definitions page and kept beside the code that implements it, so the
+wording and the numbers cannot drift apart unnoticed (tests/test_definitions.py checks that every
+indicator and group has its definition text).
+"""
+
+from __future__ import annotations
+
+READINGS: tuple[tuple[str, str], ...] = (
+    (
+        "Complete months only",
+        "A month is reported when its last day is on or before the extract's as-of date. A "
+        "partly observed month would understate flows and shift stocks, so it is left out.",
+    ),
+    (
+        "The covered period",
+        "Indicators start at the extract's first covered month: the optional manifest key "
+        "`period_start`, or else the month of the earliest responsibility spell. Spells that "
+        "were already open then keep their true start dates, so unemployment durations are "
+        "right from the first month, but months before it would count only the survivors.",
+    ),
+    (
+        "Whose municipality",
+        "A person counts in a municipality's figures on a day only when a responsibility spell "
+        "covers that day (state or municipal). Persons with no responsibility spell on the "
+        "evaluation day have no municipality and are counted nowhere, so municipal figures add "
+        "up to the regional and national ones.",
+    ),
+    (
+        "Quarters, years and whole periods",
+        "Stocks (active caseload, unemployed, staff FTE) are the mean of the month-end values, "
+        "as annual averages are published in Finnish employment statistics. Flows (transfers, "
+        "new clients, employer contacts) are summed. Rates pool their numerators and "
+        "denominators over the months (person-months), so a quarter's exit rate is the share of "
+        "all person-months at risk that ended in work. Cumulative transferred is the value at "
+        "the period's last month.",
+    ),
+    (
+        "Transfers and moves",
+        "A transfer's municipality is that of the municipal spell (the receiving one for a "
+        "transfer in, the one left for a transfer out). A move between two trial municipalities "
+        "has no state spell before it, so it is a new client of the receiving municipality. "
+        "Leaving the register (work, education) is not a transfer out.",
+    ),
+    (
+        "Exit to employment",
+        "The numerator counts persons, not spells: a person who starts two employed spells in a "
+        "month counts once. Any employed spell starting in the month counts, whether or not it "
+        "follows the unemployment spell directly.",
+    ),
+    (
+        "Placement",
+        "Only coaching episodes with an end date count. An episode whose person has no "
+        "responsibility spell on its start date has no municipality and is left out. Subsidised "
+        "employment on day D is reported as its own indicator beside placement, never added.",
+    ),
+    (
+        "Missing attributes",
+        "An empty foreign_citizen or reduced_work_capacity is read as false for the groups. An "
+        "empty language or education is kept as its own (empty) category in breakdowns.",
+    ),
+    (
+        "Clients per FTE",
+        "Caseload and client-facing FTE (coach and advisor) are summed over the municipalities "
+        "of a cell before dividing. Where no staff are recorded the ratio is not shown.",
+    ),
+    (
+        "Overlaps",
+        "Responsibility spells of one person may not overlap, nor may status spells. Service "
+        "episodes may overlap (a person can be in two services).",
+    ),
+    (
+        "Zeros",
+        "Every cell of a table appears, zeros included: all months of the period, every "
+        "municipality in scope (trial municipalities for trial-only indicators), and the values "
+        "of person breakdowns that occur in the data.",
+    ),
+)
+
+DISCLOSURE_RULE = (
+    "Figures come from person-level registers. A count of persons under the threshold (5 by "
+    "default), zero included, is suppressed, and so is a rate whose denominator is under it. "
+    "So that a suppressed cell cannot be recovered by subtracting the others from a total, the "
+    "smallest other cell of every row or column that has exactly one suppressed cell is "
+    "suppressed too, until no row or column has exactly one. Staff FTE and employer contacts do "
+    "not count persons and are not suppressed. Known limit: consecutive months of a cumulative "
+    "series can be differenced; cumulative figures are meant for areas, not small cells."
+)
+
+AGE_BANDS_NOTE = (
+    "Age bands: under 25, 25-34, 35-44, 45-54, 55 and over (age = year minus birth year)."
+)
