@@ -17,16 +17,22 @@ SETTINGS_HELP: dict[str, tuple[object, str]] = {
         "SQLAlchemy URL of the store. SQLite is the embedded default; use "
         "postgresql+psycopg://user:pass@host/db for the shared backend.",
     ),
-    "TRIALWATCH_MIN_COUNT": (5, "Disclosure threshold: counts and rate denominators below it are suppressed."),
+    "TRIALWATCH_MIN_COUNT": (
+        5,
+        "Disclosure threshold: counts and rate denominators below it are suppressed.",
+    ),
     "TRIALWATCH_YOUTH_AGE": (25, "Youth group: age below this (25, or 30 where a trial uses it)."),
-    "TRIALWATCH_FTE_BAND": ("20-30", "Target band of clients per client-facing FTE (coach + advisor)."),
+    "TRIALWATCH_FTE_BAND": (
+        "20-30",
+        "Target band of clients per client-facing FTE (coach + advisor).",
+    ),
     "TRIALWATCH_WEEKLY_CONTACTS": (4, "Coaching contacts a month that count as weekly contact."),
     "TRIALWATCH_CACHE_DIR": ("data/cache", "Where analytic snapshots (Parquet) are kept."),
 }
 
 
 def _resolve_sqlite(url: str) -> str:
-    """Make a relative sqlite path relative to the project, so the store is the same from any cwd."""
+    """A relative sqlite path is taken from the project root, so any cwd finds the same store."""
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite://":
         return prefix + str(PROJECT_ROOT / url[len(prefix) :])
