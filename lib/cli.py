@@ -72,6 +72,24 @@ def build_parser() -> argparse.ArgumentParser:
     ind.add_argument("--format", choices=["csv", "parquet", "json"], default="csv")
     ind.add_argument("--out", type=Path, help="file to write (default: standard output)")
 
+    eff = sub.add_parser(
+        "effect", help="difference-in-differences of the exit rate, trial against comparison"
+    )
+    _db_option(eff, argparse.SUPPRESS)
+    eff.add_argument("--by", choices=["trial_area_id"], default=None)
+    eff.add_argument(
+        "--group",
+        dest="groups",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="G",
+        help=f"restrict to persons in these groups: {', '.join(GROUPS)}",
+    )
+    eff.add_argument("--match", choices=["all", "any"], default="all")
+    eff.add_argument("--format", choices=["csv", "json"], default="csv")
+    eff.add_argument("--out", type=Path, help="file to write (default: standard output)")
+
     hist = sub.add_parser("history", help="list the load history")
     _db_option(hist, argparse.SUPPRESS)
     return p
@@ -83,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         "demo": _demo,
         "import": _import,
         "indicators": _indicators,
+        "effect": _effect,
         "history": _history,
     }[args.command]
     try:
@@ -189,6 +208,29 @@ def _indicators(args) -> int:
     except NoData as e:
         print(f"trialwatch: {e}", file=sys.stderr)
         return 1
+    write_table(df, args.format, args.out)
+    return 0
+
+
+def _effect(args) -> int:
+    from lib.access import NoData, snapshot
+    from lib.evaluation import effect_table
+    from lib.indicators import validate_groups
+    from lib.settings import get_settings
+
+    validate_groups(tuple(args.groups), args.match)
+    try:
+        snap = snapshot(args.db)
+    except NoData as e:
+        print(f"trialwatch: {e}", file=sys.stderr)
+        return 1
+    df = effect_table(
+        snap,
+        by=args.by,
+        groups=tuple(args.groups),
+        match=args.match,
+        youth_age=get_settings(args.db).youth_age,
+    )
     write_table(df, args.format, args.out)
     return 0
 

@@ -391,13 +391,9 @@ def validate(snap: Snapshot, q: Query) -> Indicator:
             raise IndicatorError(f"'{dim}' applies to staff_fte only.")
         if dim == "provider_id" and ind.source != "episodes":
             raise IndicatorError("'provider_id' applies to the placement indicators only.")
-    for g in q.groups:
-        if g not in GROUPS:
-            raise IndicatorError(f"Unknown group '{g}'. Choose from: {', '.join(GROUPS)}.")
+    validate_groups(q.groups, q.match)
     if q.groups and not person_level:
         raise IndicatorError(f"Groups do not apply to {ind.id}: it is not counted per person.")
-    if q.match not in ("all", "any"):
-        raise IndicatorError("--match must be 'all' or 'any'.")
     for label in (q.month_from, q.month_to):
         if label is not None:
             _check_month(label)
@@ -417,6 +413,14 @@ def validate(snap: Snapshot, q: Query) -> Indicator:
                 f"{ind.label} needs the '{table}' table, which the loaded extract does not have."
             )
     return ind
+
+
+def validate_groups(groups: tuple[str, ...], match: str) -> None:
+    for g in groups:
+        if g not in GROUPS:
+            raise IndicatorError(f"Unknown group '{g}'. Choose from: {', '.join(GROUPS)}.")
+    if match not in ("all", "any"):
+        raise IndicatorError("--match must be 'all' or 'any'.")
 
 
 class IndicatorUnavailable(IndicatorError):

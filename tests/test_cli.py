@@ -218,3 +218,32 @@ def test_stdout_csv(loaded, capsysbinary):
     )
     text = io.BytesIO(capsysbinary.readouterr().out).read().decode()
     assert text.splitlines()[0] == "origin,value,suppressed"
+
+
+def test_effect_on_the_hand_fixture(loaded, tmp_path):
+    db_url, _ = loaded
+    out = tmp_path / "effect.json"
+    assert main(["--db", db_url, "effect", "--format", "json", "--out", str(out)]) == 0
+    (row,) = json.loads(out.read_text())
+    # Person-months at risk (unemployed at the previous month end) before 2021-03 / after:
+    # 005: P1 13 + P2 10 (P2 exits Dec 2020) = 23 with 1 exit; after P1 4 + P2 4 = 8, none.
+    # 091: P3 8 + P4 9 = 17, none; after P3 2 + P4 3 + P6 2 = 7, none.
+    # 020: P5 10 (exits Jan 2021) + P7 9 = 19 with 1 exit; after P4 1, none.
+    # Trial mean change, weighted 31 : 24 = (31 * -100/23 + 24 * 0) / 55 = -2.450593;
+    # comparison change -100/19 = -5.263158; DiD = 2.812565.
+    assert row["estimate"] == pytest.approx(2.812565, abs=1e-5)
+    assert (row["trial_municipalities"], row["comparison_municipalities"]) == (2, 1)
+    assert row["person_months"] == 75
+    assert list(row) == [
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "trial_municipalities",
+        "comparison_municipalities",
+        "person_months",
+    ]
+    text = tmp_path / "e.csv"
+    assert main(["--db", db_url, "effect", "--by", "trial_area_id", "--out", str(text)]) == 0
+    lines = text.read_text().splitlines()
+    assert lines[0].startswith("trial_area_id,estimate,ci_low,ci_high")
+    assert [line.split(",")[0] for line in lines[1:]] == ["A1", "A2"]
