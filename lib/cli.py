@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ind.add_argument("--format", choices=["csv", "parquet", "json"], default="csv")
     ind.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    ind.add_argument(
+        "--ci",
+        action="store_true",
+        help="for rates, add ci_low and ci_high: the 95 %% Wilson interval (after suppressed)",
+    )
 
     eff = sub.add_parser(
         "effect", help="difference-in-differences of the exit rate, trial against comparison"
@@ -208,6 +213,12 @@ def _indicators(args) -> int:
     except NoData as e:
         print(f"trialwatch: {e}", file=sys.stderr)
         return 1
+    if args.ci:
+        from lib.evaluation import with_wilson
+
+        if INDICATORS[query.indicator].kind != "rate":
+            raise IndicatorError(f"--ci applies to rates; {query.indicator} is not a rate.")
+        df = with_wilson(df)
     write_table(df, args.format, args.out)
     return 0
 

@@ -247,3 +247,28 @@ def test_effect_on_the_hand_fixture(loaded, tmp_path):
     lines = text.read_text().splitlines()
     assert lines[0].startswith("trial_area_id,estimate,ci_low,ci_high")
     assert [line.split(",")[0] for line in lines[1:]] == ["A1", "A2"]
+
+
+def test_ci_adds_wilson_intervals_after_the_contract_columns(loaded, tmp_path):
+    db_url, _ = loaded
+    text = indicators(
+        db_url,
+        "exit_rate",
+        "--by",
+        "trial_or_comparison",
+        "--from",
+        "2020-12",
+        "--to",
+        "2020-12",
+        "--min-count",
+        "0",
+        "--ci",
+        tmp_path=tmp_path,
+    )
+    header, _comparison, trial = text.splitlines()
+    assert header == ("trial_or_comparison,value,numerator,denominator,suppressed,ci_low,ci_high")
+    # 1 of 4, z^2 = 3.841459: centre (0.25 + z^2/8 = 0.480182) / (1 + z^2/4 = 1.960365)
+    # = 0.372478; half 1.959964 * sqrt(0.046875 + z^2/64 = 0.060023) / 1.960365 = 0.326888
+    # -> 4.56 % .. 69.94 %
+    lo, hi = (float(x) for x in trial.split(",")[-2:])
+    assert lo == pytest.approx(4.56, abs=0.01) and hi == pytest.approx(69.94, abs=0.01)
