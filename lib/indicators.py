@@ -606,8 +606,11 @@ def compute(snap: Snapshot, q: Query) -> pl.DataFrame:
     other_by = [d for d in by if d not in TIME_DIMS and d not in GEO_DIMS]
     has_den = ind.kind in ("rate", "ratio")
 
-    rows = unit_rows(snap, ind, q)
-    if ind.source in ("panel", "events", "episodes"):
+    # Unit rows, filtered, then aggregated per municipality and month before anything is
+    # joined to them: the person-month panel has millions of rows at national scale.
+    rows = unit_rows(snap, ind, q).lazy()
+    wanted = set(by) | {d for d, _ in q.where}
+    if "age_band" in wanted:
         rows = rows.with_columns(age_band=age_band_expr())
     g = group_expr(q.groups, q.match, q.youth_age)
     if g is not None:
@@ -622,18 +625,25 @@ def compute(snap: Snapshot, q: Query) -> pl.DataFrame:
             geo = geo.filter(pl.col(dim).is_in(list(values)))
         else:
             rows = rows.filter(pl.col(dim).cast(pl.String).is_in(list(values)))
-    rows = rows.join(geo, on="municipality_code", how="inner")
+    rows = rows.filter(pl.col("municipality_code").is_in(geo["municipality_code"].implode()))
 
     # Month range (the running indicator accumulates from the start and is cut afterwards).
     if ind.aggregation != "running":
         in_range = pl.col("midx").is_between(months[0], months[-1]) if months else pl.lit(False)
         rows = rows.filter(in_range)
 
-    if not has_den:
-        rows = rows.with_columns(den=pl.lit(0))
+    den = pl.col("den").sum() if has_den else pl.lit(0).alias("den")
     keys_no_time = geo_by + other_by
-    monthly = rows.group_by(*keys_no_time, "midx").agg(
-        num=pl.col("num").sum(), den=pl.col("den").sum()
+    per_muni = (
+        rows.group_by("municipality_code", *other_by, "midx")
+        .agg(num=pl.col("num").sum(), den=den)
+        .collect()
+        .with_columns(pl.col("municipality_code").cast(pl.String))
+    )
+    monthly = (
+        per_muni.join(geo, on="municipality_code", how="inner")
+        .group_by(*keys_no_time, "midx")
+        .agg(num=pl.col("num").sum(), den=pl.col("den").sum())
     )
 
     if ind.aggregation == "running":
@@ -676,7 +686,7 @@ def compute(snap: Snapshot, q: Query) -> pl.DataFrame:
 
     # The full grid of cells, zeros included.
     if by:
-        grid = _grid(geo, geo_by, other_by, tkeys, n_months, rows)
+        grid = _grid(geo, geo_by, other_by, tkeys, n_months, per_muni)
         result = grid.join(agg, on=by, how="left", nulls_equal=True)
     else:
         result = agg if agg.height else pl.DataFrame({"num": [0.0], "den": [0.0]})
