@@ -53,7 +53,11 @@ READINGS: tuple[tuple[str, str], ...] = (
         "Placement",
         "Only coaching episodes with an end date count. An episode whose person has no "
         "responsibility spell on its start date has no municipality and is left out. Subsidised "
-        "employment on day D is reported as its own indicator beside placement, never added.",
+        "employment on day D is reported as its own indicator beside placement, never added. "
+        "Groups are read on the episode's start date, as the contract says; a person who enters "
+        "coaching is usually in services on that day, and a service interrupts the continuous "
+        "unemployment spell, so few coaching starts count as long-term unemployed. The "
+        "evaluation views (time to employment, expected placement) read the day before.",
     ),
     (
         "Missing attributes",
