@@ -97,6 +97,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     hist = sub.add_parser("history", help="list the load history")
     _db_option(hist, argparse.SUPPRESS)
+
+    pub = sub.add_parser(
+        "published",
+        help="published statistics (StatFin 12r5, 12u4, population) beside the register",
+    )
+    _db_option(pub, argparse.SUPPRESS)
+    pub_sub = pub.add_subparsers(dest="published_command", required=True, metavar="ACTION")
+    pub_imp = pub_sub.add_parser(
+        "import",
+        help="validate and load published tables (tidy CSV or PX files), atomically",
+        description="Load published tables into the store: each table held by the files "
+        "replaces that table's earlier load; every file is checked first, and all of them load "
+        "in one transaction or none does.",
+    )
+    _db_option(pub_imp, argparse.SUPPRESS)
+    pub_imp.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    pub_list = pub_sub.add_parser("list", help="the published tables loaded and their months")
+    _db_option(pub_list, argparse.SUPPRESS)
     return p
 
 
@@ -108,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         "indicators": _indicators,
         "effect": _effect,
         "history": _history,
+        "published": _published,
     }[args.command]
     try:
         return handler(args) or 0
@@ -150,6 +169,9 @@ def _demo(args) -> int:
     snapshot_for(engine, url, extract=extract)
     t3 = time.perf_counter()
     persons = extract.frames["job_seekers"].height
+    from lib.published import load_demo_series  # published statistics beside the register
+
+    print(load_demo_series(engine), file=sys.stderr)
     print(
         f"Demo store ready: {persons:,} persons, as of {extract.as_of}, batch {batch.batch_id} "
         f"in {_safe_url(url)} (generate {t1 - t0:.1f} s, load {t2 - t1:.1f} s, "
@@ -267,6 +289,58 @@ def _history(args) -> int:
     for b in load_history(engine):
         same = f" same as {b.same_as_batch}" if b.same_as_batch else ""
         print(f"{b.batch_id}\t{b.loaded_at:%Y-%m-%d %H:%M}\tas of {b.as_of}\t{b.source_path}{same}")
+    return 0
+
+
+def _published(args) -> int:
+    from lib import published
+
+    engine, url = _engine(args)
+    if args.published_command == "list":
+        loads = published.current_loads(engine)
+        if not loads:
+            print("No published statistics loaded: run `trialwatch published import FILE...`.")
+            return 0
+        cov = published.coverage(engine)
+        for table_id, load in sorted(loads.items()):
+            rows = cov.filter(cov["table_id"] == table_id)
+            months = published.period_text(table_id, load.first_month, load.last_month)
+            print(
+                f"{table_id}\t{months}\t{load.rows:,} cells\tload {load.load_id} "
+                f"{load.loaded_at:%Y-%m-%d %H:%M}\t{', '.join(rows['measure'].to_list())}"
+            )
+        return 0
+    t0 = time.perf_counter()
+    try:
+        files = published.read_published_files(args.files)
+    except published.PublishedError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        loads = published.replace_published(engine, files)
+    except Exception as e:  # the transaction rolled back: say so, with the cause
+        print(
+            f"trialwatch: loading the published files failed and was rolled back; the store is "
+            f"unchanged. Cause: {e}",
+            file=sys.stderr,
+        )
+        return 1
+    for f in files:
+        if f.ignored:
+            print(f"{f.file}: not read (not a measure Trialwatch uses): {', '.join(f.ignored)}",
+                  file=sys.stderr)  # fmt: skip
+    for load in loads:
+        same = f" (identical to load {load.same_as_load})" if load.same_as_load else ""
+        print(
+            f"Loaded published table {load.table_id}: {load.rows:,} cells, "
+            f"{published.period_text(load.table_id, load.first_month, load.last_month)}, "
+            f"as load {load.load_id}{same}.",
+            file=sys.stderr,
+        )
+    print(
+        f"Imported {len(files)} file(s) into {_safe_url(url)} in {time.perf_counter() - t0:.1f} s.",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -138,6 +138,44 @@ class LoadBatch(SQLModel, table=True):
     same_as_batch: Optional[int] = None  # set when an identical extract was loaded before
 
 
+class PublishedSeries(SQLModel, table=True):
+    """One cell of a published statistics table (lib/published.py): an area's measure in a month.
+
+    Kept apart from the register: loading published figures never touches register tables.
+    `area_code` is the source's own code (SSS, KU091, MK01, SK011, ELY01); `municipality_code`
+    the register's code for a municipality (KU091 -> '091'), null for other area levels.
+    `value` is null where the source cell is empty (suppressed or not available).
+    """
+
+    __tablename__ = "published_series"
+    table_id: str = Field(primary_key=True)  # 12r5 | 12u4 | population
+    area_code: str = Field(primary_key=True)
+    month: str = Field(primary_key=True)  # YYYY-MM; a year-end figure is given as YYYY-12
+    measure: str = Field(primary_key=True)
+    area_level: str  # country | region | subregion | ely_centre | municipality
+    area_name: Optional[str] = None
+    municipality_code: Optional[str] = Field(default=None, index=True)
+    value: Optional[float] = None
+
+
+class PublishedLoad(SQLModel, table=True):
+    """One published table loaded (`trialwatch published import`, or the demo build)."""
+
+    __tablename__ = "published_loads"
+    load_id: Optional[int] = Field(default=None, primary_key=True)
+    loaded_at: dt.datetime
+    table_id: str = Field(index=True)
+    source_paths: str  # JSON list of the files
+    file_format: str  # csv | px (comma-separated when files of both kinds were given)
+    content_hash: str
+    rows: int
+    first_month: Optional[str] = None
+    last_month: Optional[str] = None
+    measures: str  # JSON list
+    areas: str  # JSON object: area level -> number of areas
+    same_as_load: Optional[int] = None  # the earliest load of identical content
+
+
 # Register tables in load order (parents before children); delete in reverse.
 REGISTER_MODELS: tuple[type[SQLModel], ...] = (
     Trial,
