@@ -1,8 +1,9 @@
 """Trialwatch: the Streamlit entry point and the frame around every page.
 
 Run with `streamlit run dashboard.py` (scripts/start.sh). The frame sets the page up, draws the
-shared sidebar header, the synthetic-data notice, tells what to run when the store is empty or
-unreachable, and turns any unexpected failure of a page into a short message.
+shared sidebar (header, the filters every page reads, the share link), the synthetic-data
+notice, tells what to run when the store is empty or unreachable, and turns any unexpected
+failure of a page into a short message. Pages are listed once, below.
 """
 
 import streamlit as st
@@ -21,6 +22,13 @@ pages = [
         url_path="overview",
         default=True,
     ),
+    st.Page("pages/caseload.py", title=t("caseload.title"), icon=":material/swap_horiz:"),
+    st.Page("pages/staffing.py", title=t("staffing.title"), icon=":material/groups:"),
+    st.Page("pages/placements.py", title=t("placements.title"), icon=":material/work:"),
+    st.Page("pages/compare.py", title=t("compare.title"), icon=":material/compare_arrows:"),
+    st.Page("pages/evaluation.py", title=t("Evaluation"), icon=":material/science:"),
+    st.Page("pages/published.py", title=t("Published statistics"), icon=":material/query_stats:"),
+    st.Page("pages/definitions.py", title=t("definitions.title"), icon=":material/menu_book:"),
 ]
 page = st.navigation(pages)
 
@@ -32,6 +40,6 @@ if state.status != "ok":
     ui.store_message(state)
 else:
     try:
-        page.run()
+        ui.page_frame(page)
     except Exception as exc:  # noqa: BLE001 -- st.stop/st.rerun are BaseExceptions and pass
         ui.friendly_error(exc)

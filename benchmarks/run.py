@@ -96,6 +96,59 @@ def phase_indicators(workdir: Path) -> dict:
     return {"snapshot_load_s": load_s, "indicators": times, "peak_mb": _peak_mb()}
 
 
+DASHBOARD_PAGES = ("overview", "caseload", "staffing", "placements", "compare", "definitions")
+
+
+def phase_dashboard(workdir: Path) -> dict:
+    """Re-render time of every dashboard page after a sidebar filter switch (Streamlit's
+    AppTest, no browser): each page opened once, then trial areas and a group switched to values
+    not seen before ('cold': indicator tables computed) and the same switches repeated ('warm':
+    the tables and charts cached, as when a user goes back to a selection)."""
+    import os
+    import statistics
+
+    os.environ["TRIALWATCH_DB"] = f"sqlite:///{workdir / 'demo.sqlite'}"
+    os.environ["TRIALWATCH_CACHE_DIR"] = str(workdir / "cache")
+    from streamlit.testing.v1 import AppTest
+
+    from lib.access import snapshot
+
+    areas = sorted(snapshot().trial_areas["trial_area_id"].to_list())
+    switches = [
+        ("f_areas", [areas[1]]),
+        ("f_groups", ["long_term_unemployed"]),
+        ("f_areas", [areas[3]]),
+        ("f_groups", []),
+        ("f_areas", []),
+    ]
+    pages = {}
+    for page in DASHBOARD_PAGES:
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
+        if page != "overview":
+            at.switch_page(f"pages/{page}.py")
+        t = time.perf_counter()
+        at.run()
+        first = time.perf_counter() - t
+        if at.exception:
+            raise SystemExit(f"{page}: {[e.value for e in at.exception]}")
+        timings = {"cold": [], "warm": []}
+        for kind in ("cold", "warm"):
+            for key, value in switches:
+                at.multiselect(key=key).set_value(value)
+                t = time.perf_counter()
+                at.run()
+                timings[kind].append(time.perf_counter() - t)
+        pages[page] = {
+            "first_s": first,
+            **{
+                f"{kind}_{stat}": fn(values)
+                for kind, values in timings.items()
+                for stat, fn in (("median_s", statistics.median), ("max_s", max))
+            },
+        }
+    return {"pages": pages, "switches": len(switches), "peak_mb": _peak_mb()}
+
+
 def _child(args: list[str]) -> dict:
     r = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT)
     if r.returncode != 0:
@@ -116,6 +169,8 @@ def run_scale(scale: str, pg_url: str | None) -> dict:
         if pg_url:
             res["import_postgresql"] = _child(["--phase", "import", scale, tmp, pg_url])
         res["indicators"] = _child(["--phase", "indicators", scale, tmp])
+        if scale == "demo":
+            res["dashboard"] = _child(["--phase", "dashboard", scale, tmp])
     return res
 
 
@@ -162,7 +217,28 @@ def report(results: list[dict]) -> str:
             grp = "n/a" if t["group"] is None else f"{t['group']:.3f}"
             out.append(f"| {name} | {t['all']:.3f} | {grp} |")
         out.append("")
+        if "dashboard" in r:
+            out += dashboard_report(r["dashboard"])
     return "\n".join(out)
+
+
+def dashboard_report(d: dict) -> list[str]:
+    out = [
+        f"Dashboard: re-render after a sidebar filter switch (seconds; AppTest, {d['switches']} "
+        "switches of trial areas and groups per page). *Cold*: a selection not seen before, its "
+        "indicator tables computed; *warm*: the same switches again, tables and charts cached. "
+        "Target: under 0.5 s.",
+        "",
+        "| page | first load | cold median | cold max | warm median | warm max |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for page, p in d["pages"].items():
+        out.append(
+            f"| {page} | {p['first_s']:.2f} | {p['cold_median_s']:.2f} | {p['cold_max_s']:.2f} "
+            f"| {p['warm_median_s']:.2f} | {p['warm_max_s']:.2f} |"
+        )
+    out.append("")
+    return out
 
 
 def _cpus() -> int:
@@ -184,6 +260,7 @@ def main() -> None:
             "build": lambda: phase_build(_scale, Path(workdir)),
             "import": lambda: phase_import(Path(workdir), rest[0]),
             "indicators": lambda: phase_indicators(Path(workdir)),
+            "dashboard": lambda: phase_dashboard(Path(workdir)),
         }[name]
         print(json.dumps(fn()))
         return

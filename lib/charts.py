@@ -37,6 +37,7 @@ TRIAL_COLOR = "#0B4F8A"  # trial municipalities: dark blue, solid
 COMPARISON_COLOR = "#7A7A7A"  # comparison municipalities: grey, dashed
 COMPARISON_DASH = (5, 3)
 RULE_COLOR = "#555555"
+HIGHLIGHT_COLOR_REF = "#D55E00"  # reference lines (a plan): vermillion, dashed
 BAND_COLOR = "#009E73"
 
 SPARK_HEIGHT = 170
@@ -105,6 +106,32 @@ def _month_number(month: str) -> int:
     return int(year) * 12 + int(mon) - 1
 
 
+def _start_layers(start_month: str, label: bool = True, label_side: str = "right") -> list:
+    data = pl.DataFrame({"date": [_month_start(start_month)], "label": [t("chart.trial_starts")]})
+    base = alt.Chart(data)
+    x = alt.X("utcyearmonth(date):T")
+    layers = [base.mark_rule(color=RULE_COLOR, strokeDash=[4, 3], strokeWidth=1.2).encode(x=x)]
+    if label:
+        # At the foot of the rule: values sit on a zero-based scale, so the bottom is where a
+        # line is least likely to run (caseloads start from zero at the trial's start). A white
+        # outline beneath the label keeps it readable over a line or a filled area.
+        text = {
+            "align": "left" if label_side == "right" else "right",
+            "baseline": "bottom",
+            "dx": 4 if label_side == "right" else -4,
+            "dy": -3,
+            "fontSize": 11,
+        }
+        enc = {"x": x, "y": alt.YValue("height"), "text": alt.Text("label:N")}
+        layers.append(
+            base.mark_text(
+                **text, stroke="white", strokeWidth=7, strokeOpacity=1, color="white"
+            ).encode(**enc)
+        )
+        layers.append(base.mark_text(**text, color=RULE_COLOR).encode(**enc))
+    return layers
+
+
 def start_rule(
     start_month: str = TRIAL_START_MONTH, *, label: bool = True, label_side: str = "right"
 ) -> alt.LayerChart:
@@ -112,45 +139,56 @@ def start_rule(
 
     label_side: the side of the rule the label is written on ('left' near a chart's right edge,
     so it is never cut off)."""
-    data = pl.DataFrame({"date": [_month_start(start_month)], "label": [t("chart.trial_starts")]})
+    return alt.layer(*_start_layers(start_month, label, label_side))
+
+
+def _band_layers(low: float, high: float, label: bool = True) -> list:
+    text = t("chart.target_band", low=format_number(low), high=format_number(high))
+    data = pl.DataFrame({"low": [float(low)], "high": [float(high)], "label": [text]})
     base = alt.Chart(data)
-    rule = base.mark_rule(color=RULE_COLOR, strokeDash=[4, 3], strokeWidth=1.2).encode(
-        x=alt.X("utcyearmonth(date):T")
-    )
-    layers = [rule]
+    layers = [
+        base.mark_rect(color=BAND_COLOR, opacity=0.14).encode(y=alt.Y("low:Q"), y2=alt.Y2("high:Q"))
+    ]
     if label:
+        # Inside the band at its top left: before a trial starts, its lines sit at zero.
         layers.append(
-            # At the foot of the rule: values sit on a zero-based scale, so the bottom is where
-            # a line is least likely to run (caseloads start from zero at the trial's start).
             base.mark_text(
-                align="left" if label_side == "right" else "right",
-                baseline="bottom",
-                dx=4 if label_side == "right" else -4,
-                dy=-3,
-                fontSize=11,
-                color=RULE_COLOR,
-            ).encode(x=alt.X("utcyearmonth(date):T"), y=alt.value("height"), text="label:N")
+                align="left", baseline="top", dx=4, dy=2, fontSize=11, color=BAND_COLOR
+            ).encode(x=alt.XValue(0), y=alt.Y("high:Q"), text=alt.Text("label:N"))
         )
-    return alt.layer(*layers)
+    return layers
 
 
 def target_band(low: float, high: float, *, label: bool = True) -> alt.LayerChart:
     """A shaded horizontal band for a target range (e.g. 20-30 clients per client-facing FTE)."""
-    text = t("chart.target_band", low=format_number(low), high=format_number(high))
-    data = pl.DataFrame({"low": [float(low)], "high": [float(high)], "label": [text]})
+    return alt.layer(*_band_layers(low, high, label))
+
+
+def _minimum_layers(low: float, label: str) -> list:
+    """A shaded band from a minimum target up to the top of the chart, labelled."""
+    data = pl.DataFrame({"low": [float(low)], "label": [label]})
     base = alt.Chart(data)
-    rect = base.mark_rect(color=BAND_COLOR, opacity=0.14).encode(
-        y=alt.Y("low:Q"), y2=alt.Y2("high:Q")
-    )
-    layers = [rect]
-    if label:
-        layers.append(
-            # Inside the band at its top left: before a trial starts, its lines sit at zero.
-            base.mark_text(
-                align="left", baseline="top", dx=4, dy=2, fontSize=11, color=BAND_COLOR
-            ).encode(x=alt.value(0), y=alt.Y("high:Q"), text="label:N")
-        )
-    return alt.layer(*layers)
+    return [
+        base.mark_rect(color=BAND_COLOR, opacity=0.12).encode(y=alt.Y("low:Q"), y2=alt.Y2Value(0)),
+        base.mark_rule(color=BAND_COLOR, strokeWidth=1).encode(y=alt.Y("low:Q")),
+        base.mark_text(
+            align="left", baseline="bottom", dx=4, dy=-2, fontSize=11, color=BAND_COLOR
+        ).encode(x=alt.XValue(0), y=alt.Y("low:Q"), text=alt.Text("label:N")),
+    ]
+
+
+def _reference_layers(value: float, label: str) -> list:
+    """A labelled horizontal reference line (e.g. the planned number)."""
+    data = pl.DataFrame({"value": [float(value)], "label": [label]})
+    base = alt.Chart(data)
+    return [
+        base.mark_rule(color=HIGHLIGHT_COLOR_REF, strokeDash=[6, 3], strokeWidth=1.5).encode(
+            y=alt.Y("value:Q")
+        ),
+        base.mark_text(
+            align="left", baseline="bottom", dx=4, dy=-3, fontSize=11, color=HIGHLIGHT_COLOR_REF
+        ).encode(x=alt.XValue(0), y=alt.Y("value:Q"), text=alt.Text("label:N")),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,11 +208,18 @@ def trend_chart(
     band: tuple[float, float] | None = None,
     height: int = SPARK_HEIGHT,
     zero: bool = True,
+    legend_columns: int | None = None,
+    min_target: tuple[float, str] | None = None,
+    legend: bool = True,
+    reference: tuple[float, str] | None = None,
 ) -> alt.LayerChart:
     """A small monthly trend line (one line, or one per `series`), the trial's start marked.
 
     `df` has `month` ('YYYY-MM'), `value`, optionally `suppressed` (shown as a gap) and the
-    `series` column. The y axis is titled with the unit, the x axis 'Month'.
+    `series` column. The y axis is titled with the unit, the x axis 'Month'. legend_columns:
+    wrap a long legend into rows of this many entries. min_target: (value, label) of a
+    minimum target, shaded from the value up. reference: (value, label) of a reference line
+    (a plan).
     """
     data = _plot_frame(df, unit, value, series)
     tooltip = [
@@ -209,8 +254,12 @@ def trend_chart(
                 direction="horizontal",
                 symbolStrokeWidth=2,
                 labelFontSize=11,
+                labelLimit=220,
                 offset=4,
-            ),
+                **({"columns": legend_columns} if legend_columns else {}),
+            )
+            if legend
+            else None,
         )
         enc["strokeDash"] = alt.StrokeDash(
             "series:N",
@@ -225,15 +274,25 @@ def trend_chart(
         .mark_point(opacity=0, size=60)  # invisible: widens the tooltip's hover target
         .encode(x=enc["x"], y=alt.Y("value:Q"), tooltip=tooltip)
     )
+    # One flat layer: every nested layer would cost Altair a deep copy of its parts.
     layers: list = []
     if band is not None:
-        layers.append(target_band(*band))
+        layers += _band_layers(*band)
+    if min_target is not None:
+        layers += _minimum_layers(*min_target)
     layers += [line, points]
+    if reference is not None:
+        layers += _reference_layers(*reference)
     months = df["month"].to_list()
     if start_month and _in_range(start_month, months):
-        layers.append(start_rule(start_month, label_side=_label_side(start_month, months)))
+        layers += _start_layers(start_month, label_side=_label_side(start_month, months))
     # A legend takes its room out of the chart's height: give it back, so the plot keeps its size.
-    return alt.layer(*layers).properties(height=height + (LEGEND_HEIGHT if series else 0))
+    legend_rows = 1
+    if series and legend_columns:
+        n = len(set(data["series"].to_list()))
+        legend_rows = -(-n // legend_columns)
+    extra = (LEGEND_HEIGHT + 18 * (legend_rows - 1)) if series and legend else 0
+    return alt.layer(*layers, height=height + extra)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,6 +332,8 @@ def area_trend_chart(
     start_month: str | None = TRIAL_START_MONTH,
     band: tuple[float, float] | None = None,
     height: int = CHART_HEIGHT,
+    legend_columns: int | None = None,
+    series_title: str | None = None,
 ) -> alt.LayerChart:
     """One line per trial area in the area's stable colour (and dash, beyond seven areas)."""
     ids = list(all_area_ids)
@@ -288,7 +349,344 @@ def area_trend_chart(
         series="_area_name",
         series_colors=colors,
         series_dashes=dashes,
-        series_title=t("chart.area"),
+        series_title=series_title or t("chart.area"),
         band=band,
         height=height,
+        legend_columns=legend_columns,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixed colours for kinds of series (Okabe & Ito; the same meaning, the same colour everywhere)
+
+FLOW_COLORS = {
+    "initial_transfer": "#0072B2",  # blue
+    "later_transfers_in": "#56B4E9",  # sky blue
+    "new_clients": "#009E73",  # bluish green
+    "transfers_out": "#D55E00",  # vermillion
+}
+ROLE_COLORS = {
+    "coach": "#0072B2",
+    "advisor": "#56B4E9",
+    "employer_services": "#009E73",
+    "management": "#E69F00",
+    "other": "#999999",
+}
+ORIGIN_COLORS = {"transferred": "#0072B2", "municipal": "#E69F00"}
+COMPARE_COLORS = {
+    "focus": "#000000",
+    "peers": "#E69F00",
+    "region": "#009E73",
+    "trial": "#0072B2",
+    "comparison": COMPARISON_COLOR,
+}
+COMPARE_DASHES = {"comparison": COMPARISON_DASH, "peers": (6, 2)}
+HIGHLIGHT_COLOR = "#D55E00"
+OTHER_BAR_COLOR = "#A6C8E0"
+DAYS_COLORS = {14: "#56B4E9", 90: "#0072B2", 180: "#000000"}
+GROUP_PALETTE = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#000000",
+    "#999999",
+)
+
+
+def series_scale(colors: Mapping[str, str], names: Iterable[str]) -> alt.Scale:
+    domain = [n for n in colors if n in set(names)]
+    return alt.Scale(domain=domain, range=[colors[n] for n in domain])
+
+
+def _legend(orient: str = "top", columns: int | None = None) -> alt.Legend:
+    kw = {"columns": columns} if columns else {}
+    return alt.Legend(
+        orient=orient,
+        direction="horizontal" if orient in ("top", "bottom") else "vertical",
+        labelFontSize=11,
+        labelLimit=220,
+        symbolStrokeWidth=2,
+        offset=4,
+        title=None,
+        **kw,
+    )
+
+
+def flow_chart(
+    df: pl.DataFrame,
+    *,
+    colors: Mapping[str, str],
+    start_month: str | None = TRIAL_START_MONTH,
+    height: int = CHART_HEIGHT,
+) -> alt.LayerChart:
+    """Monthly flows as bars stacked above (in) and below (out) zero.
+
+    `df`: month, series (the label), value (persons; outflows negative), suppressed."""
+    data = _plot_frame(df, "persons", "value", "series").with_columns(
+        value_text=pl.Series(
+            [
+                t("chart.suppressed")
+                if s
+                else format_value(abs(v) if v is not None else v, "persons")
+                for v, s in zip(
+                    df["value"].cast(pl.Float64).to_list(),
+                    df["suppressed"].fill_null(False).to_list(),
+                    strict=True,
+                )
+            ],
+            dtype=pl.String,
+        )
+    )
+    names = list(dict.fromkeys(data["series"].to_list()))
+    order = {n: i for i, n in enumerate(colors)}
+    data = data.with_columns(
+        series_order=pl.col("series").replace_strict(
+            order, default=len(order), return_dtype=pl.Int32
+        )
+    )
+    tooltip = [
+        alt.Tooltip("series:N", title=t("chart.flow")),
+        alt.Tooltip("month_text:N", title=t("chart.month")),
+        alt.Tooltip("value_text:N", title=t("unit.persons")),
+    ]
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=_x(),
+            y=alt.Y(
+                "value:Q",
+                title=t("chart.flow_axis"),
+                axis=_y_axis("persons"),
+                stack="zero",
+            ),
+            color=alt.Color("series:N", scale=series_scale(colors, names), legend=_legend("top")),
+            order=alt.Order("series_order:Q"),
+            tooltip=tooltip,
+        )
+    )
+    zero = alt.Chart(pl.DataFrame({"y": [0]})).mark_rule(color=RULE_COLOR).encode(y="y:Q")
+    layers: list = [bars, zero]
+    months = df["month"].to_list()
+    if start_month and _in_range(start_month, months):
+        layers += _start_layers(start_month, label_side=_label_side(start_month, months))
+    return alt.layer(*layers, height=height + LEGEND_HEIGHT)
+
+
+def stacked_area_chart(
+    df: pl.DataFrame,
+    *,
+    unit: str,
+    colors: Mapping[str, str],
+    start_month: str | None = TRIAL_START_MONTH,
+    height: int = CHART_HEIGHT,
+) -> alt.LayerChart:
+    """Monthly values stacked by series (e.g. FTE by role). `df`: month, series, value."""
+    data = _plot_frame(df, unit, "value", "series")
+    names = list(dict.fromkeys(data["series"].to_list()))
+    order = {n: i for i, n in enumerate(colors)}
+    data = data.with_columns(
+        series_order=pl.col("series").replace_strict(
+            order, default=len(order), return_dtype=pl.Int32
+        )
+    )
+    area = (
+        alt.Chart(data)
+        .mark_area(opacity=0.85, line={"strokeWidth": 0.5, "color": "white"})
+        .encode(
+            x=_x(),
+            y=alt.Y("value:Q", title=axis_title(unit), axis=_y_axis(unit), stack="zero"),
+            color=alt.Color(
+                "series:N",
+                scale=series_scale(colors, names),
+                legend=_legend("top", columns=3 if len(names) > 3 else None),
+            ),
+            order=alt.Order("series_order:Q"),
+            tooltip=[
+                alt.Tooltip("series:N", title=t("chart.series_kind")),
+                alt.Tooltip("month_text:N", title=t("chart.month")),
+                alt.Tooltip("value_text:N", title=axis_title(unit)),
+            ],
+        )
+    )
+    layers: list = [area]
+    months = df["month"].to_list()
+    if start_month and _in_range(start_month, months):
+        layers += _start_layers(start_month, label_side=_label_side(start_month, months))
+    rows = -(-len(names) // 3) if len(names) > 3 else 1
+    return alt.layer(*layers, height=height + LEGEND_HEIGHT + 18 * (rows - 1))
+
+
+def ranked_bar_chart(
+    df: pl.DataFrame,
+    *,
+    label: str,
+    unit: str,
+    value: str = "value",
+    label_title: str | None = None,
+    highlight: Mapping[str, str] | None = None,
+    band: tuple[float, float] | None = None,
+    ci: tuple[str, str] | None = None,
+    descending: bool = True,
+    bar_height: int = 18,
+    max_label: int = 200,
+) -> alt.LayerChart:
+    """Horizontal bars, one per row of `df`, ranked by value, the value written at each bar.
+
+    highlight: label -> colour for rows to pick out (others are light blue); band: a target
+    band shaded behind the bars; ci: (low, high) columns drawn as error bars. Suppressed rows
+    (value null) are listed at the end with the word 'suppressed'."""
+    rows = df.with_columns(pl.col(value).cast(pl.Float64).alias("_v"))
+    rows = rows.sort("_v", descending=descending, nulls_last=True)
+    order = rows[label].cast(pl.String).to_list()
+    supp = (
+        rows["suppressed"].fill_null(False).to_list()
+        if "suppressed" in rows.columns
+        else [False] * rows.height
+    )
+    texts = [
+        t("chart.suppressed") if s else format_value(v, unit)
+        for v, s in zip(rows["_v"].to_list(), supp, strict=True)
+    ]
+    colors = highlight or {}
+    data = rows.select(
+        pl.col(label).cast(pl.String).alias("label"),
+        pl.col("_v").alias("value"),
+        pl.Series("value_text", texts, dtype=pl.String),
+        pl.Series(
+            "color",
+            [colors.get(x, OTHER_BAR_COLOR) for x in order],
+            dtype=pl.String,
+        ),
+        *([pl.col(ci[0]).alias("ci_low"), pl.col(ci[1]).alias("ci_high")] if ci else []),
+    ).with_columns(text_pos=pl.col("value").fill_null(0.0))
+    y = alt.Y(
+        "label:N",
+        sort=order,
+        title=None,
+        scale=alt.Scale(paddingInner=0.25, paddingOuter=0.15),
+        axis=alt.Axis(
+            labelLimit=max_label, labelFontSize=11, ticks=False, domain=False, labelOverlap=False
+        ),
+    )
+    x_title = axis_title(unit)
+    tooltip = [
+        alt.Tooltip("label:N", title=label_title or t("chart.name")),
+        alt.Tooltip("value_text:N", title=x_title),
+    ]
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=y,
+            x=alt.X("value:Q", title=x_title, axis=_y_axis(unit), scale=alt.Scale(zero=True)),
+            color=alt.Color("color:N", scale=None, legend=None),
+            tooltip=tooltip,
+        )
+    )
+    text = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=4, fontSize=11, color="#333333")
+        .encode(y=y, x=alt.X("text_pos:Q"), text="value_text:N")
+    )
+    layers: list = []
+    if band is not None:
+        band_data = pl.DataFrame(
+            {
+                "low": [float(band[0])],
+                "high": [float(band[1])],
+                "label": [
+                    t("chart.target_band", low=format_number(band[0]), high=format_number(band[1]))
+                ],
+            }
+        )
+        layers.append(
+            alt.Chart(band_data)
+            .mark_rect(color=BAND_COLOR, opacity=0.14)
+            .encode(x="low:Q", x2="high:Q", tooltip=alt.Tooltip("label:N", title=None))
+        )
+    layers += [bars]
+    if ci:
+        layers.append(
+            alt.Chart(data)
+            .mark_rule(color="#333333", strokeWidth=1)
+            .encode(y=y, x="ci_low:Q", x2="ci_high:Q")
+        )
+    layers.append(text)
+    height = max(60, bar_height * len(order))
+    return alt.layer(*layers, height=height)
+
+
+def paired_bar_chart(
+    df: pl.DataFrame,
+    *,
+    label: str,
+    series: str,
+    unit: str,
+    colors: Mapping[str, str],
+    order: list[str] | None = None,
+    ci: tuple[str, str] | None = None,
+    label_title: str | None = None,
+    bar_height: int = 14,
+) -> alt.LayerChart:
+    """Horizontal bars of two (or more) series side by side per row (e.g. open-market and
+    subsidised employment per trial area), rows in `order` (default: as they come)."""
+    supp = (
+        df["suppressed"].fill_null(False).to_list()
+        if "suppressed" in df.columns
+        else [False] * df.height
+    )
+    values = df["value"].cast(pl.Float64).to_list()
+    data = df.select(
+        pl.col(label).cast(pl.String).alias("label"),
+        pl.col(series).cast(pl.String).alias("series"),
+        pl.col("value").cast(pl.Float64).alias("value"),
+        pl.Series(
+            "value_text",
+            [
+                t("chart.suppressed") if s else format_value(v, unit)
+                for v, s in zip(values, supp, strict=True)
+            ],
+            dtype=pl.String,
+        ),
+        *([pl.col(ci[0]).alias("ci_low"), pl.col(ci[1]).alias("ci_high")] if ci else []),
+    )
+    rows = order or list(dict.fromkeys(data["label"].to_list()))
+    names = list(dict.fromkeys(data["series"].to_list()))
+    y = alt.Y(
+        "label:N",
+        sort=rows,
+        title=None,
+        axis=alt.Axis(
+            labelLimit=200, labelFontSize=11, ticks=False, domain=False, labelOverlap=False
+        ),
+    )
+    offset = alt.YOffset("series:N", sort=[n for n in colors if n in names])
+    x_title = axis_title(unit)
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=y,
+            yOffset=offset,
+            x=alt.X("value:Q", title=x_title, axis=_y_axis(unit), scale=alt.Scale(zero=True)),
+            color=alt.Color("series:N", scale=series_scale(colors, names), legend=_legend("top")),
+            tooltip=[
+                alt.Tooltip("label:N", title=label_title or t("chart.name")),
+                alt.Tooltip("series:N", title=t("chart.series_kind")),
+                alt.Tooltip("value_text:N", title=x_title),
+            ],
+        )
+    )
+    layers: list = [bars]
+    if ci:
+        layers.append(
+            alt.Chart(data)
+            .mark_rule(color="#333333", strokeWidth=1)
+            .encode(y=y, yOffset=offset, x="ci_low:Q", x2="ci_high:Q")
+        )
+    height = max(80, bar_height * len(names) * len(rows) + 6 * len(rows))
+    return alt.layer(*layers, height=height + LEGEND_HEIGHT)

@@ -43,7 +43,7 @@ def event_study_chart(events: pl.DataFrame) -> alt.LayerChart:
         title=t("Months from the trial's start (0 = first trial month)"),
         axis=alt.Axis(tickMinStep=6, grid=False),
     )
-    y_title = t("Difference in exit rate (percentage points)")
+    y_title = t("Difference in exit rate (pp)")
     base = alt.Chart(df)
     band = base.mark_area(opacity=0.18, color=TRIAL_COLOR).encode(
         x=x, y=alt.Y("ci_low:Q", title=y_title), y2="ci_high:Q"
@@ -83,7 +83,9 @@ def forest_chart(effects: pl.DataFrame, label: str = "area_name") -> alt.LayerCh
         .otherwise(pl.lit(t("Interval includes zero"))),
     )
     order = df.sort("estimate", descending=True)[label].to_list()
-    y = alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
+    y = alt.Y(
+        f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)
+    )
     x_title = t("Effect on the exit rate (percentage points, 95 % interval)")
     colors = alt.Scale(
         domain=[t("Above zero"), t("Interval includes zero"), t("Below zero")],
@@ -106,7 +108,7 @@ def forest_chart(effects: pl.DataFrame, label: str = "area_name") -> alt.LayerCh
             alt.Tooltip("trial_municipalities:Q", title=t("Trial municipalities")),
         ],
     )
-    return alt.layer(bars, _zero_rule("x"), points).properties(height=max(160, 22 * df.height))
+    return alt.layer(bars, _zero_rule("x"), points).properties(height=max(160, 24 * df.height))
 
 
 def survival_chart(curve: pl.DataFrame, names: dict[str, str] | None = None) -> alt.LayerChart:
@@ -118,14 +120,19 @@ def survival_chart(curve: pl.DataFrame, names: dict[str, str] | None = None) -> 
         lo=100 * pl.col("ci_low"),
         hi=100 * pl.col("ci_high"),
     )
-    series = df["series"].unique(maintain_order=True).to_list()
-    palette = [TRIAL_COLOR, COMPARISON_COLOR, *AREA_PALETTE]
-    scale = alt.Scale(domain=series, range=palette[: len(series)])
+    fixed = {"trial": TRIAL_COLOR, "comparison": COMPARISON_COLOR}
+    strata = df["stratum"].cast(pl.String).unique(maintain_order=True).to_list()
+    others = iter(AREA_PALETTE)
+    colors = {names.get(s, s): fixed.get(s) or next(others, "#000000") for s in strata}
+    scale = alt.Scale(domain=list(colors), range=list(colors.values()))
     x = alt.X("day:Q", title=t("Days since the start"), axis=alt.Axis(grid=False))
     y_title = t("Still without open-market work (%)")
     base = alt.Chart(df)
     band = base.mark_area(opacity=0.15, interpolate="step-after").encode(
-        x=x, y=alt.Y("lo:Q", title=y_title), y2="hi:Q", color=alt.Color("series:N", scale=scale)
+        x=x,
+        y=alt.Y("lo:Q", title=y_title),
+        y2="hi:Q",
+        color=alt.Color("series:N", scale=scale, legend=None),
     )
     line = base.mark_line(interpolate="step-after").encode(
         x=x,
@@ -145,7 +152,9 @@ def expected_chart(table: pl.DataFrame, label: str) -> alt.LayerChart:
     """Actual minus expected rate per unit, with its 95 % interval (percentage points)."""
     df = table.filter(pl.col("difference").is_not_null())
     order = df.sort("difference", descending=True)[label].to_list()
-    y = alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
+    y = alt.Y(
+        f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)
+    )
     x_title = t("Actual minus expected (percentage points, 95 % interval)")
     base = alt.Chart(df)
     bars = base.mark_rule(strokeWidth=2, color=TRIAL_COLOR).encode(
@@ -161,4 +170,4 @@ def expected_chart(table: pl.DataFrame, label: str) -> alt.LayerChart:
             alt.Tooltip("difference:Q", title=t("Difference (pp)"), format="+.2f"),
         ],
     )
-    return alt.layer(bars, _zero_rule("x"), points).properties(height=max(160, 20 * df.height))
+    return alt.layer(bars, _zero_rule("x"), points).properties(height=max(160, 22 * df.height))

@@ -425,3 +425,84 @@ def expected_block(
 def expected_chart_or_none(df: pl.DataFrame, label: str):
     shown = df.filter(pl.col("difference").is_not_null()) if "difference" in df.columns else df
     return charts.expected_chart(shown, label) if shown.height else None
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole page
+
+
+@dataclass
+class EvaluationView:
+    summary: EffectSummary | None
+    message: str | None
+    events: Block | None
+    by_area: Block | None
+    placement: Block | None
+    survival: Block | None
+    peers: Block | None
+    expected_areas: Block | None
+    expected_providers: Block | None
+
+
+KM_STARTS = ("coaching", "transfer")
+WHOLE_TRIAL = "all"  # the event study's choice for the whole trial (a URL-safe value)
+
+
+def default_peer(ctx: PageContext) -> str | None:
+    """The municipality whose peers are shown first: the first selected, else the largest."""
+    if ctx.state.municipalities:
+        return ctx.state.municipalities[0]
+    munis = ctx.snap().municipalities.sort("population", descending=True, nulls_last=True)
+    return munis["municipality_code"][0] if munis.height else None
+
+
+def build(
+    ctx: PageContext,
+    *,
+    area: str | None = None,
+    km_start: str = "coaching",
+    peer_of: str | None = None,
+) -> EvaluationView:
+    """Everything the Evaluation page shows, for the sidebar's groups and these choices."""
+    from lib import placements
+
+    inputs = compute_inputs(
+        ctx.snap(),
+        groups=ctx.state.groups,
+        match=ctx.state.match,
+        youth_age=ctx.youth_age,
+        area=area,
+        km_start=km_start,
+        peer_of=peer_of,
+        min_count=ctx.min_count,
+    )
+    if inputs.message:
+        return EvaluationView(None, inputs.message, *([None] * 7))
+    names = ctx.municipality_names
+    return EvaluationView(
+        summary=summary(inputs),
+        message=None,
+        events=event_block(ctx, inputs, ctx.area_names.get(area) if area else None),
+        by_area=area_block(ctx, inputs),
+        placement=placements.by_month_block(ctx),
+        survival=survival_block(ctx, inputs, km_start),
+        peers=peers_block(ctx, inputs, names.get(peer_of, peer_of)),
+        expected_areas=expected_block(
+            ctx,
+            inputs.expected_exit,
+            key="expected-areas",
+            title=t("Exit rate: actual against expected, by trial area"),
+            label="area_name",
+            label_title=t("Trial area"),
+            indicator="exit_rate",
+        ),
+        expected_providers=expected_block(
+            ctx,
+            inputs.expected_providers,
+            key="expected-providers",
+            title=t("Placement at 90 days: actual against expected, by provider"),
+            label="provider_name",
+            label_title=t("Provider"),
+            indicator="placement_rate_90",
+        ),
+    )

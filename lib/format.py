@@ -91,7 +91,9 @@ def unit_text(unit: str) -> str:
 
 def axis_title(unit: str) -> str:
     """A unit as a y-axis title."""
-    return t("unit.axis.%") if unit == "%" else t(f"unit.{unit}")
+    if unit in ("%", "per 1,000"):
+        return t(f"unit.axis.{unit}")
+    return t(f"unit.{unit}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,6 +19,9 @@ from lib.indicators import INDICATORS, IndicatorUnavailable, Query
 from lib.panel import month_end_day, month_index_of_label, month_label
 
 Reader = Callable[[Query], pl.DataFrame]
+# query(indicator, *, by, where=(), month_from=None, month_to=None, side="selection"): the
+# query for the figures in view ("selection": the trial, or the sidebar's areas and groups;
+# "comparison": the comparison municipalities). lib/filters.py makes one from the sidebar.
 QueryMaker = Callable[..., Query]
 
 TRIAL_ONLY = ("trial_or_comparison", ("trial",))
@@ -46,10 +49,12 @@ HEADLINE_KEYS = (
 )
 
 
-def _default_query(indicator: str, **kw) -> Query:
+def _default_query(indicator: str, *, side: str = "selection", where: tuple = (), **kw) -> Query:
+    """The whole trial (side 'selection') or the comparison municipalities ('comparison')."""
     from lib.access import default_query
 
-    return default_query(indicator, **kw)
+    scope = ("trial_or_comparison", ("comparison",)) if side == "comparison" else TRIAL_ONLY
+    return default_query(indicator, where=(scope, *where), **kw)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -144,6 +149,7 @@ class OverviewContext:
     start_month: str | None  # the (earliest) trial's start month
     areas: pl.DataFrame  # trial_area_id, area_name; sorted by id
     min_count: int = 5
+    period_from: str | None = None  # the sidebar's first month: charts start there when set
 
     @property
     def area_ids(self) -> list[str]:
@@ -156,14 +162,20 @@ class OverviewContext:
     @property
     def chart_from(self) -> str:
         """Where whole-trial trend charts start: CHART_MONTHS_BEFORE_START before the trial's
-        start (the before-period the comparison needs), never before the data's first month."""
+        start (the before-period the comparison needs), never before the data's first month;
+        or the first month of the period picked in the sidebar."""
+        if self.period_from is not None:
+            return max(self.period_from, self.first_month)
         if self.start_month is None:
             return self.first_month
         return max(shift_month(self.start_month, -CHART_MONTHS_BEFORE_START), self.first_month)
 
     @property
     def trend_from(self) -> str:
-        """Where per-area trends start: the trial's start month (or the data's first month)."""
+        """Where per-area trends start: the trial's start month (or the data's first month),
+        or the first month of the period picked in the sidebar."""
+        if self.period_from is not None:
+            return max(self.period_from, self.first_month)
         return max(self.start_month or self.first_month, self.first_month)
 
 
@@ -273,6 +285,17 @@ def exit_rate_headline(df: pl.DataFrame, month: str) -> Headline:
     return head
 
 
+def _sides(trial: pl.DataFrame, comparison: pl.DataFrame) -> pl.DataFrame:
+    """Two monthly tables as one with trial_or_comparison ('trial' for the selection)."""
+    return pl.concat(
+        [
+            trial.with_columns(trial_or_comparison=pl.lit("trial")),
+            comparison.with_columns(trial_or_comparison=pl.lit("comparison")),
+        ],
+        how="diagonal_relaxed",
+    )
+
+
 def placement_headline(
     read: Reader, ctx: OverviewContext, query: QueryMaker = _default_query
 ) -> Headline:
@@ -282,21 +305,17 @@ def placement_headline(
     month = min(latest_observable_month(ctx.as_of, PLACEMENT_DAYS), ctx.last_month)
     if month < ctx.first_month:
         return Headline(key, ind, "%", month, MISSING, status="no_outcomes")
-    monthly = read(query(ind, by=("month",), where=(TRIAL_ONLY,), month_to=month))
+    monthly = read(query(ind, by=("month",), month_to=month))
     head = monthly_headline(key, ind, monthly, month)
     if not is_thin(head.current):
         return head
     first = max(shift_month(month, -(POOL_MONTHS - 1)), ctx.first_month)
-    pooled = single_figure(
-        read(query(ind, by=(), where=(TRIAL_ONLY,), month_from=first, month_to=month))
-    )
+    pooled = single_figure(read(query(ind, by=(), month_from=first, month_to=month)))
     prev_to = shift_month(first, -1)
     prev = MISSING
     if prev_to >= ctx.first_month:
         prev_from = max(shift_month(prev_to, -(POOL_MONTHS - 1)), ctx.first_month)
-        prev = single_figure(
-            read(query(ind, by=(), where=(TRIAL_ONLY,), month_from=prev_from, month_to=prev_to))
-        )
+        prev = single_figure(read(query(ind, by=(), month_from=prev_from, month_to=prev_to)))
     head.current, head.previous, head.previous_month = pooled, prev, prev_to
     head.pool_from = first
     head.change = change(pooled, prev)
@@ -326,14 +345,15 @@ def whole_trial_headlines(
     heads = []
     for key, ind, where in specs:
         try:
-            df = read(query(ind, by=by_month, where=(TRIAL_ONLY, *where)))
+            df = read(query(ind, by=by_month, where=where))
         except IndicatorUnavailable as exc:
             heads.append(unavailable(key, ind, month, str(exc)))
             continue
         heads.append(monthly_headline(key, ind, df, month))
     heads[3].band = fte_band
-    df = read(query("exit_rate", by=("trial_or_comparison", "month")))
-    heads.append(exit_rate_headline(df, month))
+    trial = read(query("exit_rate", by=by_month))
+    comparison = read(query("exit_rate", by=by_month, side="comparison"))
+    heads.append(exit_rate_headline(_sides(trial, comparison), month))
     try:
         heads.append(placement_headline(read, ctx, query))
     except IndicatorUnavailable as exc:
@@ -349,13 +369,15 @@ def whole_trial_headlines(
 
 AREA_VALUE_COLUMNS = (
     "active_caseload",
-    "caseload_change",
     "cumulative_transferred",
     "client_facing_fte",
     "clients_per_fte",
     "exit_rate",
     "placement_rate_90",
 )
+# Each value column V comes with V_suppressed, V_month (change on the previous month; for the
+# pooled placement, on the three months before) and V_year (change on a year earlier).
+CHANGES = ("month", "year")
 
 
 def _area_values(df: pl.DataFrame, month: str | None, name: str) -> pl.DataFrame:
@@ -368,12 +390,38 @@ def _area_values(df: pl.DataFrame, month: str | None, name: str) -> pl.DataFrame
     )
 
 
+def _with_changes(out: pl.DataFrame, name: str, current, before: dict) -> pl.DataFrame:
+    """Join the current values and the changes on each earlier table in `before`."""
+    out = out.join(current, on="trial_area_id", how="left")
+    for change_name, table in before.items():
+        prev = table.rename({name: "_prev", f"{name}_suppressed": "_prev_supp"})
+        out = out.join(prev, on="trial_area_id", how="left")
+        shown = ~pl.col(f"{name}_suppressed").fill_null(True) & ~pl.col("_prev_supp").fill_null(
+            True
+        )
+        out = out.with_columns(
+            pl.when(shown).then(pl.col(name) - pl.col("_prev")).alias(f"{name}_{change_name}")
+        ).drop("_prev", "_prev_supp")
+    return out
+
+
 def area_placement_period(placement: Headline, ctx: OverviewContext) -> tuple[str, str]:
     """The months a per-area placement rate covers: always pooled over POOL_MONTHS months ending
     with the whole-trial headline's month, since one month is thin in all but the largest areas
     (and one period for every area keeps the column comparable)."""
     first = max(shift_month(placement.month, -(POOL_MONTHS - 1)), ctx.first_month)
     return first, placement.month
+
+
+def off_target(value: float | None, band: tuple[float, float] | None) -> str | None:
+    """'below' or 'above' the target band, None inside it (or without a value or band)."""
+    if value is None or band is None:
+        return None
+    if value < band[0]:
+        return "below"
+    if value > band[1]:
+        return "above"
+    return None
 
 
 def area_table(
@@ -383,67 +431,78 @@ def area_table(
     query: QueryMaker = _default_query,
     *,
     trend_from: str | None = None,
+    fte_band: tuple[float, float] | None = None,
 ) -> pl.DataFrame:
-    """The headline indicators per trial area, one row per area, sorted by area name.
+    """The headline indicators per trial area, one row per area of ctx.areas, sorted by name.
 
-    Columns: trial_area_id, area_name, the AREA_VALUE_COLUMNS (null where suppressed or
-    undefined), a `<column>_suppressed` flag for each, `trend` (the monthly active caseload from
-    `trend_from`, a list; null when any month of it is suppressed) and `no_staff` (caseload but
-    no coach or
-    advisor FTE recorded). Placement covers `area_placement_period`.
+    Columns: trial_area_id, area_name; for each AREA_VALUE_COLUMNS V: V (null where suppressed
+    or undefined), V_suppressed, V_month and V_year (changes on the month before and a year
+    before; null unless both figures are shown); clients_per_fte_target ('below' / 'above' the
+    band, else null); `trend` (the monthly active caseload from `trend_from`, a list; null when
+    any month of it is suppressed) and `no_staff` (caseload but no coach or advisor FTE).
+    Placement covers `area_placement_period` (its changes: the three months before, and the
+    same months a year before).
     """
     month = ctx.last_month
-    prev = shift_month(month, -1)
+    earlier = {"month": shift_month(month, -1), "year": shift_month(month, -12)}
     by = ("trial_area_id", "month")
     out = ctx.areas
 
     caseload = read(query("active_caseload", by=by))
-    cur = _area_values(caseload, month, "active_caseload")
-    before = _area_values(caseload, prev, "_prev")
-    out = out.join(cur, on="trial_area_id", how="left").join(before, on="trial_area_id", how="left")
-    shown = ~pl.col("active_caseload_suppressed") & ~pl.col("_prev_suppressed")
-    out = out.with_columns(
-        caseload_change=pl.when(shown).then(pl.col("active_caseload") - pl.col("_prev")),
-        caseload_change_suppressed=~shown,
-    ).drop("_prev", "_prev_suppressed")
-
     tables: list[tuple[str, str, tuple]] = [
         ("cumulative_transferred", "cumulative_transferred", ()),
         ("client_facing_fte", "staff_fte", (("role", CLIENT_FACING_ROLES),)),
         ("clients_per_fte", "clients_per_fte", ()),
         ("exit_rate", "exit_rate", ()),
     ]
+    frames: dict[str, pl.DataFrame | None] = {"active_caseload": caseload}
     for name, ind, where in tables:
         try:
             # The full series, as everywhere else: secondary suppression depends on the table's
             # cells, so a shorter table could hide (or show) a different set of cells.
-            df = read(query(ind, by=by, where=where))
-            out = out.join(_area_values(df, month, name), on="trial_area_id", how="left")
+            frames[name] = read(query(ind, by=by, where=where))
         except IndicatorUnavailable:
+            frames[name] = None
+    for name, df in frames.items():
+        if df is None:
             out = out.with_columns(
-                pl.lit(None, pl.Float64).alias(name), pl.lit(False).alias(f"{name}_suppressed")
+                pl.lit(None, pl.Float64).alias(name),
+                pl.lit(False).alias(f"{name}_suppressed"),
+                *[pl.lit(None, pl.Float64).alias(f"{name}_{c}") for c in CHANGES],
             )
+            continue
+        before = {c: _area_values(df, m, name) for c, m in earlier.items()}
+        out = _with_changes(out, name, _area_values(df, month, name), before)
 
+    name = PLACEMENT_INDICATOR
     if placement is not None and placement.status != "unavailable":
-        first, _ = area_placement_period(placement, ctx)
-        df = read(
-            query(
-                PLACEMENT_INDICATOR,
-                by=("trial_area_id",),
-                month_from=first,
-                month_to=placement.month,
+        first, last = area_placement_period(placement, ctx)
+        n = month_index_of_label(last) - month_index_of_label(first) + 1
+
+        def pooled(shift: int) -> pl.DataFrame:
+            lo, hi = shift_month(first, shift), shift_month(last, shift)
+            if hi < ctx.first_month:
+                return ctx.areas.select(
+                    "trial_area_id",
+                    pl.lit(None, pl.Float64).alias(name),
+                    pl.lit(False).alias(f"{name}_suppressed"),
+                )
+            df = read(
+                query(name, by=("trial_area_id",), month_from=max(lo, ctx.first_month), month_to=hi)
             )
-        )
-        out = out.join(_area_values(df, None, PLACEMENT_INDICATOR), on="trial_area_id", how="left")
+            return _area_values(df, None, name)
+
+        out = _with_changes(out, name, pooled(0), {"month": pooled(-n), "year": pooled(-12)})
     else:
         out = out.with_columns(
-            pl.lit(None, pl.Float64).alias(PLACEMENT_INDICATOR),
-            pl.lit(False).alias(f"{PLACEMENT_INDICATOR}_suppressed"),
+            pl.lit(None, pl.Float64).alias(name),
+            pl.lit(False).alias(f"{name}_suppressed"),
+            *[pl.lit(None, pl.Float64).alias(f"{name}_{c}") for c in CHANGES],
         )
 
-    trend_rows = caseload.filter(pl.col("month") >= (trend_from or ctx.trend_from)).sort(
-        "trial_area_id", "month"
-    )
+    trend_rows = caseload.filter(
+        pl.col("month").is_between(pl.lit(trend_from or ctx.trend_from), pl.lit(month))
+    ).sort("trial_area_id", "month")
     # A sparkline cannot show a gap, and leaving a suppressed month out would bend time: an area
     # with any suppressed month in the window gets no trend (null) rather than a false one.
     trend = trend_rows.group_by("trial_area_id", maintain_order=True).agg(
@@ -458,6 +517,10 @@ def area_table(
         no_staff=pl.col("clients_per_fte").is_null()
         & ~pl.col("clients_per_fte_suppressed")
         & (pl.col("active_caseload").fill_null(0) > 0),
+        clients_per_fte_target=pl.Series(
+            [off_target(v, fte_band) for v in out["clients_per_fte"].to_list()],
+            dtype=pl.String,
+        ),
     )
     return out.sort("area_name")
 
@@ -488,4 +551,4 @@ def build(
     """The whole-trial headlines and the per-area table."""
     heads = whole_trial_headlines(read, ctx, query, fte_band=fte_band)
     placement = next(h for h in heads if h.key == PLACEMENT_INDICATOR)
-    return Overview(ctx, heads, area_table(read, ctx, placement, query))
+    return Overview(ctx, heads, area_table(read, ctx, placement, query, fte_band=fte_band))

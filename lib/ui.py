@@ -1,27 +1,45 @@
 """The Streamlit layer: cached data access, the page frame and rendering helpers.
 
-The only lib module that imports streamlit. Caching by kind (see STYLE.md):
+With lib/filters_ui.py (the sidebar's widgets), the only lib module that imports streamlit.
+Caching by kind (see STYLE.md):
 
 - the analytic snapshot once per process and loaded batch: `st.cache_resource`, keyed by the
   store URL and the batch's content hash (a new import changes the hash, so it is picked up);
 - indicator tables per view: `st.cache_data`, keyed by the frozen Query, the viewer, the URL and
-  the content hash. A DataFrame is never a cache key.
+  the content hash. A DataFrame is never a cache key;
+- a page's figures (`build`: Blocks with their charts as Vega-Lite dicts) per frozen
+  FilterState, page arguments, language, settings and batch, so that going back to a selection
+  redraws without computing or building a chart.
+
+A block is drawn the same way everywhere (`block`): its title is the button to its definition,
+then the chart, a caption with unit, period and as-of date, the suppression mark, the table
+behind the chart one click away, and CSV and Excel downloads of exactly that table.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
+from altair.utils import schemapi as alt_schemapi
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from lib import access, charts, overview
+from lib import access, charts, exports, filters_ui, overview
+from lib.blocks import Block, Metric, PageContext
+from lib.exports import Column, ExportMeta
+from lib.filters import FilterOptions, FilterState, Selection, options_from_snapshot
 from lib.format import (
     DASH,
     format_change,
     format_date,
     format_month,
+    format_number,
     format_period,
     format_value,
     suppressed_footnote,
@@ -32,6 +50,10 @@ from lib.indicators import INDICATORS, IndicatorError, Query
 from lib.settings import get_settings
 
 log = logging.getLogger("trialwatch")
+
+# Charts are built per rerun; Altair validating every piece as it is built costs more than the
+# data. The finished spec is still valid: tests/test_charts.py validates each builder's output.
+alt_schemapi.disable_debug_mode()
 
 VIEWER = access.FULL_ACCESS  # role rules will pick the viewer here (lib/access.py enforces them)
 
@@ -77,6 +99,7 @@ def data_state() -> DataState:
 
 def current_info() -> access.DataInfo:
     """The loaded batch's DataInfo (the frame has already checked that there is one)."""
+    require_frame()
     state = data_state()
     if state.info is None:
         raise access.NoData(t("store.empty.body"))
@@ -103,6 +126,25 @@ def read(query: Query) -> pl.DataFrame:
     """The indicator table for `query`, cached per query and loaded batch."""
     info = current_info()
     return _read(query, VIEWER, info.db_url, info.content_hash)
+
+
+_POOL = ThreadPoolExecutor(max_workers=3, thread_name_prefix="trialwatch-read")
+
+
+def read_many(queries: list[Query]) -> list[pl.DataFrame | None]:
+    """Several indicator tables read side by side (Polars releases the GIL), each cached as by
+    `read`; None for a query the extract cannot answer."""
+    info = current_info()
+    run_ctx = get_script_run_ctx()
+
+    def one(query: Query):
+        add_script_run_ctx(threading.current_thread(), run_ctx)
+        try:
+            return _read(query, VIEWER, info.db_url, info.content_hash)
+        except IndicatorError:
+            return None
+
+    return list(_POOL.map(one, queries))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -177,29 +219,45 @@ def indicator_label(indicator_id: str) -> str:
     return t(INDICATORS[indicator_id].label)
 
 
-def definition_popover(indicator_id: str, *, label: str | None = None, key: str | None = None):
-    """The indicator's label, unit, definition and evaluation day, one click away.
+def _definition_body(indicator_id: str, *, heading: bool = True) -> None:
+    ind = INDICATORS[indicator_id]
+    if heading:
+        st.markdown(f"**{t(ind.label)}**")
+    st.markdown(t(ind.definition))
+    lines = [f"{t('definition.unit')}: {unit_text(ind.unit)}"]
+    if ind.evaluation_day and ind.evaluation_day != "-":
+        lines.append(f"{t('definition.evaluation_day')}: {t(ind.evaluation_day)}")
+    st.caption("  \n".join(lines))
 
-    The button carries the indicator's name (an info icon beside it), so a card's title is
+
+def definition_popover(
+    indicator_id: str | tuple[str, ...],
+    *,
+    label: str | None = None,
+    key: str | None = None,
+):
+    """The indicators' labels, units, definitions and evaluation days, one click away.
+
+    The button carries the figure's name (an info icon beside it), so a card's title is
     itself the way to its definition.
     """
-    ind = INDICATORS[indicator_id]
-    title = label or t(ind.label)
+    ids = (indicator_id,) if isinstance(indicator_id, str) else tuple(indicator_id)
+    title = label or t(INDICATORS[ids[0]].label)
     with st.popover(
         f"**{title}**",
         icon=":material/info:",
         type="tertiary",
         help=t("definition.help"),
-        key=key or f"definition-{indicator_id}",
+        key=key or f"definition-{'-'.join(ids)}",
     ):
-        st.markdown(f"**{title}**")
-        st.markdown(t(ind.definition))
-        lines = [f"{t('definition.unit')}: {unit_text(ind.unit)}"]
-        if ind.evaluation_day and ind.evaluation_day != "-":
-            lines.append(f"{t('definition.evaluation_day')}: {t(ind.evaluation_day)}")
-        st.caption("  \n".join(lines))
+        if len(ids) == 1:
+            st.markdown(f"**{title}**")
+            _definition_body(ids[0], heading=False)
+        else:
+            for ind in ids:
+                _definition_body(ind)
         min_count = get_settings().min_count
-        if ind.disclosure and min_count > 0:
+        if any(INDICATORS[i].disclosure for i in ids) and min_count > 0:
             st.caption(t("definition.disclosure", n=min_count))
 
 
@@ -279,7 +337,9 @@ def _metric(
     )
 
 
-def headline_card(head: overview.Headline, ctx: overview.OverviewContext) -> None:
+def headline_card(
+    head: overview.Headline, ctx: overview.OverviewContext, specs: dict | None = None
+) -> None:
     """One headline: label and definition, the metric with its change, caption, trend chart."""
     label = t(f"headline.{head.key}")
     # height="stretch": the cards of a row share one height, so the row reads as a grid.
@@ -309,7 +369,7 @@ def headline_card(head: overview.Headline, ctx: overview.OverviewContext) -> Non
                 label_visibility="collapsed",
             )
         if head.status != "unavailable":
-            _trend(head, ctx)
+            _trend(head, ctx, (specs or {}).get(head.key, False))
         st.caption(_caption(head, ctx))
         if head.comparison is not None:
             st.caption(t("caption.exit_rate_note"))
@@ -322,10 +382,11 @@ def headline_card(head: overview.Headline, ctx: overview.OverviewContext) -> Non
             st.caption(suppressed_footnote(ctx.min_count))
 
 
-def _trend(head: overview.Headline, ctx: overview.OverviewContext) -> None:
+def trend_spec(head: overview.Headline, ctx: overview.OverviewContext) -> dict | None:
+    """The headline's trend chart as a Vega-Lite dict (None when there is nothing to draw)."""
     trend = head.trend
     if not trend.height or not trend["value"].drop_nulls().len():
-        return
+        return None
     kw = {}
     if "group" in trend.columns:
         names = {"trial": t("metric.trial"), "comparison": t("metric.comparison")}
@@ -342,40 +403,53 @@ def _trend(head: overview.Headline, ctx: overview.OverviewContext) -> None:
     chart = charts.trend_chart(
         trend, unit=head.unit, start_month=ctx.start_month, band=head.band, **kw
     )
-    st.altair_chart(chart, width="stretch")
+    return chart.to_dict(validate=False)
+
+
+def _trend(head: overview.Headline, ctx: overview.OverviewContext, spec=False) -> None:
+    spec = trend_spec(head, ctx) if spec is False else spec
+    if spec is not None:
+        chart_element(spec)
 
 
 def headline_grid(
-    heads: list[overview.Headline], ctx: overview.OverviewContext, per_row: int = 3
+    heads: list[overview.Headline],
+    ctx: overview.OverviewContext,
+    per_row: int = 3,
+    specs: dict | None = None,
 ) -> None:
     for start in range(0, len(heads), per_row):
         cols = st.columns(per_row)
         for col, head in zip(cols, heads[start : start + per_row]):
             with col:
-                headline_card(head, ctx)
+                headline_card(head, ctx, specs)
 
 
 # ---------------------------------------------------------------------------------------------
 # Per-area table
 
-_AREA_COLUMNS = {
-    "active_caseload": ("table.active_caseload", "%,d"),
-    "caseload_change": ("table.caseload_change", "%+d"),
-    "cumulative_transferred": ("table.cumulative_transferred", "%,d"),
-    "client_facing_fte": ("table.client_facing_fte", "%.1f"),
-    "clients_per_fte": ("table.clients_per_fte", "%.1f"),
-    "exit_rate": ("table.exit_rate", "%.1f"),
-    "placement_rate_90": ("table.placement_rate_90", "%.1f"),
-}
 _AREA_INDICATOR = {
     "active_caseload": "active_caseload",
-    "caseload_change": "active_caseload",
     "cumulative_transferred": "cumulative_transferred",
     "client_facing_fte": "staff_fte",
     "clients_per_fte": "clients_per_fte",
     "exit_rate": "exit_rate",
     "placement_rate_90": "placement_rate_90",
 }
+_AREA_UNIT = {
+    "active_caseload": "persons",
+    "cumulative_transferred": "persons",
+    "client_facing_fte": "FTE",
+    "clients_per_fte": "clients per FTE",
+    "exit_rate": "%",
+    "placement_rate_90": "%",
+}
+
+
+def _number_format(unit: str | None, *, signed: bool = False) -> str:
+    if unit in ("persons", "contacts"):
+        return "%+,d" if signed else "%,d"
+    return "%+,.1f" if signed else "%,.1f"
 
 
 def _area_notes(df: pl.DataFrame) -> list[str]:
@@ -383,36 +457,413 @@ def _area_notes(df: pl.DataFrame) -> list[str]:
     return [t("table.note.no_staff") if row["no_staff"] else "" for row in df.iter_rows(named=True)]
 
 
+def _target_marks(df: pl.DataFrame, band: tuple[float, float] | None) -> list[str]:
+    if band is None:
+        return [""] * df.height
+    band_text = f"{format_number(band[0])}–{format_number(band[1])}"
+    marks = {
+        "below": t("table.mark.below", band=band_text),
+        "above": t("table.mark.above", band=band_text),
+    }
+    return [marks.get(v, "") if v else "" for v in df["clients_per_fte_target"].to_list()]
+
+
+def area_table_columns(ctx: overview.OverviewContext) -> list[Column]:
+    """The overview's per-area table as a download: every value and change, with the marks."""
+    cols = [
+        Column("trial_area_id", t("column.trial_area_id"), "code", shown=False),
+        Column("area_name", t("table.area"), "text"),
+    ]
+    for name in overview.AREA_VALUE_COLUMNS:
+        unit = _AREA_UNIT[name]
+        label = t(f"table.{name}")
+        cols += [
+            Column(
+                name, label, "number", unit, description=t(INDICATORS[_AREA_INDICATOR[name]].label)
+            ),
+            Column(
+                f"{name}_month",
+                t("table.change_month_of", name=label),
+                "number",
+                unit,
+                description=t("table.help.change_month"),
+            ),
+            Column(
+                f"{name}_year",
+                t("table.change_year_of", name=label),
+                "number",
+                unit,
+                description=t("table.help.change_year"),
+            ),
+            Column(f"{name}_suppressed", t("table.suppressed_of", name=label), "flag", shown=False),
+        ]
+    cols.append(
+        Column("target_mark", t("table.off_target"), "text", description=t("table.help.off_target"))
+    )
+    return cols
+
+
 def area_table(
-    df: pl.DataFrame, ctx: overview.OverviewContext, placement: overview.Headline | None
+    df: pl.DataFrame,
+    ctx: overview.OverviewContext,
+    placement: overview.Headline | None,
+    *,
+    fte_band: tuple[float, float] | None = None,
+    meta_filters: tuple = (),
 ) -> None:
-    """The headline indicators per trial area: sortable, formatted, with the caseload trend."""
+    """The headline indicators per trial area: values with off-target marks, the change on the
+    previous month and on a year earlier (one tab each), sortable, with downloads."""
     if df.height == 0:
         st.info(t("overview.no_areas"))
         return
     prev = format_month(overview.shift_month(ctx.last_month, -1))
-    shown = df.with_columns(notes=pl.Series(_area_notes(df), dtype=pl.String))
+    year = format_month(overview.shift_month(ctx.last_month, -12))
+    shown = df.with_columns(
+        notes=pl.Series(_area_notes(df), dtype=pl.String),
+        target_mark=pl.Series(_target_marks(df, fte_band), dtype=pl.String),
+    )
     trend_span = {"start": format_month(ctx.trend_from), "end": format_month(ctx.last_month)}
-    config = {
+    base = {
         "area_name": st.column_config.TextColumn(t("table.area"), pinned=True),
         "trend": st.column_config.LineChartColumn(
-            t("table.trend"), help=t("table.help.trend", **trend_span), y_min=0, width=130
+            t("table.trend"), help=t("table.help.trend", **trend_span), y_min=0, width=120
         ),
         "notes": st.column_config.TextColumn(t("table.notes")),
+        "target_mark": st.column_config.TextColumn(
+            t("table.off_target"), help=t("table.help.off_target"), width=105
+        ),
     }
-    helps = {
-        "caseload_change": t("table.help.caseload_change", month=prev),
-        "client_facing_fte": t("table.help.client_facing_fte"),
-    }
-    for col, (key, fmt) in _AREA_COLUMNS.items():
-        config[col] = st.column_config.NumberColumn(
-            t(key),
-            format=fmt,
-            help=helps.get(col) or t(INDICATORS[_AREA_INDICATOR[col]].definition),
+    helps = {"client_facing_fte": t("table.help.client_facing_fte")}
+    values, month_changes, year_changes = dict(base), dict(base), dict(base)
+    for col in overview.AREA_VALUE_COLUMNS:
+        unit = _AREA_UNIT[col]
+        definition = helps.get(col) or t(INDICATORS[_AREA_INDICATOR[col]].definition)
+        values[col] = st.column_config.NumberColumn(
+            t(f"table.{col}"), format=_number_format(unit), help=definition
         )
-    order = ["area_name", *_AREA_COLUMNS, "trend"]
-    if shown["notes"].str.len_chars().sum():
-        order.append("notes")
+        month_changes[f"{col}_month"] = st.column_config.NumberColumn(
+            t(f"table.{col}"),
+            format=_number_format(unit, signed=True),
+            help=t("table.help.change_on", month=prev)
+            if col != overview.PLACEMENT_INDICATOR
+            else t("table.help.change_pooled"),
+        )
+        year_changes[f"{col}_year"] = st.column_config.NumberColumn(
+            t(f"table.{col}"),
+            format=_number_format(unit, signed=True),
+            help=t("table.help.change_on", month=year),
+        )
+    height = min(36 + 35 * shown.height, 36 + 35 * 30)
+    common = {"hide_index": True, "placeholder": DASH, "width": "stretch", "height": height}
+    tab_values, tab_month, tab_year = st.tabs(
+        [t("table.tab.values"), t("table.tab.month", month=prev), t("table.tab.year", month=year)]
+    )
+    with tab_values:
+        order = ["area_name", *overview.AREA_VALUE_COLUMNS, "target_mark", "trend"]
+        if shown["notes"].str.len_chars().sum():
+            order.append("notes")
+        st.dataframe(
+            shown, column_config=values, column_order=order, key="overview-areas", **common
+        )
+    with tab_month:
+        order = ["area_name", *[f"{c}_month" for c in overview.AREA_VALUE_COLUMNS]]
+        st.dataframe(
+            shown,
+            column_config=month_changes,
+            column_order=order,
+            key="overview-areas-month",
+            **common,
+        )
+    with tab_year:
+        order = ["area_name", *[f"{c}_year" for c in overview.AREA_VALUE_COLUMNS]]
+        st.dataframe(
+            shown,
+            column_config=year_changes,
+            column_order=order,
+            key="overview-areas-year",
+            **common,
+        )
+    month = format_month(ctx.last_month)
+    if placement is not None and placement.status not in ("unavailable", "no_outcomes"):
+        period = format_period(*overview.area_placement_period(placement, ctx))
+        caption = t("overview.areas.caption", month=month, placement_period=period)
+    else:
+        caption = t("overview.areas.caption_no_placement", month=month)
+    if fte_band is not None:
+        caption += "  \n" + t(
+            "overview.areas.marks", low=format_number(fte_band[0]), high=format_number(fte_band[1])
+        )
+    if ctx.min_count > 0:
+        caption += "  \n" + suppressed_footnote(ctx.min_count)
+    if shown["trend"].is_null().any():
+        caption += "  \n" + t("table.no_trend")
+    caption += "  \n" + t("block.as_of", date=format_date(ctx.as_of))
+    st.caption(caption)
+    columns = area_table_columns(ctx)
+    downloads(
+        shown,
+        columns,
+        ExportMeta(
+            title=t("overview.areas"),
+            indicators=tuple(dict.fromkeys(_AREA_INDICATOR.values())),
+            filters=meta_filters,
+            notes=(caption.replace("  \n", " "),),
+            **_meta_kw(),
+        ),
+        key="overview-areas",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The selection and the page context
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _options(db_url: str, content_hash: str) -> FilterOptions:
+    return options_from_snapshot(_snapshot(db_url, content_hash))
+
+
+def options() -> FilterOptions:
+    """What the loaded extract offers to filter by (cached per batch)."""
+    info = current_info()
+    return _options(info.db_url, info.content_hash)
+
+
+def filters_sidebar() -> FilterState:
+    """The sidebar's filters for this run (the frame calls it once, before the page)."""
+    return filters_ui.sidebar(options())
+
+
+def selection() -> Selection:
+    """The selection the sidebar holds, checked against the loaded extract."""
+    require_frame()
+    opts = options()
+    state = st.session_state.get(filters_ui.CANON) or opts.default_state()
+    from lib.i18n import current_language
+
+    return Selection(state, opts, current_language())
+
+
+def page_context() -> PageContext:
+    """What a page's figures depend on: the selection, the cached reader, the settings."""
+    s = get_settings()
+    return PageContext(
+        sel=selection(),
+        read=read,
+        as_of=current_info().as_of,
+        min_count=s.min_count,
+        fte_band=s.fte_band,
+        weekly_contacts=s.weekly_contacts,
+        youth_age=s.youth_age,
+        snap=snapshot,
+        read_many=read_many,
+    )
+
+
+def overview_query(sel: Selection):
+    """The Overview's query maker: the sidebar's selection (lib/overview.py's protocol)."""
+
+    def make(indicator: str, *, by, where=(), month_from=None, month_to=None, side="selection"):
+        return sel.state.to_query(
+            sel.options,
+            indicator,
+            tuple(by),
+            side="comparison" if side == "comparison" else "selection",
+            where=tuple(where),
+            period=(month_from, month_to),
+        )
+
+    return make
+
+
+def overview_view(sel: Selection):
+    """The Overview's figures for the selection (its areas, its months) and the headlines'
+    chart specs, cached per selection and loaded batch: (context, view, specs)."""
+    info = current_info()
+    return _overview_view(sel.state, sel.lang, info.db_url, info.content_hash, _settings_key())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _overview_view(state, lang, db_url, content_hash, settings_key):
+    sel = Selection(state, _options(db_url, content_hash), lang)
+    s = get_settings()
+    ctx = _overview_context(db_url, content_hash, s.min_count)
+    area_ids = state.selected_area_ids(sel.options)
+    ctx = dataclasses.replace(
+        ctx,
+        areas=ctx.areas.filter(pl.col("trial_area_id").is_in(area_ids)),
+        last_month=state.month_to or ctx.last_month,
+        period_from=state.month_from,
+    )
+    view = overview.build(read, ctx, overview_query(sel), fte_band=s.fte_band)
+    specs = {h.key: trend_spec(h, ctx) for h in view.headlines if h.status != "unavailable"}
+    return ctx, view, specs
+
+
+def _settings_key() -> tuple:
+    s = get_settings()
+    return (s.min_count, s.youth_age, s.fte_band, s.weekly_contacts)
+
+
+def build(fn, ctx: PageContext, *args, **kw):
+    """`fn(ctx, *args, **kw)` (a page module's builder), cached per selection, arguments and
+    loaded batch. Its Altair charts come back as Vega-Lite dicts, so a page shown again (or a
+    filter switched back) is drawn without building a chart."""
+    info = current_info()
+    name = f"{fn.__module__}:{fn.__qualname__}"
+    return _build(
+        name,
+        ctx.state,
+        args,
+        tuple(sorted(kw.items())),
+        ctx.lang,
+        info.db_url,
+        info.content_hash,
+        _settings_key(),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _build(name, state, args, kw, lang, db_url, content_hash, settings_key):
+    import importlib
+
+    module, qualname = name.split(":")
+    fn = importlib.import_module(module)
+    for part in qualname.split("."):
+        fn = getattr(fn, part)
+    s = get_settings()
+    ctx = PageContext(
+        sel=Selection(state, _options(db_url, content_hash), lang),
+        read=read,
+        as_of=current_info().as_of,
+        min_count=s.min_count,
+        fte_band=s.fte_band,
+        weekly_contacts=s.weekly_contacts,
+        youth_age=s.youth_age,
+        snap=snapshot,
+        read_many=read_many,
+    )
+    return _freeze(fn(ctx, *args, **dict(kw)))
+
+
+def _freeze(value):
+    """Altair charts inside a result (a Block, a view of Blocks, a list) as Vega-Lite dicts."""
+    if isinstance(value, Block):
+        if value.chart is not None and not isinstance(value.chart, dict):
+            value.chart = value.chart.to_dict(validate=False)
+        return value
+    if isinstance(value, list):
+        return [_freeze(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            item = getattr(value, f.name)
+            if isinstance(item, Block | list):
+                setattr(value, f.name, _freeze(item))
+        return value
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Blocks: a figure with its definition, caption, table and downloads
+
+
+def _meta_kw() -> dict:
+    info = current_info()
+    return {
+        "as_of": info.as_of,
+        "source": info.source,
+        "loaded_at": info.loaded_at,
+        "batch_id": info.batch_id,
+        "min_count": get_settings().min_count,
+        "synthetic": info.synthetic,
+        "link": _link(),
+    }
+
+
+def _link() -> str | None:
+    try:
+        sel = selection()
+        return filters_ui.share_link(sel.state, sel.options)
+    except Exception:  # noqa: BLE001 -- a link is a courtesy, never a failure
+        return None
+
+
+def export_meta(block: Block, sel: Selection) -> ExportMeta:
+    return ExportMeta(
+        title=block.title,
+        indicators=block.indicators,
+        filters=tuple(sel.state.describe(sel.options, sel.lang)),
+        notes=tuple(n for n in (block.caption, *block.notes) if n),
+        **_meta_kw(),
+    )
+
+
+def display_frame(df: pl.DataFrame, columns) -> tuple[pl.DataFrame, dict, list[str]]:
+    """The table as the page shows it: months as words, labelled columns, codes hidden."""
+    config = {}
+    order = []
+    out = df
+    for col in columns:
+        if not col.shown or col.name not in df.columns:
+            continue
+        order.append(col.name)
+        if col.kind == "month":
+            out = out.with_columns(
+                pl.col(col.name).map_elements(format_month, return_dtype=pl.String)
+            )
+            config[col.name] = st.column_config.TextColumn(col.label, help=col.description or None)
+        elif col.kind == "number":
+            config[col.name] = st.column_config.NumberColumn(
+                col.label, format=_number_format(col.unit), help=col.description or None
+            )
+        elif col.kind == "bar":
+            config[col.name] = st.column_config.ProgressColumn(
+                col.label,
+                min_value=0,
+                max_value=100,
+                format="%.1f %%",
+                help=col.description or None,
+            )
+        elif col.kind == "flag":
+            config[col.name] = st.column_config.CheckboxColumn(
+                col.label, help=col.description or None
+            )
+        else:
+            config[col.name] = st.column_config.TextColumn(col.label, help=col.description or None)
+    return out, config, order
+
+
+def downloads(df: pl.DataFrame, columns, meta: ExportMeta, *, key: str) -> None:
+    """CSV and Excel buttons; the files are written only when a button is clicked."""
+    columns = list(columns)
+    a, b, _ = st.columns([1, 1, 3])
+    with a:
+        st.download_button(
+            t("download.csv"),
+            data=lambda: exports.to_csv(df, columns, meta),
+            file_name=exports.file_name(meta.title, meta.as_of, "csv"),
+            mime="text/csv",
+            key=f"csv-{key}",
+            icon=":material/download:",
+            on_click="ignore",
+            type="tertiary",
+        )
+    with b:
+        st.download_button(
+            t("download.excel"),
+            data=lambda: exports.to_excel(df, columns, meta),
+            file_name=exports.file_name(meta.title, meta.as_of, "xlsx"),
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"xlsx-{key}",
+            icon=":material/download:",
+            on_click="ignore",
+            type="tertiary",
+        )
+
+
+def table(df: pl.DataFrame, columns, *, key: str, height: int | None = None) -> None:
+    shown, config, order = display_frame(df, columns)
+    rows = shown.height
     st.dataframe(
         shown,
         column_config=config,
@@ -420,17 +871,204 @@ def area_table(
         hide_index=True,
         placeholder=DASH,
         width="stretch",
-        height=min(36 + 35 * shown.height, 36 + 35 * 30),
-        key="overview-areas",
+        height=height or min(38 + 35 * max(rows, 1), 38 + 35 * 12),
+        key=f"table-{key}",
     )
-    month = format_month(ctx.last_month)
-    if placement is not None and placement.status not in ("unavailable", "no_outcomes"):
-        period = format_period(*overview.area_placement_period(placement, ctx))
-        caption = t("overview.areas.caption", month=month, placement_period=period)
+
+
+def static_table(
+    df: pl.DataFrame,
+    columns,
+    *,
+    key: str,
+    title: str,
+    height: int | None = None,
+    wrap: bool = False,
+    list_body: str | None = None,
+) -> None:
+    """A table with its downloads (no chart): the definitions page's tables. wrap: a static
+    table whose long texts wrap, instead of a scrolling grid. list_body: the column to write as
+    a paragraph under each row's first column (a definition list, for long definitions)."""
+    if list_body:
+        definition_list(df, columns, list_body)
+    elif wrap:
+        shown = [c for c in columns if c.shown and c.name in df.columns]
+        st.table(
+            df.select([pl.col(c.name).alias(c.label) for c in shown]),
+            hide_index=True,
+            border="horizontal",
+        )
     else:
-        caption = t("overview.areas.caption_no_placement", month=month)
-    if ctx.min_count > 0:
-        caption += "  \n" + suppressed_footnote(ctx.min_count)
-    if shown["trend"].is_null().any():
-        caption += "  \n" + t("table.no_trend")
-    st.caption(caption)
+        table(df, columns, key=key, height=height)
+    downloads(df, columns, ExportMeta(title=title, **_meta_kw()), key=key)
+
+
+def definition_list(df: pl.DataFrame, columns, body: str) -> None:
+    """Rows as a definition list: the first column in bold, `body` as its paragraph, the other
+    shown columns on one line beneath ('Unit: persons · Evaluated on: ...')."""
+    shown = [c for c in columns if c.shown and c.name in df.columns]
+    head, rest = shown[0], [c for c in shown[1:] if c.name != body]
+    parts = []
+    for row in df.iter_rows(named=True):
+        meta = " · ".join(f"*{c.label}:* {row[c.name]}" for c in rest if row[c.name])
+        text = f"**{row[head.name]}**  \n{row[body]}"
+        parts.append(f"{text}  \n{meta}" if meta else text)
+    st.markdown("\n\n".join(parts))
+
+
+def block(
+    b: Block, *, border: bool = True, table_open: bool = False, scroll: int | None = None
+) -> None:
+    """A figure: its title (the definition's button), chart, caption with the as-of date and
+    the suppression mark, the table behind it one click away, and the downloads."""
+    sel = selection()
+    with st.container(border=border):
+        definition_popover(b.indicators, label=b.title, key=f"definition-{b.key}")
+        if b.message:
+            st.info(b.message, icon=":material/info:")
+        if b.chart is not None and not b.empty:
+            chart_height = _chart_height(b.chart)
+            if scroll and chart_height and chart_height > scroll:
+                # A tall ranking scrolls inside its own box rather than pushing the page.
+                with st.container(height=scroll, border=False):
+                    chart_element(b.chart, key=f"chart-{b.key}")
+            else:
+                chart_element(b.chart, key=f"chart-{b.key}")
+        lines = [b.caption] if b.caption else []
+        if b.suppressed:
+            lines.append(suppressed_footnote(get_settings().min_count))
+        lines += list(b.notes)
+        if lines:
+            st.caption("  \n".join(lines))
+        if b.empty:
+            return
+        if b.chart is None:
+            table(b.table, b.columns, key=b.key, height=b.height)
+        else:
+            with st.expander(t("block.table"), icon=":material/table:", expanded=table_open):
+                table(b.table, b.columns, key=b.key, height=b.height)
+        downloads(b.table, b.columns, export_meta(b, sel), key=b.key)
+
+
+def chart_element(chart, *, key: str | None = None) -> None:
+    """Draw an Altair chart (or its Vega-Lite dict) across the container's width.
+
+    The spec is written without Altair's JSON-schema validation, which costs about a tenth of a
+    second per chart; tests/test_charts.py validates every builder's output instead."""
+    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
+    st.vega_lite_chart(spec, width="stretch", key=key)
+
+
+def _chart_height(chart) -> int | None:
+    if isinstance(chart, dict):
+        height = chart.get("height")
+        return height if isinstance(height, int) else None
+    height = getattr(chart, "height", None)
+    return height if isinstance(height, int) else None
+
+
+def metric_row(metrics: list[Metric], per_row: int | None = None) -> None:
+    """Large numbers in a row, each with its definition on hover and its caption."""
+    n = per_row or len(metrics)
+    for start in range(0, len(metrics), n):
+        cols = st.columns(n)
+        for col, m in zip(cols, metrics[start : start + n]):
+            with col, st.container(border=True, height="stretch"):
+                ind = INDICATORS[m.indicator]
+                value = DASH if (m.suppressed or m.value is None) else format_value(m.value, m.unit)
+                st.metric(
+                    m.label,
+                    value,
+                    help=f"{t(ind.definition)} ({t('definition.unit')}: {unit_text(ind.unit)})",
+                )
+                caption = m.caption
+                if m.suppressed:
+                    caption = f"{caption} · {t('suppressed.long', n=get_settings().min_count)}"
+                if caption:
+                    st.caption(caption)
+
+
+def legend(items: list[tuple[str, str, bool]]) -> None:
+    """A legend shared by several charts: a coloured line and the name of each series."""
+    parts = []
+    for label, color, dashed in items:
+        style = "dashed" if dashed else "solid"
+        parts.append(
+            "<span style='white-space:nowrap'>"
+            f"<span style='display:inline-block;width:22px;border-top:3px {style} {color};"
+            f"vertical-align:middle;margin-right:5px'></span>{html.escape(label)}</span>"
+        )
+    st.markdown(
+        "<div style='line-height:1.9'>" + " &emsp;".join(parts) + "</div>",
+        unsafe_allow_html=True,
+    )
+
+
+def page_header(title_key: str, subtitle: str | None = None) -> None:
+    """The page's title and one line: what it shows, for which selection, as of which date."""
+    sel = selection()
+    st.title(t(title_key))
+    summary = sel.state.summary(sel.options, sel.lang)
+    text = subtitle or ""
+    info = current_info()
+    line = " · ".join(
+        x for x in (text, summary, t("block.as_of", date=format_date(info.as_of))) if x
+    )
+    st.caption(line)
+
+
+def share_popover() -> None:
+    """'Share this view': the address that reproduces the page as shown."""
+    sel = selection()
+    with st.sidebar, st.popover(t("share.button"), icon=":material/link:", width="stretch"):
+        st.caption(t("share.help"))
+        st.code(filters_ui.share_link(sel.state, sel.options), language=None, wrap_lines=True)
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _history(db_url: str):
+    from lib.store import get_engine, load_history
+
+    return load_history(get_engine(db_url))
+
+
+def load_history():
+    """Every load of the store, newest first."""
+    return _history(current_info().db_url)
+
+
+_frame = threading.local()
+
+
+def page_frame(page) -> None:
+    """The shared sidebar (filters, share link), the URL notices, then the page itself."""
+    _frame.active = True
+    try:
+        filters_sidebar()
+        share_popover()
+        filters_ui.notices()
+        filters_ui.start_run()
+        try:
+            page.run()
+        finally:
+            filters_ui.finish_run()
+    finally:
+        _frame.active = False
+
+
+def require_frame() -> None:
+    """Make sure the page runs inside dashboard.py's frame.
+
+    Streamlit runs a server process's very first script run the pre-`st.navigation` way when
+    a `pages/` folder exists: a deep link (say /caseload, from a shared link) then runs the page
+    file alone, without the frame's sidebar and filters. Switch that off and run again, so the
+    frame resolves the link to its page."""
+    if getattr(_frame, "active", False):
+        return
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+
+page_choice = filters_ui.page_choice

@@ -1,22 +1,29 @@
-"""Overview: the whole trial at a glance for ministry officials, then each trial area."""
+"""Overview: the whole trial (or the sidebar's selection) at a glance, then each trial area."""
 
 import streamlit as st
 
-from lib import overview, ui
+from lib import ui
 from lib.format import format_date, format_month
 from lib.i18n import t
-from lib.settings import get_settings
 
-ctx = ui.overview_context()
-
-st.title(t("overview.title"))
-st.caption(t("overview.subtitle", date=format_date(ctx.as_of), month=format_month(ctx.last_month)))
+sel = ui.selection()
 
 with st.spinner(t("spinner.loading")):
-    view = overview.build(ui.read, ctx, fte_band=get_settings().fte_band)
+    ctx, view, specs = ui.overview_view(sel)
+
+st.title(t("overview.title"))
+summary = sel.state.summary(sel.options, sel.lang)
+subtitle = t("overview.subtitle", date=format_date(ctx.as_of), month=format_month(ctx.last_month))
+st.caption(f"{subtitle} {summary}" if summary else subtitle)
 
 st.subheader(t("overview.headlines"))
-ui.headline_grid(view.headlines, ctx)
+ui.headline_grid(view.headlines, ctx, specs=specs)
 
 st.subheader(t("overview.areas"))
-ui.area_table(view.areas, ctx, view.placement)
+ui.area_table(
+    view.areas,
+    ctx,
+    view.placement,
+    fte_band=ui.get_settings().fte_band,
+    meta_filters=tuple(sel.state.describe(sel.options, sel.lang)),
+)

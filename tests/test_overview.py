@@ -26,8 +26,15 @@ def snap():
 
 
 def make_query(min_count: int):
-    def query(indicator: str, **kw) -> Query:
-        return Query(indicator, min_count=min_count, **kw)
+    """The Overview's query protocol for the whole trial ('selection') or the comparison."""
+
+    def query(indicator: str, *, side: str = "selection", where=(), **kw) -> Query:
+        scope = (
+            ("trial_or_comparison", ("comparison",))
+            if side == "comparison"
+            else overview.TRIAL_ONLY
+        )
+        return Query(indicator, min_count=min_count, where=(scope, *where), **kw)
 
     return query
 
@@ -146,8 +153,12 @@ def test_area_table_by_name_with_values_changes_and_trend(view):
     assert df["area_name"].to_list() == ["Area one", "Area two"]
     one, two = df.row(0, named=True), df.row(1, named=True)
     # Area one (005): June P1, P2; May P1, P2. Area two (091): June P6; May P3, P6.
-    assert (one["active_caseload"], one["caseload_change"]) == (2, 0)
-    assert (two["active_caseload"], two["caseload_change"]) == (1, -1)
+    assert (one["active_caseload"], one["active_caseload_month"]) == (2, 0)
+    assert (two["active_caseload"], two["active_caseload_month"]) == (1, -1)
+    # A year earlier (June 2020) nobody was in the trial yet.
+    assert (one["active_caseload_year"], two["active_caseload_year"]) == (2, 1)
+    # Cumulative transferred: Area two's P3 and P4 came in March, so no change since May.
+    assert (one["cumulative_transferred_month"], two["cumulative_transferred_month"]) == (0, 0)
     # Transfers in: 005 P1 and P2; 091 P3 and P4.
     assert (one["cumulative_transferred"], two["cumulative_transferred"]) == (2, 2)
     assert one["exit_rate"] == 0.0 and two["exit_rate"] == 0.0
@@ -155,6 +166,37 @@ def test_area_table_by_name_with_values_changes_and_trend(view):
     # Caseload trend from the trial's start: Mar..Jun.
     assert one["trend"] == [1.0, 2.0, 2.0, 2.0]
     assert two["trend"] == [2.0, 3.0, 2.0, 1.0]
+
+
+def test_area_table_marks_clients_per_fte_outside_the_band(snap, ctx):
+    # March 2021: 005 has 1 client (P1) per 1.5 client-facing FTE; 091 2 (P3, P4) per 2.0.
+    march = overview.OverviewContext(
+        ctx.as_of, ctx.first_month, "2021-03", ctx.start_month, ctx.areas, 0
+    )
+    df = overview.area_table(
+        lambda q: compute(snap, q), march, None, make_query(0), fte_band=(20.0, 30.0)
+    )
+    assert df["clients_per_fte"].to_list() == pytest.approx([1 / 1.5, 1.0])
+    assert df["clients_per_fte_target"].to_list() == ["below", "below"]
+    inside = overview.area_table(
+        lambda q: compute(snap, q), march, None, make_query(0), fte_band=(0.5, 30.0)
+    )
+    assert inside["clients_per_fte_target"].to_list() == [None, None]
+
+
+@pytest.mark.parametrize(
+    "value, band, expected",
+    [
+        (19.9, (20, 30), "below"),
+        (20, (20, 30), None),
+        (30, (20, 30), None),
+        (30.1, (20, 30), "above"),
+        (None, (20, 30), None),
+        (25, None, None),
+    ],
+)
+def test_off_target(value, band, expected):
+    assert overview.off_target(value, band) == expected
 
 
 def test_area_table_keeps_suppressed_cells_empty_and_flagged(snap, ctx):

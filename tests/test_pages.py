@@ -84,10 +84,18 @@ def test_the_area_table_shows_names_not_ids(env, tmp_path):
     env(build_store(tmp_path))
     at = run_app()
     assert_clean(at)
-    (table,) = at.dataframe
-    df = table.value
-    assert list(df["area_name"]) == ["Area one", "Area two"]
-    assert list(df["active_caseload"]) == [2, 1]
+    values, month, year = (t.value for t in at.dataframe)
+    assert list(values["area_name"]) == ["Area one", "Area two"]
+    assert list(values["active_caseload"]) == [2, 1]
+    # June against May: Area two lost P3 (left the register on 31 May).
+    assert list(month["active_caseload_month"]) == [0, -1]
+    # June against June 2020, before the trial: everyone is new.
+    assert list(year["active_caseload_year"]) == [2, 1]
+    assert [tab.label for tab in at.tabs] == [
+        "Latest values",
+        "Change on May\u00a02021",
+        "Change on Jun\u00a02020",
+    ]
 
 
 def test_each_headline_has_its_definition_one_click_away(env, tmp_path):
@@ -151,6 +159,264 @@ def test_an_unexpected_failure_shows_a_short_message(env, tmp_path, monkeypatch)
     assert not at.exception
     (error,) = at.error
     assert error.value == t("error.page")
-    (details,) = at.expander
-    assert details.label == t("error.details")
+    (details,) = [e for e in at.expander if e.label == t("error.details")]
     assert "RuntimeError: boom" in details.code[0].value
+
+
+# ---------------------------------------------------------------------------------------------
+# Every page against the hand fixture: a figure equal to the hand-worked value, a filter that
+# changes it as expected, a bad URL value that gives a notice. The timeline is in
+# tests/hand_fixture.py; the default period is the trial's months, Mar-Jun 2021.
+
+PAGES = ("overview", "caseload", "staffing", "placements", "compare", "definitions")
+
+
+def open_page(page: str = "overview", params: dict[str, str] | None = None) -> AppTest:
+    """The app opened on `page` with these URL parameters, as a shared link opens it."""
+    at = AppTest.from_file(DASHBOARD, default_timeout=120)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py")
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def warnings(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning]
+
+
+def table_with(at: AppTest, column: str):
+    """The shown table that has this column heading (the first one)."""
+    for frame in at.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise AssertionError(
+        f"no table with {column!r}: {[list(f.value.columns) for f in at.dataframe]}"
+    )
+
+
+@pytest.fixture
+def hand(env, tmp_path):
+    env(build_store(tmp_path))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_disclosure_control_on(env, tmp_path, monkeypatch, page):
+    monkeypatch.setenv("TRIALWATCH_MIN_COUNT", "5")
+    env(build_store(tmp_path))
+    at = open_page(page)
+    assert_clean(at)
+    assert at.title
+    if page not in ("definitions",):
+        assert any("Suppressed" in s or "suppressed" in s for s in texts(at))
+
+
+def test_overview_follows_the_sidebar(hand):
+    at = open_page()
+    at.multiselect(key="f_areas").set_value(["A1"]).run()
+    assert_clean(at)
+    # Area one (005) at the end of June: P1 and P2.
+    assert metric(at, "Active caseload").value == "2"
+    values = at.dataframe[0].value
+    assert list(values["area_name"]) == ["Area one"]
+    assert at.query_params["area"] == "A1"
+
+
+def test_caseload_page(hand):
+    at = open_page("caseload")
+    assert_clean(at)
+    assert at.title[0].value == "Caseload and transfers"
+    # Mar-Jun 2021: P1, P3, P4 transferred on 1 March; P2 on 1 April; P6 a new client; P4 out.
+    assert {
+        k: metrics(at)[k]
+        for k in (
+            "Initial transfer",
+            "Later transfers in",
+            "New clients",
+            "Transfers out",
+            "Active caseload",
+        )
+    } == {
+        "Initial transfer": "3",
+        "Later transfers in": "1",
+        "New clients": "1",
+        "Transfers out": "1",
+        "Active caseload": "3",
+    }
+    # Draw the initial transfer: the flows table shows March's three transfers in.
+    at.toggle(key="p_initial").set_value(True).run()
+    flows = table_with(at, "month")
+    march = flows[(flows["month"] == "Mar\u00a02021") & (flows["series"] == "Initial transfer")]
+    assert list(march["value"]) == [3]
+    assert at.query_params["initial"] == "1"
+    # Area two only: P3 and P4 transferred; P6 new; P4 out.
+    at.multiselect(key="f_areas").set_value(["A2"]).run()
+    assert_clean(at)
+    shown = metrics(at)
+    assert (shown["Initial transfer"], shown["Later transfers in"], shown["New clients"]) == (
+        "2",
+        "0",
+        "1",
+    )
+    assert shown["Active caseload"] == "1"
+
+
+def test_caseload_by_municipality_names_them(hand):
+    at = open_page("caseload", {"view": "municipality"})
+    assert_clean(at)
+    by_muni = table_with(at, "municipality_name")
+    assert set(by_muni["municipality_name"]) == {"Alajärvi", "Helsinki"}
+
+
+def test_staffing_page_in_march(hand):
+    at = open_page("staffing", {"from": "2021-03", "to": "2021-03"})
+    assert_clean(at)
+    shown = metrics(at)
+    # 005: coach 1.0, advisor 0.5, management 0.2; 091: coach 2.0. Caseload 3 / 3.5 FTE.
+    assert shown["Staff FTE"] == "3.7\u00a0FTE"
+    assert shown["Client-facing staff"] == "3.5\u00a0FTE"
+    assert shown["Clients per client-facing FTE"] == "0.9"
+    assert shown["Employer contacts"] == "19"
+    assert shown["Clients with a coaching contact"] == "33.3\u00a0%"  # P1 of P1, P3, P4
+    outside = table_with(at, "municipality_name")
+    assert list(outside["municipality_name"]) == ["Alajärvi", "Helsinki"]
+    at.multiselect(key="f_areas").set_value(["A1"]).run()
+    shown = metrics(at)
+    assert (shown["Staff FTE"], shown["Clients per client-facing FTE"]) == ("1.7\u00a0FTE", "0.7")
+    assert shown["Employer contacts"] == "7"
+
+
+def test_staffing_notes_that_person_filters_do_not_apply(hand):
+    at = open_page("staffing", {"group": "youth"})
+    assert_clean(at)
+    assert any("the Groups filter does not apply here" in s for s in texts(at))
+
+
+def test_placements_page(hand):
+    at = open_page("placements", {"days": "14"})
+    assert_clean(at)
+    shown = metrics(at)
+    # Coaching ending Mar-Jun 2021 (all in Helsinki): E3 employed on day 14, E6 not.
+    assert shown["Placement at 14 days"] == "50.0\u00a0%"
+    assert shown["Subsidised at 14 days"] == "0.0\u00a0%"
+    providers = table_with(at, "provider_name")
+    assert list(providers["provider_name"]) == ["Coaching Oy"]
+    # The older group (55+): P3 alone.
+    at.multiselect(key="f_groups").set_value(["older"]).run()
+    assert metrics(at)["Placement at 14 days"] == "100.0\u00a0%"
+    # Area one has no coaching episode ending: no figure.
+    at.multiselect(key="f_groups").set_value([]).run()
+    at.multiselect(key="f_areas").set_value(["A1"]).run()
+    assert metrics(at)["Placement at 14 days"] == "–"
+
+
+def test_placements_exit_rate_before_the_trial(hand):
+    at = open_page("placements", {"from": "2020-12"})
+    assert_clean(at)
+    exits = table_with(at, "series")
+    # 30 Nov 2020: P1, P2, P3, P4 unemployed in trial municipalities; P2 starts work 1 Dec.
+    dec = exits[(exits["month"] == "Dec\u00a02020") & (exits["series"] == "Trial")]
+    assert list(dec["value"]) == [25.0]
+
+
+def test_compare_page(hand):
+    at = open_page("compare", {"focus": "a:A2", "peers": "a:A1"})
+    assert_clean(at)
+    ranked = table_with(at, "rank")
+    focus = ranked[ranked["series"] == "Area two"]
+    # Area two, Mar-Jun: mean caseload 2.0 over mean unemployed job seekers 1.5.
+    assert round(float(focus["active_caseload"].iloc[0]), 1) == 1333.3
+    # Women only: P3 in the caseload in Mar-May (0.75) over P3 unemployed in March (0.25).
+    at.multiselect(key="f_gender").set_value(["F"]).run()
+    ranked = table_with(at, "rank")
+    focus = ranked[ranked["series"] == "Area two"]
+    assert round(float(focus["active_caseload"].iloc[0]), 1) == 3000.0
+    # Another focus: Alajärvi, caseload 1.75 over 2.0 unemployed (women: P1 only, 1 over 1).
+    at.multiselect(key="f_gender").set_value([]).run()
+    at.selectbox(key="p_focus").set_value("m:005").run()
+    assert_clean(at)
+    ranked = table_with(at, "rank")
+    assert float(ranked[ranked["series"] == "Alajärvi"]["active_caseload"].iloc[0]) == 875.0
+    assert at.query_params["focus"] == "m:005"
+
+
+def test_definitions_page(hand):
+    at = open_page("definitions")
+    assert_clean(at)
+    shown = metrics(at)
+    assert shown["Data as of"] == "30\u00a0Jun\u00a02021"
+    rows = table_with(at, "rows")
+    counts = dict(zip(rows["table_name"], rows["rows"]))
+    assert counts["Job seekers"] == 7 and counts["Responsibility spells"] == 13
+    assert any("Threshold in force: 0." in s for s in texts(at))
+    # Every indicator's definition, with its unit and evaluation day.
+    assert any(
+        s.startswith("**Active caseload**  \nPersons in the trial (an open municipal")
+        and "*Unit:* persons" in s
+        for s in texts(at)
+    )
+    assert any("**Newly arrived**" in s for s in texts(at))
+    # A filter leaves the definitions as they are.
+    at.multiselect(key="f_groups").set_value(["youth"]).run()
+    assert_clean(at)
+    assert metrics(at)["Data as of"] == "30\u00a0Jun\u00a02021"
+
+
+@pytest.mark.parametrize(
+    "page, params, notice",
+    [
+        ("overview", {"area": "A1,ZZ"}, "(ZZ)"),
+        ("caseload", {"view": "pie"}, "(pie)"),
+        ("staffing", {"to": "2021-13"}, "'2021-13'"),
+        ("placements", {"days": "30"}, "(30)"),
+        ("compare", {"focus": "m:999"}, "(m:999)"),
+        ("definitions", {"group": "wizards"}, "(wizards)"),
+    ],
+)
+def test_a_bad_url_value_gives_a_notice(hand, page, params, notice):
+    at = open_page(page, params)
+    assert_clean(at)
+    assert any(notice in w for w in warnings(at)), warnings(at)
+
+
+def test_the_selection_survives_moving_between_pages_and_is_in_the_url(hand):
+    at = open_page("caseload")
+    at.multiselect(key="f_areas").set_value(["A1"]).run()
+    assert at.query_params["area"] == "A1"
+    at.switch_page("pages/staffing.py").run()
+    assert_clean(at)
+    assert at.multiselect(key="f_areas").value == ["A1"]
+    assert at.query_params["area"] == "A1"
+    assert metrics(at)["Employer contacts"] == "7"  # Alajärvi, March
+
+
+def test_a_shared_link_reproduces_the_view(hand):
+    at = open_page("staffing", {"area": "A1", "from": "2021-03", "to": "2021-03"})
+    assert_clean(at)
+    assert not warnings(at)
+    assert metrics(at)["Staff FTE"] == "1.7\u00a0FTE"
+    assert at.multiselect(key="f_areas").value == ["A1"]
+    period = next(s for s in at.select_slider if s.label == "Period")
+    assert period.value == ("2021-03", "2021-03")
+
+
+def test_reset_goes_back_to_the_default_view(hand):
+    at = open_page("caseload", {"area": "A2", "from": "2021-04"})
+    at.button(key="f_reset").click().run()
+    assert_clean(at)
+    assert metrics(at)["Initial transfer"] == "3"
+    assert "area" not in at.query_params and "from" not in at.query_params
+
+
+def test_a_page_control_leaves_the_url_on_other_pages(hand):
+    at = open_page("placements", {"days": "14"})
+    assert at.query_params["days"] == "14"
+    at.switch_page("pages/caseload.py").run()
+    assert "days" not in at.query_params
+    at.switch_page("pages/placements.py").run()
+    assert at.query_params["days"] == "14"  # the choice is kept in the session
+    assert metrics(at)["Placement at 14 days"] == "50.0\u00a0%"

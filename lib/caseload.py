@@ -1,0 +1,350 @@
+"""Caseload and transfers: the monthly flows, the active caseload, its make-up by group, and the
+cumulative transferred against the planned number. Pure: indicator tables in, Blocks out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from lib import charts
+from lib.blocks import (
+    Block,
+    Metric,
+    PageContext,
+    area_columns,
+    caption,
+    long_series,
+    metric_from,
+    month_column,
+    municipality_columns,
+    series_columns,
+    value_columns,
+    with_names,
+)
+from lib.exports import Column
+from lib.filters import PERSON_FIELDS
+from lib.format import format_month, format_value
+from lib.i18n import t
+from lib.indicators import GROUPS, INDICATORS, age_band_expr, group_expr
+
+FLOWS = ("initial_transfer", "later_transfers_in", "new_clients", "transfers_out")
+INFLOWS = FLOWS[:3]
+BREAKDOWNS = ("area", "municipality")
+MAX_LINES = 12  # municipalities drawn as lines at most; the table lists every one
+
+
+@dataclass
+class CaseloadView:
+    metrics: list[Metric]
+    flows: Block
+    caseload: Block
+    makeup: Block
+    cumulative: Block
+
+
+def build(ctx: PageContext, *, breakdown: str = "area", include_initial: bool = False):
+    return CaseloadView(
+        metrics=metrics(ctx),
+        flows=flows_block(ctx, include_initial=include_initial),
+        caseload=caseload_block(ctx, breakdown),
+        makeup=makeup_block(ctx),
+        cumulative=cumulative_block(ctx),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Metrics
+
+
+def metrics(ctx: PageContext) -> list[Metric]:
+    """The period's flows (summed), the caseload and the cumulative transferred at its end."""
+    period = ctx.period_text()
+    out = []
+    for ind in FLOWS:
+        df = ctx.table(ind, by=())
+        out.append(metric_from(ind, t(INDICATORS[ind].label), ind, df, period))
+    end = ctx.period[1]
+    end_text = t("caption.end_of", month=format_month(end))
+    for ind in ("active_caseload", "cumulative_transferred"):
+        df = ctx.table(ind, by=(), period=(end, end))
+        out.append(metric_from(ind, t(INDICATORS[ind].label), ind, df, end_text))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Flows
+
+
+def flows_table(ctx: PageContext, include_initial: bool = True) -> pl.DataFrame:
+    """month, series_id (indicator), series (label), value, suppressed: one row per flow and
+    month (transfers out as a positive count)."""
+    names = [f for f in FLOWS if include_initial or f != "initial_transfer"]
+    parts = [(f, t(INDICATORS[f].label), ctx.table(f, by=("month",))) for f in names]
+    return long_series(parts).select("month", "series_id", "series", "value", "suppressed")
+
+
+def flows_block(ctx: PageContext, *, include_initial: bool = False) -> Block:
+    table = flows_table(ctx, include_initial)
+    plot = table.with_columns(
+        value=pl.when(pl.col("series_id") == "transfers_out")
+        .then(-pl.col("value"))
+        .otherwise(pl.col("value"))
+    )
+    colors = {t(INDICATORS[f].label): c for f, c in charts.FLOW_COLORS.items()}
+    chart = charts.flow_chart(plot, colors=colors, start_month=ctx.start_month)
+    notes = []
+    if not include_initial:
+        notes.append(t("caseload.flows.no_initial"))
+    return Block(
+        key="flows",
+        title=t("caseload.flows"),
+        indicators=FLOWS if include_initial else FLOWS[1:],
+        table=table,
+        columns=(
+            month_column(),
+            *series_columns(label=t("chart.flow")),
+            *value_columns("transfers_in", label=t("unit.persons")),
+        ),
+        chart=chart,
+        caption=caption(ctx, "persons", t("caseload.flows.caption")),
+        notes=tuple(notes),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Active caseload per area or municipality
+
+
+def caseload_block(ctx: PageContext, breakdown: str = "area") -> Block:
+    ind = "active_caseload"
+    notes: list[str] = []
+    if breakdown == "municipality":
+        dim = "municipality_code"
+        df = with_names(ctx.table(ind, by=(dim, "month")), ctx)
+        ids = sorted(df[dim].unique().to_list())
+        drawn = df
+        if len(ids) > MAX_LINES:
+            last = df.filter(pl.col("month") == df["month"].max())
+            top = last.sort("value", descending=True, nulls_last=True)[dim][:MAX_LINES].to_list()
+            drawn = df.filter(pl.col(dim).is_in(top))
+            notes.append(t("caseload.top_lines", n=MAX_LINES, total=len(ids)))
+        names = ctx.municipality_names
+        chart = charts.area_trend_chart(
+            drawn,
+            unit="persons",
+            all_area_ids=[m.code for m in ctx.options.municipalities_of(ctx.state.trial)],
+            names=names,
+            area=dim,
+            start_month=ctx.start_month,
+            legend_columns=6,
+            series_title=t("column.municipality"),
+        )
+        columns = (month_column(), *municipality_columns(), *value_columns(ind))
+        table = df.select("month", dim, "municipality_name", "value", "suppressed")
+        title = t("caseload.by_municipality")
+    else:
+        dim = "trial_area_id"
+        df = with_names(ctx.table(ind, by=(dim, "month")), ctx)
+        chart = charts.area_trend_chart(
+            df,
+            unit="persons",
+            all_area_ids=ctx.options.all_area_ids(),
+            names=ctx.area_names,
+            start_month=ctx.start_month,
+            legend_columns=6,
+        )
+        columns = (month_column(), *area_columns(), *value_columns(ind))
+        table = df.select("month", dim, "area_name", "value", "suppressed")
+        title = t("caseload.by_area")
+    table = table.sort("month", dim)
+    return Block(
+        key=f"caseload-{breakdown}",
+        title=title,
+        indicators=(ind,),
+        table=table,
+        columns=columns,
+        chart=chart,
+        caption=caption(ctx, "persons", t("caption.month_ends")),
+        notes=tuple(notes),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Make-up by group
+
+
+def makeup_table(ctx: PageContext) -> pl.DataFrame:
+    """month, series_id (group), series (its name), value (persons in the group), total
+    (the caseload), share (%), suppressed: the caseload of the selection by group.
+
+    The sidebar's person filters apply; its group filter does not (every group is shown)."""
+    total_query = ctx.query("active_caseload", ("month",), groups=())
+    queries = {
+        g: ctx.query("active_caseload", ("month",), groups=(g,), match="all") for g in GROUPS
+    }
+    ctx.prefetch([total_query, *queries.values()])
+    total = ctx.read(total_query)
+    total = total.select("month", total="value", total_suppressed="suppressed")
+    parts = [(g, t(f"group.{g}"), ctx.read(q)) for g, q in queries.items()]
+    long = long_series(parts).join(total, on="month", how="left")
+    hidden = pl.col("suppressed") | pl.col("total_suppressed").fill_null(True)
+    share = (
+        pl.when(~hidden & (pl.col("total") > 0))
+        .then(100.0 * pl.col("value") / pl.col("total"))
+        .otherwise(None)
+    )
+    return long.with_columns(share=share, suppressed=hidden).select(
+        "month", "series_id", "series", "value", "total", "share", "suppressed"
+    )
+
+
+def makeup_block(ctx: PageContext) -> Block:
+    table = makeup_table(ctx)
+    names = [t(f"group.{g}") for g in GROUPS]
+    colors = dict(zip(names, charts.GROUP_PALETTE, strict=False))
+    chart = charts.trend_chart(
+        table.rename({"value": "persons"}).rename({"share": "value"}),
+        unit="%",
+        series="series",
+        series_colors=colors,
+        series_title=t("filter.groups"),
+        start_month=ctx.start_month,
+        height=charts.CHART_HEIGHT,
+        legend_columns=2,
+    )
+    notes = [t("caseload.makeup.overlap")]
+    if ctx.state.groups:
+        notes.append(t("caseload.makeup.no_group_filter"))
+    return Block(
+        key="makeup",
+        title=t("caseload.makeup"),
+        indicators=("active_caseload",),
+        table=table,
+        columns=(
+            month_column(),
+            *series_columns(label=t("filter.groups")),
+            Column(
+                "value",
+                t("caseload.makeup.persons"),
+                "number",
+                "persons",
+                description=t("caseload.makeup.persons.help"),
+            ),
+            Column(
+                "total",
+                t("caseload.makeup.total"),
+                "number",
+                "persons",
+                description=t("caseload.makeup.total.help"),
+            ),
+            Column(
+                "share",
+                t("caseload.makeup.share"),
+                "number",
+                "%",
+                description=t("caseload.makeup.share.help"),
+            ),
+            Column(
+                "suppressed",
+                t("column.suppressed"),
+                "flag",
+                description=t("column.suppressed.help"),
+            ),
+        ),
+        chart=chart,
+        caption=caption(ctx, "%", t("caseload.makeup.caption")),
+        notes=tuple(notes),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Cumulative transferred against the plan
+
+
+def planned_transfers(ctx: PageContext) -> tuple[float | None, bool]:
+    """(number, suppressed): job seekers served by the state office in the selected
+    municipalities at the end of the month before the trial's start: those the trial was
+    planned to take over. The sidebar's groups and person filters apply, evaluated that day.
+
+    Computed here from the analytic snapshot until the engine has a `state_caseload`
+    indicator (persons with an open state responsibility spell on the month's last day)."""
+    if ctx.snap is None or ctx.start_month is None:
+        return None, False
+    from lib.filters import month_index
+
+    snap = ctx.snap()
+    before = month_index(ctx.start_month) - 1
+    if before < snap.first_month:
+        return None, False
+    rows = snap.panel.filter(
+        (pl.col("midx") == before) & (pl.col("organisation") == "state")
+    ).with_columns(age_band=age_band_expr())
+    state = ctx.state
+    g = group_expr(tuple(state.groups), state.match, ctx.youth_age)
+    if g is not None:
+        rows = rows.filter(g)
+    for f in PERSON_FIELDS:
+        values = getattr(state, f)
+        if values:
+            rows = rows.filter(pl.col(f).cast(pl.String).is_in(list(values)))
+    codes = [m.code for m in state.selected_municipalities(ctx.options)]
+    n = rows.filter(pl.col("municipality_code").is_in(codes)).height
+    if ctx.min_count > 0 and n < ctx.min_count:
+        return None, True
+    return float(n), False
+
+
+def cumulative_block(ctx: PageContext) -> Block:
+    ind = "cumulative_transferred"
+    df = ctx.table(ind, by=("month",))
+    planned, planned_suppressed = planned_transfers(ctx)
+    table = df.select("month", "value", "suppressed").with_columns(
+        planned=pl.lit(planned, dtype=pl.Float64)
+    )
+    reference = (
+        (planned, t("caseload.planned_line", n=format_value(planned, "persons")))
+        if planned
+        else None
+    )
+    chart = charts.trend_chart(
+        df,
+        unit="persons",
+        start_month=ctx.start_month,
+        height=charts.CHART_HEIGHT,
+        reference=reference,
+    )
+    notes = [t("caseload.planned.help")]
+    if planned_suppressed:
+        notes.append(t("caseload.planned.suppressed", n=ctx.min_count))
+    elif planned is not None and df.height:
+        last = df.filter(pl.col("month") == df["month"].max()).row(0, named=True)
+        if last["value"] is not None and planned:
+            notes.append(
+                t(
+                    "caseload.planned.share",
+                    share=format_value(100.0 * last["value"] / planned, "%"),
+                    month=format_month(last["month"]),
+                )
+            )
+    return Block(
+        key="cumulative",
+        title=t("caseload.cumulative"),
+        indicators=(ind,),
+        table=table,
+        columns=(
+            month_column(),
+            *value_columns(ind, label=t("caseload.cumulative.value")),
+            Column(
+                "planned",
+                t("caseload.planned"),
+                "number",
+                "persons",
+                description=t("caseload.planned.help"),
+            ),
+        ),
+        chart=chart,
+        caption=caption(ctx, "persons", t("caseload.cumulative.caption")),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,547 @@
+"""Compare regions: a municipality or trial area beside chosen peers, its region, the whole trial
+and the comparison group, indicator by indicator (small multiples over the months), in a ranked
+table per 1,000 job seekers, and ranked among all municipalities or areas (a bar chart stands in
+for a map: no boundary file ships with the product). Pure: indicator tables in, Blocks out.
+
+"Per 1,000 job seekers": a count (persons, FTE, contacts) divided by the unemployed job seekers
+of the same unit and months (`unemployed`, mean of the month ends) times 1,000; rates (%) and
+clients per FTE are already normalised and shown as they are.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import polars as pl
+
+from lib import charts
+from lib.blocks import Block, PageContext, caption, month_column
+from lib.exports import Column
+from lib.filters import NO_GEO, FilterOptions
+from lib.format import unit_text
+from lib.i18n import t
+from lib.indicators import INDICATORS
+
+COMPARE_INDICATORS = (
+    "active_caseload",
+    "transfers_in",
+    "new_clients",
+    "exit_rate",
+    "placement_rate_90",
+    "activation_rate",
+    "clients_per_fte",
+    "staff_fte",
+    "contact_rate",
+)
+DEFAULT_INDICATORS = ("active_caseload", "exit_rate", "placement_rate_90", "clients_per_fte")
+PEERS_SUGGESTED = 3
+ROLES = ("focus", "peer", "region", "trial", "comparison")
+# Peers: Okabe & Ito's orange, reddish purple and vermillion first (the blues and the green are
+# the whole trial's and the region's), then brown and grey.
+PEER_COLORS = ("#E69F00", "#CC79A7", "#D55E00", "#8C564B", "#999999", "#F0A3C0")
+
+
+def normalised(indicator: str) -> bool:
+    """True for the counts shown per 1,000 job seekers."""
+    return INDICATORS[indicator].kind == "count"
+
+
+def shown_unit(indicator: str) -> str:
+    """The unit of the compared figure ('per 1,000 job seekers' for counts)."""
+    return "per 1,000" if normalised(indicator) else INDICATORS[indicator].unit
+
+
+def unit_words(indicator: str) -> str:
+    if normalised(indicator):
+        return t("compare.per_1000", unit=unit_text(INDICATORS[indicator].unit))
+    return unit_text(INDICATORS[indicator].unit)
+
+
+def indicator_label(indicator: str) -> str:
+    return f"{t(INDICATORS[indicator].label)} ({_short_unit(indicator)})"
+
+
+# ---------------------------------------------------------------------------------------------
+# What can be compared
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A municipality ('m:091') or a trial area ('a:TA01')."""
+
+    key: str
+    kind: str  # municipality | area
+    id: str
+    name: str
+    population: int | None
+    region: str | None
+    trial: bool  # in a trial area
+
+    @property
+    def dim(self) -> str:
+        return "municipality_code" if self.kind == "municipality" else "trial_area_id"
+
+
+def unit_label(unit: Unit) -> str:
+    """'Espoo region (trial area)', 'Kerava', 'Akaa (comparison)'."""
+    if unit.kind == "area":
+        return t("compare.unit.area", name=unit.name)
+    if not unit.trial:
+        return t("compare.unit.comparison", name=unit.name)
+    return unit.name
+
+
+def units(opts: FilterOptions, lang: str = "en") -> dict[str, Unit]:
+    """Every trial area and every municipality, areas first, each by name."""
+    out: dict[str, Unit] = {}
+    for area in sorted(opts.areas, key=lambda a: a.name.lower()):
+        members = [m for m in opts.municipalities if m.area_id == area.id]
+        pops = [m.population or 0 for m in members]
+        biggest = max(members, key=lambda m: m.population or 0) if members else None
+        out[f"a:{area.id}"] = Unit(
+            key=f"a:{area.id}",
+            kind="area",
+            id=area.id,
+            name=area.name,
+            population=sum(pops) if members else None,
+            region=biggest.region if biggest else None,
+            trial=True,
+        )
+    for m in sorted(opts.municipalities, key=lambda m: m.label(lang).lower()):
+        out[f"m:{m.code}"] = Unit(
+            key=f"m:{m.code}",
+            kind="municipality",
+            id=m.code,
+            name=m.label(lang),
+            population=m.population,
+            region=m.region,
+            trial=m.area_id is not None,
+        )
+    return out
+
+
+def default_focus(ctx: PageContext) -> str:
+    """The sidebar's first municipality or area, else the trial's largest area."""
+    state, opts = ctx.state, ctx.options
+    if state.municipalities:
+        return f"m:{state.municipalities[0]}"
+    if state.areas:
+        return f"a:{state.areas[0]}"
+    all_units = units(opts, ctx.lang)
+    areas = [u for u in all_units.values() if u.kind == "area"]
+    if areas:
+        return max(areas, key=lambda u: u.population or 0).key
+    return next(iter(all_units), "")
+
+
+def suggest_peers(all_units: dict[str, Unit], focus: str, n: int = PEERS_SUGGESTED) -> list[str]:
+    """The `n` units of the focus's kind nearest to it in population (on a log scale), like
+    Kolada's 'most similar municipalities' but on size alone (the register has no more)."""
+    f = all_units.get(focus)
+    if f is None or not f.population:
+        return []
+    candidates = [
+        u for u in all_units.values() if u.kind == f.kind and u.key != focus and u.population
+    ]
+    log_f = math.log(f.population)
+    candidates.sort(key=lambda u: (abs(math.log(u.population) - log_f), u.name))
+    return [u.key for u in candidates[:n]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+@dataclass
+class CompareView:
+    focus: Unit
+    peers: list[Unit]
+    indicators: tuple[str, ...]
+    rank_by: str
+    multiples: list[Block]
+    ranked: Block
+    bars: Block
+    legend: list[tuple[str, str, bool]]  # (label, colour, dashed)
+
+
+def _series_specs(ctx: PageContext, focus: Unit, peers: list[Unit]):
+    """(role, id, label, colour, dashed) of every line of the small multiples."""
+    specs = [("focus", focus.id, focus.name, charts.COMPARE_COLORS["focus"], False)]
+    for i, p in enumerate(peers):
+        specs.append(("peer", p.id, p.name, PEER_COLORS[i % len(PEER_COLORS)], False))
+    if focus.region:
+        specs.append(
+            (
+                "region",
+                focus.region,
+                t("compare.region", region=focus.region),
+                charts.COMPARE_COLORS["region"],
+                False,
+            )
+        )
+    specs.append(
+        ("trial", "trial", t("compare.whole_trial"), charts.COMPARE_COLORS["trial"], False)
+    )
+    if ctx.state.comparison:
+        specs.append(
+            (
+                "comparison",
+                "comparison",
+                t("series.comparison"),
+                charts.COMPARE_COLORS["comparison"],
+                True,
+            )
+        )
+    return specs
+
+
+def _unit_queries(ctx: PageContext, indicator: str, focus: Unit, peers: list[Unit], by_month: bool):
+    """(role, id column, query) of the focus and peers, the region, and trial / comparison."""
+    time = ("month",) if by_month else ()
+    ids = tuple(dict.fromkeys([focus.id, *[p.id for p in peers]]))
+    out = [
+        (
+            "own",
+            focus.dim,
+            ctx.query(indicator, (focus.dim, *time), side=NO_GEO, where=((focus.dim, ids),)),
+        )
+    ]
+    if focus.region:
+        out.append(
+            (
+                "region",
+                "region",
+                ctx.query(
+                    indicator, ("region", *time), side=NO_GEO, where=(("region", (focus.region,)),)
+                ),
+            )
+        )
+    sides = ("trial", "comparison") if ctx.state.comparison else ("trial",)
+    out.append(
+        (
+            "sides",
+            "trial_or_comparison",
+            ctx.query(
+                indicator,
+                ("trial_or_comparison", *time),
+                side=NO_GEO,
+                where=(("trial_or_comparison", sides),),
+            ),
+        )
+    )
+    return out
+
+
+def _unit_tables(ctx: PageContext, indicator: str, focus: Unit, peers: list[Unit], by_month: bool):
+    """The indicator for focus and peers, the region, and trial / comparison: one long table
+    with role, unit_id, value, suppressed (and month when by_month)."""
+    time = ["month"] if by_month else []
+    roles = {focus.id: "focus", **{p.id: "peer" for p in peers if p.id != focus.id}}
+    frames = []
+    for kind, dim, query in _unit_queries(ctx, indicator, focus, peers, by_month):
+        df = ctx.read(query).rename({dim: "unit_id"})
+        if kind == "own":
+            role = pl.col("unit_id").replace_strict(roles, default="peer", return_dtype=pl.String)
+        elif kind == "region":
+            role = pl.lit("region")
+        else:
+            role = pl.col("unit_id")
+        frames.append(
+            df.with_columns(role=role).select("role", "unit_id", *time, "value", "suppressed")
+        )
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def _normalise(ctx: PageContext, df: pl.DataFrame, den: pl.DataFrame, by_month: bool):
+    """value per 1,000 job seekers: value / unemployed x 1,000; suppressed when either is."""
+    keys = ["role", "unit_id", *(["month"] if by_month else [])]
+    den = den.select(*keys, jobseekers="value", js_suppressed="suppressed")
+    out = df.join(den, on=keys, how="left")
+    hidden = pl.col("suppressed") | pl.col("js_suppressed").fill_null(True)
+    return out.with_columns(
+        raw=pl.col("value"),
+        value=pl.when(~hidden & (pl.col("jobseekers") > 0))
+        .then(1000.0 * pl.col("value") / pl.col("jobseekers"))
+        .otherwise(None),
+        suppressed=hidden,
+    )
+
+
+def compared(ctx: PageContext, indicator: str, focus: Unit, peers: list[Unit], by_month: bool):
+    """The compared figure per role and unit (per 1,000 job seekers for counts)."""
+    df = _unit_tables(ctx, indicator, focus, peers, by_month)
+    if normalised(indicator):
+        den = _unit_tables(ctx, "unemployed", focus, peers, by_month)
+        df = _normalise(ctx, df, den, by_month)
+    else:
+        df = df.with_columns(raw=pl.col("value"), jobseekers=pl.lit(None, pl.Float64))
+    return df
+
+
+def _labels(specs) -> dict[tuple[str, str], str]:
+    return {(role, uid): label for role, uid, label, _c, _d in specs}
+
+
+def build(
+    ctx: PageContext,
+    *,
+    focus: str,
+    peers: list[str],
+    indicators: tuple[str, ...] = DEFAULT_INDICATORS,
+    rank_by: str | None = None,
+    level: str | None = None,
+) -> CompareView:
+    all_units = units(ctx.options, ctx.lang)
+    f = all_units[focus]
+    peer_units = [all_units[p] for p in peers if p in all_units and all_units[p].kind == f.kind]
+    peer_units = [p for p in peer_units if p.key != f.key]
+    indicators = tuple(i for i in indicators if i in COMPARE_INDICATORS) or DEFAULT_INDICATORS
+    rank_by = rank_by if rank_by in indicators else indicators[0]
+    specs = _series_specs(ctx, f, peer_units)
+    labels = _labels(specs)
+    colors = {label: c for _r, _u, label, c, _d in specs}
+    dashes = {label: (5, 3) for _r, _u, label, _c, d in specs if d}
+
+    # Every table this view reads, asked for at once (the reader may run them side by side).
+    wanted = [*indicators, "unemployed"] if any(map(normalised, indicators)) else indicators
+    ctx.prefetch(
+        [
+            q
+            for ind in wanted
+            for by_month in (True, False)
+            for _k, _d, q in _unit_queries(ctx, ind, f, peer_units, by_month)
+        ]
+    )
+    multiples = []
+    period_tables = {}
+    for ind in indicators:
+        monthly = compared(ctx, ind, f, peer_units, by_month=True)
+        monthly = _label(monthly, labels)
+        multiples.append(_multiple_block(ctx, ind, monthly, colors, dashes))
+        period_tables[ind] = _label(compared(ctx, ind, f, peer_units, by_month=False), labels)
+    ranked = _ranked_block(ctx, indicators, rank_by, period_tables, specs)
+    bars = _bars_block(ctx, rank_by, f, peer_units, level or f.kind)
+    legend = [(label, c, d) for _r, _u, label, c, d in specs]
+    return CompareView(f, peer_units, indicators, rank_by, multiples, ranked, bars, legend)
+
+
+def _label(df: pl.DataFrame, labels: dict) -> pl.DataFrame:
+    names = [labels.get((r, u), u) for r, u in zip(df["role"], df["unit_id"], strict=True)]
+    return df.with_columns(series=pl.Series(names, dtype=pl.String))
+
+
+def _value_columns(ind: str) -> list[Column]:
+    i = INDICATORS[ind]
+    cols = [
+        Column(
+            "value",
+            unit_words(ind),
+            "number",
+            shown_unit(ind),
+            description=f"{t(i.label)} ({unit_words(ind)})",
+        ),
+    ]
+    if normalised(ind):
+        cols += [
+            Column(
+                "raw",
+                t(i.label),
+                "number",
+                i.unit,
+                description=f"{t(i.label)} ({unit_text(i.unit)})",
+                shown=False,
+            ),
+            Column(
+                "jobseekers",
+                t("compare.jobseekers"),
+                "number",
+                "persons",
+                description=t("compare.jobseekers.help"),
+                shown=False,
+            ),
+        ]
+    cols.append(
+        Column(
+            "suppressed", t("column.suppressed"), "flag", description=t("column.suppressed.help")
+        )
+    )
+    return cols
+
+
+def _role_columns() -> list[Column]:
+    return [
+        Column("role", t("compare.role"), "code", shown=False, description=t("compare.role.help")),
+        Column(
+            "unit_id",
+            t("compare.unit_id"),
+            "code",
+            shown=False,
+            description=t("compare.unit_id.help"),
+        ),
+        Column("series", t("compare.unit"), "text"),
+    ]
+
+
+def _multiple_block(ctx, ind, monthly, colors, dashes) -> Block:
+    i = INDICATORS[ind]
+    chart_unit = shown_unit(ind)
+    chart = charts.trend_chart(
+        monthly,
+        unit=chart_unit,
+        series="series",
+        series_colors=colors,
+        series_dashes=dashes,
+        series_title=t("compare.unit"),
+        start_month=ctx.start_month,
+        height=charts.SPARK_HEIGHT,
+        legend=False,
+    )
+    notes = []
+    if i.scope == "trial":
+        notes.append(t("compare.trial_only"))
+    return Block(
+        key=f"multiple-{ind}",
+        title=t(i.label),
+        indicators=(ind,) + (("unemployed",) if normalised(ind) else ()),
+        table=monthly.select(
+            "month",
+            "role",
+            "unit_id",
+            "series",
+            "value",
+            *(["raw", "jobseekers"] if normalised(ind) else []),
+            "suppressed",
+        ).sort("role", "unit_id", "month"),
+        columns=(month_column(), *_role_columns(), *_value_columns(ind)),
+        chart=chart,
+        caption=caption(ctx, None, unit_words(ind)),
+        notes=tuple(notes),
+    )
+
+
+def _ranked_block(ctx, indicators, rank_by, period_tables, specs) -> Block:
+    rows = [(r, u, label) for r, u, label, _c, _d in specs]
+    table = pl.DataFrame(
+        {
+            "role": [r for r, _u, _l in rows],
+            "unit_id": [u for _r, u, _l in rows],
+            "series": [label for _r, _u, label in rows],
+        },
+        schema={"role": pl.String, "unit_id": pl.String, "series": pl.String},
+    )
+    columns = list(_role_columns())
+    for ind in indicators:
+        df = period_tables[ind].select(
+            "role", "unit_id", pl.col("value").alias(ind), pl.col("suppressed").alias(f"{ind}__s")
+        )
+        table = table.join(df, on=["role", "unit_id"], how="left")
+        i = INDICATORS[ind]
+        columns.append(
+            Column(
+                ind,
+                t(f"compare.short.{ind}"),
+                "number",
+                shown_unit(ind),
+                description=f"{t(i.label)}, {unit_words(ind)}",
+            )
+        )
+        columns.append(
+            Column(
+                f"{ind}__s",
+                t("compare.suppressed", name=t(i.label)),
+                "flag",
+                shown=False,
+                description=t("column.suppressed.help"),
+            )
+        )
+    table = table.sort(rank_by, descending=True, nulls_last=True).with_columns(
+        rank=pl.when(pl.col(rank_by).is_not_null())
+        .then(pl.col(rank_by).rank("min", descending=True))
+        .otherwise(None)
+        .cast(pl.Int64)
+    )
+    columns.insert(
+        0,
+        Column(
+            "rank",
+            t("compare.rank"),
+            "number",
+            "persons",
+            description=t("compare.rank.help", name=t(INDICATORS[rank_by].label)),
+        ),
+    )
+    table = table.select([c.name for c in columns])
+    return Block(
+        key="ranked",
+        title=t("compare.ranked", name=t(INDICATORS[rank_by].label)),
+        indicators=tuple(dict.fromkeys([*indicators, "unemployed"])),
+        table=table,
+        columns=tuple(columns),
+        chart=None,
+        caption=caption(ctx, None, t("compare.ranked.caption")),
+        notes=(t("compare.per_1000.help"), t("caption.exit_rate_note")),
+    )
+
+
+def _short_unit(ind: str) -> str:
+    if normalised(ind):
+        return t("compare.per_1000_short")
+    return unit_text(INDICATORS[ind].unit)
+
+
+def _bars_block(ctx, ind, focus: Unit, peers: list[Unit], level: str) -> Block:
+    """The ranking indicator for every municipality (or every trial area), ranked."""
+    dim = "municipality_code" if level == "municipality" else "trial_area_id"
+    df = ctx.read(ctx.query(ind, (dim,), side=NO_GEO))
+    if normalised(ind):
+        den = ctx.read(ctx.query("unemployed", (dim,), side=NO_GEO))
+        den = den.select(dim, jobseekers="value", js_suppressed="suppressed")
+        df = df.join(den, on=dim, how="left")
+        hidden = pl.col("suppressed") | pl.col("js_suppressed").fill_null(True)
+        df = df.with_columns(
+            raw=pl.col("value"),
+            value=pl.when(~hidden & (pl.col("jobseekers") > 0))
+            .then(1000.0 * pl.col("value") / pl.col("jobseekers"))
+            .otherwise(None),
+            suppressed=hidden,
+        )
+    df = df.filter(pl.col(dim).is_not_null())
+    if level == "municipality":
+        names = ctx.municipality_names
+    else:
+        names = ctx.area_names
+    df = df.with_columns(
+        name=pl.col(dim).replace_strict(names, default=pl.col(dim), return_dtype=pl.String)
+    )
+    highlight = {focus.name: charts.COMPARE_COLORS["focus"]}
+    for i, p in enumerate(peers):
+        highlight[p.name] = PEER_COLORS[i % len(PEER_COLORS)]
+    i = INDICATORS[ind]
+    chart_unit = shown_unit(ind)
+    chart = charts.ranked_bar_chart(
+        df,
+        label="name",
+        unit=chart_unit,
+        label_title=t("column.municipality") if level == "municipality" else t("chart.area"),
+        highlight=highlight,
+        bar_height=14 if level == "municipality" else 18,
+    )
+    df = df.sort("value", descending=True, nulls_last=True)
+    cols = [
+        Column(dim, t(f"column.{dim}"), "code", shown=False),
+        Column(
+            "name", t("column.municipality") if level == "municipality" else t("chart.area"), "text"
+        ),
+        *_value_columns(ind),
+    ]
+    return Block(
+        key=f"bars-{level}",
+        title=t(f"compare.bars.{level}", name=t(i.label)),
+        indicators=(ind,) + (("unemployed",) if normalised(ind) else ()),
+        table=df.select([c.name for c in cols if c.name in df.columns]),
+        columns=tuple(c for c in cols if c.name in df.columns),
+        chart=chart,
+        caption=caption(ctx, None, unit_words(ind)),
+        notes=(t("compare.bars.note"),),
+    )

@@ -1,0 +1,92 @@
+"""Compare regions: a municipality or trial area beside its peers, its region, the whole trial
+and the comparison group; small multiples, a ranked table per 1,000 job seekers, and a ranked
+bar chart of every municipality or area."""
+
+import streamlit as st
+
+from lib import compare, ui
+from lib.i18n import t
+
+ui.page_header("compare.title", t("compare.subtitle"))
+ctx = ui.page_context()
+units = compare.units(ctx.options, ctx.lang)
+
+
+def unit_label(key: str) -> str:
+    return compare.unit_label(units[key])
+
+
+top = st.columns([2, 3, 2], vertical_alignment="bottom")
+focus = ui.page_choice(
+    "focus",
+    t("compare.focus"),
+    list(units),
+    compare.default_focus(ctx),
+    format_func=unit_label,
+    help=t("compare.focus.help"),
+    container=top[0],
+)
+kind = units[focus].kind
+peers = ui.page_choice(
+    "peers",
+    t("compare.peers"),
+    [k for k, u in units.items() if u.kind == kind and k != focus],
+    compare.suggest_peers(units, focus),
+    kind="multiselect",
+    format_func=unit_label,
+    help=t("compare.peers.help"),
+    container=top[1],
+    depends_on=focus,
+)
+level = ui.page_choice(
+    "level",
+    t("compare.level"),
+    ["municipality", "area"],
+    "area" if kind == "area" else "municipality",
+    kind="segmented",
+    format_func=lambda x: t(f"compare.level.{x}"),
+    container=top[2],
+    depends_on=kind,
+)
+bottom = st.columns([3, 2], vertical_alignment="bottom")
+indicators = ui.page_choice(
+    "ind",
+    t("compare.indicators"),
+    list(compare.COMPARE_INDICATORS),
+    list(compare.DEFAULT_INDICATORS),
+    kind="multiselect",
+    format_func=lambda i: compare.indicator_label(i),
+    container=bottom[0],
+)
+rank_by = ui.page_choice(
+    "rank",
+    t("compare.rank_by"),
+    indicators or list(compare.DEFAULT_INDICATORS),
+    (indicators or list(compare.DEFAULT_INDICATORS))[0],
+    format_func=lambda i: compare.indicator_label(i),
+    container=bottom[1],
+)
+
+with st.spinner(t("spinner.loading")):
+    view = ui.build(
+        compare.build,
+        ctx.without_geo(),
+        focus=focus,
+        peers=tuple(peers),
+        indicators=tuple(indicators),
+        rank_by=rank_by,
+        level=level,
+    )
+
+if not ctx.state.whole_trial:
+    st.caption(t("compare.sidebar_geo"))
+st.subheader(t("compare.multiples"))
+ui.legend(view.legend)
+for start in range(0, len(view.multiples), 2):
+    cols = st.columns(2)
+    for col, block in zip(cols, view.multiples[start : start + 2]):
+        with col:
+            ui.block(block)
+st.subheader(t("compare.ranking"))
+ui.block(view.ranked)
+ui.block(view.bars, scroll=600)

@@ -1,0 +1,76 @@
+"""Evaluation: did the trial work? The effect on the exit rate with its uncertainty, the event
+study behind it, time to employment, peers, and expected against actual."""
+
+import streamlit as st
+
+from lib import evaluation_view as ev
+from lib import ui
+from lib.i18n import t
+
+ui.page_header(
+    "Evaluation", t("Did the trial work? The counterfactual comparison, with its uncertainty.")
+)
+ctx = ui.page_context()
+st.caption(t(ev.CAVEAT))
+
+areas = [None, *sorted(ctx.area_names)]
+area = ui.page_choice(
+    "effect_area",
+    t("Event study for"),
+    areas,
+    None,
+    format_func=lambda a: t("The whole trial") if a is None else ctx.area_names.get(a, a),
+)
+km_start = ui.page_choice(
+    "km_start",
+    t("Time to employment from"),
+    list(ev.KM_STARTS),
+    "coaching",
+    kind="segmented",
+    format_func=lambda s: t("Start of coaching") if s == "coaching" else t("Transfer in"),
+)
+names = ctx.municipality_names
+peer_of = ui.page_choice(
+    "peer_of",
+    t("Peers of"),
+    sorted(names, key=lambda c: names[c]),
+    ev.default_peer(ctx),
+    format_func=lambda c: names.get(c, c),
+)
+
+with st.spinner(t("spinner.loading")):
+    view = ui.build(
+        ev.build,
+        ctx,
+        area=None if area == ev.WHOLE_TRIAL else area,
+        km_start=km_start,
+        peer_of=peer_of,
+    )
+
+if view.message:
+    st.info(view.message, icon=":material/info:")
+    st.stop()
+
+st.subheader(t("Trial effect on the exit to employment rate"))
+if view.summary:
+    with st.container(border=True):
+        left, right = st.columns([1, 2])
+        left.metric(t("Difference-in-differences"), view.summary.estimate, help=t(ev.EFFECT_METHOD))
+        left.caption(view.summary.interval)
+        right.markdown(f"**{view.summary.verdict}**")
+        right.markdown(view.summary.trend_text)
+        right.caption(view.summary.counts)
+ui.block(view.events)
+ui.block(view.by_area)
+
+st.subheader(t("Placement with its uncertainty"))
+ui.block(view.placement)
+
+st.subheader(t("Time to employment"))
+ui.block(view.survival)
+
+st.subheader(t("Peers and expected against actual"))
+if view.peers is not None:
+    ui.block(view.peers)
+ui.block(view.expected_areas)
+ui.block(view.expected_providers)

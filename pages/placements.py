@@ -1,0 +1,29 @@
+"""Placements and exits: exit to employment, trial against comparison; placement 14, 90 and 180
+days after coaching by month of ending, per trial area and per provider, subsidised beside."""
+
+import streamlit as st
+
+from lib import placements, ui
+from lib.i18n import t
+
+ui.page_header("placements.title", t("placements.subtitle"))
+ctx = ui.page_context()
+
+days = ui.page_choice(
+    "days",
+    t("placements.days"),
+    list(placements.PLACEMENT_DAYS),
+    90,
+    kind="segmented",
+    format_func=lambda d: t("placements.days.option", d=d),
+    help=t("placements.days.help"),
+)
+
+with st.spinner(t("spinner.loading")):
+    view = ui.build(placements.build, ctx, days=days)
+
+ui.metric_row(view.metrics)
+ui.block(view.exit_rate)
+ui.block(view.by_month)
+ui.block(view.by_area)
+ui.block(view.by_provider)
