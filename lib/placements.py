@@ -6,7 +6,6 @@ intervals. Pure: indicator tables in, Blocks out.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import polars as pl
@@ -27,6 +26,8 @@ from lib.blocks import (
     value_columns,
     with_names,
 )
+from lib.evaluation import wilson  # noqa: F401  (re-exported for the page tests)
+from lib.evaluation import with_wilson as _with_wilson
 from lib.exports import Column
 from lib.filters import COMPARISON, SELECTION
 from lib.format import format_month, format_number
@@ -55,40 +56,17 @@ def build(ctx: PageContext, *, days: int = 90) -> PlacementsView:
     )
 
 
-def wilson(num: float | None, den: float | None, z: float = Z95) -> tuple[float | None, ...]:
-    """The Wilson score interval of num/den, in per cent: (low, high); None without data."""
-    if num is None or den is None or den <= 0:
-        return None, None
-    p = num / den
-    centre = (p + z * z / (2 * den)) / (1 + z * z / den)
-    half = z * math.sqrt(p * (1 - p) / den + z * z / (4 * den * den)) / (1 + z * z / den)
-    return 100 * max(0.0, centre - half), 100 * min(1.0, centre + half)
-
-
 def with_wilson(df: pl.DataFrame) -> pl.DataFrame:
-    """ci_low, ci_high (per cent) beside a rate table's numerator and denominator."""
-    bounds = [
-        wilson(n, d) if not s else (None, None)
-        for n, d, s in zip(
-            df["numerator"].to_list(),
-            df["denominator"].to_list(),
-            df["suppressed"].fill_null(False).to_list(),
-            strict=True,
-        )
+    """ci_low, ci_high (per cent) beside a rate table's numerator and denominator; none where the
+    cell is suppressed (its numerator and denominator are hidden too)."""
+    out = _with_wilson(df)
+    text = [
+        t("column.ci.range", low=format_number(lo, 1), high=format_number(hi, 1))
+        if lo is not None
+        else None
+        for lo, hi in zip(out["ci_low"].to_list(), out["ci_high"].to_list(), strict=True)
     ]
-    return df.with_columns(
-        ci_low=pl.Series([b[0] for b in bounds], dtype=pl.Float64),
-        ci_high=pl.Series([b[1] for b in bounds], dtype=pl.Float64),
-        ci_text=pl.Series(
-            [
-                t("column.ci.range", low=format_number(lo, 1), high=format_number(hi, 1))
-                if lo is not None
-                else None
-                for lo, hi in bounds
-            ],
-            dtype=pl.String,
-        ),
-    )
+    return out.with_columns(ci_text=pl.Series(text, dtype=pl.String))
 
 
 def _ci_columns() -> list[Column]:

@@ -24,6 +24,8 @@ PAGES = {
     "staffing": "Staffing",
     "placements": "Placements and exits",
     "compare": "Compare regions",
+    "evaluation": "Evaluation",
+    "published": "Published statistics",
     "definitions": "Data and definitions",
 }
 
