@@ -1072,3 +1072,36 @@ def require_frame() -> None:
 
 
 page_choice = filters_ui.page_choice
+
+
+# ---------------------------------------------------------------------------------------------
+# Published context
+
+
+@st.cache_data(show_spinner=False, ttl=300)
+def _national_activation(db_url: str, month: str):
+    from lib import published
+
+    try:
+        return published.national_activation(db_url, month)
+    except Exception:  # noqa: BLE001 - published tables not loaded: no context line
+        return None
+
+
+def national_context(month: str) -> None:
+    """The published national activation rate as context, with its source credited."""
+    act = _national_activation(current_info().db_url, month)
+    if act is None:
+        return
+    text = t(
+        "National activation rate, published: {value} in {month}",
+        value=format_value(act.value, "%"),
+        month=format_month(act.month),
+    )
+    if not act.exact:
+        text += t(" (the latest published month: the series ends there)")
+    meaning = t(
+        "Persons in services or subsidised employment per 100 of the unemployed, in services "
+        "or subsidised employment, for the whole country."
+    )
+    st.caption(f":material/query_stats: {text}. {meaning} {act.credit}")

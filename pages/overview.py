@@ -18,6 +18,7 @@ st.caption(f"{subtitle} {summary}" if summary else subtitle)
 
 st.subheader(t("overview.headlines"))
 ui.headline_grid(view.headlines, ctx, specs=specs)
+ui.national_context(ctx.last_month)
 
 st.subheader(t("overview.areas"))
 ui.area_table(

@@ -420,3 +420,28 @@ def test_a_page_control_leaves_the_url_on_other_pages(hand):
     at.switch_page("pages/placements.py").run()
     assert at.query_params["days"] == "14"  # the choice is kept in the session
     assert metrics(at)["Placement at 14 days"] == "50.0\u00a0%"
+
+
+def test_overview_gives_the_published_national_activation_rate_as_context(env, tmp_path):
+    from lib import published
+    from lib.store import get_engine
+
+    url = build_store(tmp_path)
+    u4 = (
+        published.RAW_DIR
+        / "statfin_tyonv_services_national"
+        / "tyonv_12u4_services_stock_national_monthly.csv"
+    )
+    if not u4.exists():
+        pytest.skip("the published files are not beside the project")
+    published.import_published(get_engine(url), [u4])
+    env(url)
+    at = open_page()
+    assert_clean(at)
+    # as of 2021-06-30: the 12u4 file's own AKTASTE for 2021-06 (24.7 in the file)
+    row = [line for line in u4.read_text().splitlines() if line.startswith("SSS,2021-06,")]
+    expected = float(row[0].split(",")[2])
+    assert expected == 24.7
+    text = " ".join(texts(at))
+    assert "National activation rate, published: 24.7\u00a0% in Jun\u00a02021" in text
+    assert "Statistics Finland" in text
