@@ -135,10 +135,18 @@ def default_focus(ctx: PageContext) -> str:
     return next(iter(all_units), "")
 
 
-def suggest_peers(all_units: dict[str, Unit], focus: str, n: int = PEERS_SUGGESTED) -> list[str]:
-    """The `n` units of the focus's kind nearest to it in population (on a log scale), like
-    Kolada's 'most similar municipalities' but on size alone (the register has no more)."""
+def suggest_peers(
+    all_units: dict[str, Unit], focus: str, n: int = PEERS_SUGGESTED, snap=None
+) -> list[str]:
+    """The default peer set. For a municipality, with the snapshot: its most similar
+    municipalities (lib/peers.py: size, unemployment, long-term and foreign shares, region).
+    Otherwise the `n` units of the focus's kind nearest to it in population (log scale)."""
     f = all_units.get(focus)
+    if f is not None and f.kind == "municipality" and snap is not None:
+        from lib.peers import peer_codes
+
+        keys = [f"m:{code}" for code in peer_codes(snap, f.id, n)]
+        return [k for k in keys if k in all_units]
     if f is None or not f.population:
         return []
     candidates = [

@@ -31,7 +31,7 @@ peers = ui.page_choice(
     "peers",
     t("compare.peers"),
     [k for k, u in units.items() if u.kind == kind and k != focus],
-    compare.suggest_peers(units, focus),
+    compare.suggest_peers(units, focus, snap=ui.snapshot()),
     kind="multiselect",
     format_func=unit_label,
     help=t("compare.peers.help"),

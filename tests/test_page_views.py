@@ -308,3 +308,13 @@ def test_ranked_bars_cover_every_municipality(snap, opts):
         level="municipality",
     )
     assert sorted(view.bars.table["municipality_code"]) == ["005", "020", "091"]
+
+
+def test_compare_offers_the_most_similar_municipalities_by_default(snap, opts):
+    from lib.peers import peer_codes
+
+    units = compare.units(opts, "en")
+    expected = [f"m:{c}" for c in peer_codes(snap, "091", 2)]
+    assert compare.suggest_peers(units, "m:091", 2, snap=snap) == expected
+    # trial areas keep the size rule
+    assert compare.suggest_peers(units, "a:A1", 1, snap=snap) == ["a:A2"]
