@@ -60,6 +60,7 @@ def compute_inputs(
     youth_age: int = 25,
     area: str | None = None,
     km_start: str = "coaching",
+    km_by: str = "trial_or_comparison",
     peer_of: str | None = None,
     min_count: int = 5,
 ) -> EvaluationInputs:
@@ -77,7 +78,7 @@ def compute_inputs(
         return EvaluationInputs(empty, empty, empty, None, None, None, None, None, str(e))
     km_args = dict(
         start=km_start,
-        by="trial_or_comparison",
+        by=km_by,
         groups=groups,
         match=match,
         min_count=min_count,
@@ -258,7 +259,14 @@ def _effect_columns_names() -> list[str]:
 def survival_block(ctx: PageContext, inputs: EvaluationInputs, start: str) -> Block:
     from lib import survival
 
-    names = {"trial": t("Trial municipalities"), "comparison": t("Comparison municipalities")}
+    names = {
+        "trial": t("Trial municipalities"),
+        "comparison": t("Comparison municipalities"),
+        **ctx.area_names,
+    }
+    for g in KM_BY[2:]:
+        names[g] = t(GROUP_LABELS.get(g, g))
+        names[f"not {g}"] = t("Not: {group}", group=t(GROUP_LABELS.get(g, g)).lower())
     if inputs.km_curve is None or inputs.km_curve.height == 0:
         return Block(
             key="survival",
@@ -445,6 +453,23 @@ class EvaluationView:
 
 
 KM_STARTS = ("coaching", "transfer")
+# Kaplan-Meier strata: trial against comparison, trial areas, or in a group against not
+KM_BY = (
+    "trial_or_comparison",
+    "trial_area_id",
+    "long_term_unemployed",
+    "youth",
+    "older",
+    "foreign",
+    "reduced_work_capacity",
+)
+GROUP_LABELS = {
+    "long_term_unemployed": "Long-term unemployed",
+    "youth": "Youth",
+    "older": "Older (55+)",
+    "foreign": "Foreign citizens",
+    "reduced_work_capacity": "Reduced work capacity",
+}
 WHOLE_TRIAL = "all"  # the event study's choice for the whole trial (a URL-safe value)
 
 
@@ -461,6 +486,7 @@ def build(
     *,
     area: str | None = None,
     km_start: str = "coaching",
+    km_by: str = "trial_or_comparison",
     peer_of: str | None = None,
 ) -> EvaluationView:
     """Everything the Evaluation page shows, for the sidebar's groups and these choices."""
@@ -473,6 +499,7 @@ def build(
         youth_age=ctx.youth_age,
         area=area,
         km_start=km_start,
+        km_by=km_by,
         peer_of=peer_of,
         min_count=ctx.min_count,
     )

@@ -29,6 +29,16 @@ km_start = ui.page_choice(
     kind="segmented",
     format_func=lambda s: t("Start of coaching") if s == "coaching" else t("Transfer in"),
 )
+km_by = ui.page_choice(
+    "km_by",
+    t("Time to employment by"),
+    list(ev.KM_BY),
+    "trial_or_comparison",
+    format_func=lambda b: {
+        "trial_or_comparison": t("Trial against comparison"),
+        "trial_area_id": t("Trial area"),
+    }.get(b, t("In the group or not: {group}", group=t(ev.GROUP_LABELS.get(b, b)).lower())),
+)
 names = ctx.municipality_names
 peer_of = ui.page_choice(
     "peer_of",
@@ -44,6 +54,7 @@ with st.spinner(t("spinner.loading")):
         ctx,
         area=None if area == ev.WHOLE_TRIAL else area,
         km_start=km_start,
+        km_by=km_by,
         peer_of=peer_of,
     )
 

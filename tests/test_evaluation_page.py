@@ -28,3 +28,12 @@ def test_a_bad_area_in_the_link_gives_a_notice(env, tmp_path):  # noqa: F811
     at = open_page("evaluation", {"effect_area": "ZZ"})
     assert_clean(at)
     assert any("(ZZ)" in w for w in warnings(at)), warnings(at)
+
+
+def test_time_to_employment_by_group(env, tmp_path):  # noqa: F811
+    env(build_store(tmp_path))
+    at = open_page("evaluation", {"km_by": "older"})
+    assert_clean(at)
+    assert at.query_params["km_by"] == "older"
+    # the hand fixture's coaching starts: P3 (61, older) found work on day 61
+    assert any("Older (55+): median 61 days" in s for s in texts(at)), texts(at)
