@@ -24,6 +24,19 @@ def _db_option(parser: argparse.ArgumentParser, default) -> None:
     )
 
 
+def _group_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--group",
+        dest="groups",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="G",
+        help=f"restrict to persons in these groups: {', '.join(GROUPS)}",
+    )
+    parser.add_argument("--match", choices=["all", "any"], default="all")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="trialwatch",
@@ -54,16 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"comma-separated dimensions from: {', '.join(ALL_DIMS)} "
         f"(default {','.join(DEFAULT_BY)})",
     )
-    ind.add_argument(
-        "--group",
-        dest="groups",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="G",
-        help=f"restrict to persons in these groups: {', '.join(GROUPS)}",
-    )
-    ind.add_argument("--match", choices=["all", "any"], default="all")
+    _group_options(ind)
     ind.add_argument("--from", dest="month_from", metavar="YYYY-MM")
     ind.add_argument("--to", dest="month_to", metavar="YYYY-MM")
     ind.add_argument(
@@ -82,16 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_option(eff, argparse.SUPPRESS)
     eff.add_argument("--by", choices=["trial_area_id"], default=None)
-    eff.add_argument(
-        "--group",
-        dest="groups",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="G",
-        help=f"restrict to persons in these groups: {', '.join(GROUPS)}",
-    )
-    eff.add_argument("--match", choices=["all", "any"], default="all")
+    _group_options(eff)
     eff.add_argument("--format", choices=["csv", "json"], default="csv")
     eff.add_argument("--out", type=Path, help="file to write (default: standard output)")
 
