@@ -438,8 +438,9 @@ def _check_month(label: str) -> None:
 # Unit rows per source: columns midx, municipality_code, [person attributes], num, [den]
 
 
-def _person_rows(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
-    p = snap.panel
+def _person_rows(snap: Snapshot, ind: Indicator, q: Query) -> pl.LazyFrame:
+    # lazy, so the indicator's filter runs fused with the query's filters and aggregation
+    p = snap.panel.lazy()
     iid = ind.id
     if iid == "active_caseload":
         return p.filter(pl.col("organisation") == "municipal").with_columns(num=pl.lit(1))
@@ -473,8 +474,8 @@ def _person_rows(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
     raise AssertionError(iid)
 
 
-def _event_rows(snap: Snapshot, ind: Indicator) -> pl.DataFrame:
-    e = snap.events
+def _event_rows(snap: Snapshot, ind: Indicator) -> pl.LazyFrame:
+    e = snap.events.lazy()
     kind = {
         "transfers_in": pl.col("kind") == "transfer_in",
         "cumulative_transferred": pl.col("kind") == "transfer_in",
@@ -486,10 +487,10 @@ def _event_rows(snap: Snapshot, ind: Indicator) -> pl.DataFrame:
     return e.filter(kind).with_columns(num=pl.lit(1))
 
 
-def _episode_rows(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
+def _episode_rows(snap: Snapshot, ind: Indicator, q: Query) -> pl.LazyFrame:
     d = int(ind.id.rsplit("_", 1)[1])
     target = "employed" if ind.id.startswith("placement_rate") else "subsidised_employment"
-    ep = snap.episodes.filter(
+    ep = snap.episodes.lazy().filter(
         (pl.col("service_type") == q.service_type)
         & pl.col(f"observable_{d}")
         & pl.col("municipality_code").is_not_null()
@@ -526,7 +527,7 @@ def _employer_rows(snap: Snapshot) -> pl.DataFrame:
     )
 
 
-def unit_rows(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
+def unit_rows(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame | pl.LazyFrame:
     if ind.source == "panel":
         return _person_rows(snap, ind, q)
     if ind.source == "events":
