@@ -77,6 +77,14 @@ def data_info(db_url: str | None = None) -> DataInfo | None:
     )
 
 
+def load_history(db_url: str | None = None) -> list:
+    """Every loaded batch, newest first (the Data and definitions page)."""
+    from lib.store import load_history as _load_history
+
+    engine, _ = _engine_and_url(db_url)
+    return _load_history(engine)
+
+
 def snapshot(db_url: str | None = None) -> Snapshot:
     """The analytic snapshot of the loaded extract (cached per batch)."""
     from lib.analytic import snapshot_for

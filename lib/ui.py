@@ -1027,9 +1027,7 @@ def share_popover() -> None:
 
 @st.cache_data(ttl=5, show_spinner=False)
 def _history(db_url: str):
-    from lib.store import get_engine, load_history
-
-    return load_history(get_engine(db_url))
+    return access.load_history(db_url)
 
 
 def load_history():
