@@ -16,8 +16,14 @@ from lib.i18n import t
 HEIGHT = 280
 
 
-def _pp(v) -> str:
+def format_pp(v) -> str:
+    """A signed effect in percentage points, two decimals: '+0.72 pp'; None -> '–'."""
     return "–" if v is None else f"{'+' if v > 0 else ''}{format_number(v, 2)} pp"
+
+
+def _effect_text(r: dict) -> str:
+    """'+1.20 pp (+0.40 pp to +2.00 pp)' for a tooltip."""
+    return f"{format_pp(r['estimate'])} ({format_pp(r['ci_low'])} to {format_pp(r['ci_high'])})"
 
 
 def _zero_rule(axis: str) -> alt.Chart:
@@ -31,8 +37,7 @@ def event_study_chart(events: pl.DataFrame) -> alt.LayerChart:
     """Effect by month relative to the trial's start, with its 95 % band and zero line."""
     df = events.with_columns(
         text=pl.struct("estimate", "ci_low", "ci_high").map_elements(
-            lambda r: f"{_pp(r['estimate'])} ({_pp(r['ci_low'])} to {_pp(r['ci_high'])})",
-            return_dtype=pl.String,
+            _effect_text, return_dtype=pl.String
         ),
         period=pl.when(pl.col("relative_month") < 0)
         .then(pl.lit(t("Before the start")))
@@ -73,8 +78,7 @@ def forest_chart(effects: pl.DataFrame, label: str = "area_name") -> alt.LayerCh
     """One row per area: the estimate as a point, its 95 % interval as a bar, zero as a rule."""
     df = effects.filter(pl.col("estimate").is_not_null()).with_columns(
         text=pl.struct("estimate", "ci_low", "ci_high").map_elements(
-            lambda r: f"{_pp(r['estimate'])} ({_pp(r['ci_low'])} to {_pp(r['ci_high'])})",
-            return_dtype=pl.String,
+            _effect_text, return_dtype=pl.String
         ),
         verdict=pl.when(pl.col("ci_low") > 0)
         .then(pl.lit(t("Above zero")))

@@ -14,6 +14,7 @@ import polars as pl
 from lib import evaluation_charts as charts
 from lib.blocks import Block, PageContext, area_columns, caption, municipality_columns
 from lib.evaluation import effect_table, event_study, pre_trend
+from lib.evaluation_charts import format_pp
 from lib.exports import Column
 from lib.format import format_number
 from lib.i18n import t
@@ -114,10 +115,6 @@ def compute_inputs(
 # What the page shows
 
 
-def _pp(v) -> str:
-    return "–" if v is None else f"{'+' if v > 0 else ''}{format_number(v, 2)} pp"
-
-
 @dataclass(frozen=True)
 class EffectSummary:
     estimate: str
@@ -145,18 +142,18 @@ def summary(inputs: EvaluationInputs) -> EffectSummary | None:
             "Before the start the two groups' exit rates ran parallel (trend in the difference "
             "{slope} a year, 95 % interval {lo} to {hi}): the estimate can be read as the "
             "trial's effect, with the caveat below.",
-            slope=_pp(trend.slope_per_year),
-            lo=_pp(trend.ci_low),
-            hi=_pp(trend.ci_high),
+            slope=format_pp(trend.slope_per_year),
+            lo=format_pp(trend.ci_low),
+            hi=format_pp(trend.ci_high),
         )
     else:
         trend_text = t(
             "Before the start the difference between the groups was already drifting ({slope} a "
             "year, 95 % interval {lo} to {hi}): the trends were not parallel, so the estimate is "
             "descriptive, not the trial's effect.",
-            slope=_pp(trend.slope_per_year),
-            lo=_pp(trend.ci_low),
-            hi=_pp(trend.ci_high),
+            slope=format_pp(trend.slope_per_year),
+            lo=format_pp(trend.ci_low),
+            hi=format_pp(trend.ci_high),
         )
     counts = t(
         "{t} trial and {c} comparison municipalities, {pm} person-months at risk",
@@ -165,8 +162,8 @@ def summary(inputs: EvaluationInputs) -> EffectSummary | None:
         pm=format_number(e["person_months"]),
     )
     return EffectSummary(
-        _pp(e["estimate"]),
-        t("95 % interval {lo} to {hi}", lo=_pp(e["ci_low"]), hi=_pp(e["ci_high"])),
+        format_pp(e["estimate"]),
+        t("95 % interval {lo} to {hi}", lo=format_pp(e["ci_low"]), hi=format_pp(e["ci_high"])),
         verdict,
         trend_text,
         counts,

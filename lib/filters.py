@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from lib.contract import EDUCATIONS, GENDERS, LANGUAGES
 from lib.i18n import t
 from lib.indicators import AGE_BANDS, GROUPS, INDICATORS, Query
+from lib.panel import month_index_of_label, month_label
 
 PERSON_SOURCES = ("panel", "events", "episodes")
 MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -200,13 +201,8 @@ def options_from_snapshot(snap) -> FilterOptions:
 # Months
 
 
-def month_index(label: str) -> int:
-    year, month = label.split("-")
-    return int(year) * 12 + int(month) - 1
-
-
-def month_of_index(midx: int) -> str:
-    return f"{midx // 12:04d}-{midx % 12 + 1:02d}"
+month_index = month_index_of_label  # 'YYYY-MM' -> year * 12 + month - 1 (lib/panel)
+month_of_index = month_label  # the inverse
 
 
 def month_range(first: str, last: str) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 
 from lib.disclosure import apply_disclosure_control
-from lib.panel import PLACEMENT_DAYS, Snapshot, month_index_of_label, month_label
+from lib.panel import PLACEMENT_DAYS, Snapshot, month_index_of_label
 
 TIME_DIMS = ("month", "quarter", "year")
 GEO_DIMS = ("municipality_code", "trial_area_id", "region", "trial_or_comparison")
@@ -761,7 +761,3 @@ def _finish(
         )
     out = out.select(cols)
     return out.sort(by, nulls_last=True) if by else out
-
-
-def month_labels(midxs) -> list[str]:
-    return [month_label(m) for m in midxs]

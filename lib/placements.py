@@ -34,8 +34,6 @@ from lib.format import format_month, format_number
 from lib.i18n import t
 from lib.panel import PLACEMENT_DAYS
 
-Z95 = 1.959964
-
 
 @dataclass
 class PlacementsView:

@@ -836,29 +836,27 @@ def display_frame(df: pl.DataFrame, columns) -> tuple[pl.DataFrame, dict, list[s
 def downloads(df: pl.DataFrame, columns, meta: ExportMeta, *, key: str) -> None:
     """CSV and Excel buttons; the files are written only when a button is clicked."""
     columns = list(columns)
-    a, b, _ = st.columns([1, 1, 3])
-    with a:
-        st.download_button(
-            t("download.csv"),
-            data=lambda: exports.to_csv(df, columns, meta),
-            file_name=exports.file_name(meta.title, meta.as_of, "csv"),
-            mime="text/csv",
-            key=f"csv-{key}",
-            icon=":material/download:",
-            on_click="ignore",
-            type="tertiary",
-        )
-    with b:
-        st.download_button(
-            t("download.excel"),
-            data=lambda: exports.to_excel(df, columns, meta),
-            file_name=exports.file_name(meta.title, meta.as_of, "xlsx"),
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key=f"xlsx-{key}",
-            icon=":material/download:",
-            on_click="ignore",
-            type="tertiary",
-        )
+    formats = (
+        ("download.csv", exports.to_csv, "csv", "text/csv"),
+        (
+            "download.excel",
+            exports.to_excel,
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    )
+    for col, (label, write, ext, mime) in zip(st.columns([1, 1, 3]), formats, strict=False):
+        with col:
+            st.download_button(
+                t(label),
+                data=lambda write=write: write(df, columns, meta),
+                file_name=exports.file_name(meta.title, meta.as_of, ext),
+                mime=mime,
+                key=f"{ext}-{key}",
+                icon=":material/download:",
+                on_click="ignore",
+                type="tertiary",
+            )
 
 
 def table(df: pl.DataFrame, columns, *, key: str, height: int | None = None) -> None:
