@@ -2,7 +2,8 @@
 
 Register tables mirror the extract contract (lib/contract.py) one to one, with the contract's
 column names; `LoadBatch` is the load history. Keys are the contract's keys, so the database
-itself refuses a duplicate that slipped past validation.
+itself refuses a duplicate that slipped past validation. `SavedView` (lib/views.py) is the users'
+own data: not a register table, so a register import never touches it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 
@@ -174,6 +176,26 @@ class PublishedLoad(SQLModel, table=True):
     measures: str  # JSON list
     areas: str  # JSON object: area level -> number of areas
     same_as_load: Optional[int] = None  # the earliest load of identical content
+
+
+class SavedView(SQLModel, table=True):
+    """A named slice of a dashboard page (lib/views.py): the page's URL query parameters.
+
+    `name_key` is the name trimmed and case-folded; the unique index on (page, name_key) makes
+    the database itself refuse a second view of the same name on a page, even when two users
+    save at once. The index also serves listing a page's views. Times are aware UTC.
+    """
+
+    __tablename__ = "saved_views"
+    __table_args__ = (Index("ux_saved_views_page_name_key", "page", "name_key", unique=True),)
+    view_id: Optional[int] = Field(default=None, primary_key=True)
+    page: str  # e.g. explorer
+    name: str  # as the user typed it, whitespace trimmed and collapsed
+    name_key: str  # name.casefold(): what uniqueness compares
+    params: str  # JSON object of URL query parameters (str -> str), keys sorted
+    created_by: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
 
 
 # Register tables in load order (parents before children); delete in reverse.
