@@ -71,6 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
     ind.add_argument("--from", dest="month_from", metavar="YYYY-MM")
     ind.add_argument("--to", dest="month_to", metavar="YYYY-MM")
     ind.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="DIM=V1,V2",
+        help="keep only these values of a dimension (repeatable; an extension of the contract, "
+        "used by the Explorer's reproduce command), e.g. --where trial_area_id=TA01,TA02 "
+        "--where gender=F",
+    )
+    ind.add_argument(
         "--min-count", type=int, default=None, help="disclosure threshold (0 turns it off)"
     )
     ind.add_argument("--format", choices=["csv", "parquet", "json"], default="csv")
@@ -221,6 +230,7 @@ def _indicators(args) -> int:
         match=args.match,
         month_from=args.month_from,
         month_to=args.month_to,
+        where=parse_where(args.where),
     )
     if args.min_count is not None:
         kw["min_count"] = args.min_count
@@ -238,6 +248,26 @@ def _indicators(args) -> int:
         df = with_wilson(df)
     write_table(df, args.format, args.out)
     return 0
+
+
+def parse_where(items: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`--where DIM=V1,V2` options as a query's where clause. A dimension named twice keeps
+    the values both allow."""
+    out: dict[str, tuple[str, ...]] = {}
+    for item in items:
+        dim, sep, values = item.partition("=")
+        dim = dim.strip()
+        vals = tuple(v.strip() for v in values.split(",") if v.strip())
+        if not sep or not dim or not vals:
+            raise IndicatorError(f"--where {item!r}: write it as DIM=VALUE[,VALUE...].")
+        if dim not in ALL_DIMS:
+            raise IndicatorError(
+                f"Unknown dimension '{dim}' in --where. Choose from: {', '.join(ALL_DIMS)}."
+            )
+        if dim in out:
+            vals = tuple(v for v in out[dim] if v in set(vals))
+        out[dim] = vals
+    return tuple(out.items())
 
 
 def _effect(args) -> int:

@@ -16,7 +16,11 @@ header row and the data. Read it back with
 value and `suppressed` = true. Months are text `YYYY-MM`, codes text with their leading zeros.
 
 Excel (.xlsx): sheet "data" (the same table, header in row 1) and sheet "about" (the same
-metadata as two columns, key and value).
+metadata as two columns, key and value); the Explorer adds a sheet "pivot" with the table laid
+out as the page shows it.
+
+Parquet: the same table with its types (months and codes as text, flags as booleans), the
+metadata as the file's key-value metadata (`polars.read_parquet_metadata(path)`).
 """
 
 from __future__ import annotations
@@ -132,8 +136,26 @@ def to_csv(df: pl.DataFrame, columns: Iterable[Column], meta: ExportMeta) -> byt
     return buf.getvalue().encode("utf-8")
 
 
-def to_excel(df: pl.DataFrame, columns: Iterable[Column], meta: ExportMeta) -> bytes:
-    """The Excel download: sheet 'data' with the table, sheet 'about' with the metadata."""
+def to_parquet(df: pl.DataFrame, columns: Iterable[Column], meta: ExportMeta) -> bytes:
+    """The Parquet download: the table, with the metadata in the file's key-value metadata."""
+    columns = list(columns)
+    buf = io.BytesIO()
+    pairs: dict[str, str] = {}
+    for key, value in metadata(meta, columns):
+        pairs[key] = f"{pairs[key]} | {value}" if key in pairs else str(value)
+    export_frame(df, columns).write_parquet(buf, metadata=pairs)
+    return buf.getvalue()
+
+
+def to_excel(
+    df: pl.DataFrame,
+    columns: Iterable[Column],
+    meta: ExportMeta,
+    *,
+    pivot: pl.DataFrame | None = None,
+) -> bytes:
+    """The Excel download: sheet 'data' with the table, sheet 'about' with the metadata, and
+    with `pivot` a sheet 'pivot' laid out as the page shows it (text cells as shown)."""
     import xlsxwriter
 
     columns = list(columns)
@@ -168,6 +190,21 @@ def to_excel(df: pl.DataFrame, columns: Iterable[Column], meta: ExportMeta) -> b
                 width = max(width, min(len(str(v)), 40))
         data.set_column(j, j, width + 2)
     data.freeze_panes(1, 0)
+    if pivot is not None:
+        sheet = book.add_worksheet("pivot")
+        for j, name in enumerate(pivot.columns):
+            sheet.write_string(0, j, str(name), bold)
+            width = max(len(str(name)), 8)
+            for i, v in enumerate(pivot[name].to_list(), start=1):
+                if v is None:
+                    continue
+                if isinstance(v, int | float) and not isinstance(v, bool):
+                    sheet.write_number(i, j, v)
+                else:
+                    sheet.write_string(i, j, str(v))
+                    width = max(width, min(len(str(v)), 40))
+            sheet.set_column(j, j, width + 2)
+        sheet.freeze_panes(1, 0)
     about = book.add_worksheet("about")
     about.write_string(0, 0, "key", bold)
     about.write_string(0, 1, "value", bold)

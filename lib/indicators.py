@@ -382,6 +382,13 @@ def validate(snap: Snapshot, q: Query) -> Indicator:
     if len(set(q.by) & set(TIME_DIMS)) > 1:
         raise IndicatorError("Use at most one of month, quarter, year in --by.")
     person_level = ind.source in ("panel", "events", "episodes")
+    for dim, _ in q.where:
+        if dim in TIME_DIMS:
+            raise IndicatorError(f"Filter on '{dim}' with --from and --to, not --where.")
+        if dim not in ALL_DIMS:
+            raise IndicatorError(
+                f"Unknown dimension '{dim}' in --where. Choose from: {', '.join(ALL_DIMS)}."
+            )
     for dim in [*q.by, *(d for d, _ in q.where)]:
         if dim in PERSON_DIMS and not person_level:
             raise IndicatorError(
