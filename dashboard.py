@@ -27,6 +27,7 @@ pages = [
     st.Page("pages/placements.py", title=t("placements.title"), icon=":material/work:"),
     st.Page("pages/compare.py", title=t("compare.title"), icon=":material/compare_arrows:"),
     st.Page("pages/evaluation.py", title=t("Evaluation"), icon=":material/science:"),
+    st.Page("pages/explorer.py", title=t("explorer.title"), icon=":material/explore:"),
     st.Page("pages/published.py", title=t("Published statistics"), icon=":material/query_stats:"),
     st.Page("pages/definitions.py", title=t("definitions.title"), icon=":material/menu_book:"),
 ]

@@ -362,3 +362,11 @@ def share_link(state: FilterState, opts: FilterOptions) -> str:
     base = st.context.url or ""
     query = urlencode(params, safe=",<+")
     return f"{base}?{query}" if query else base
+
+
+def apply_state(state: FilterState, notices: list[str] = ()) -> None:
+    """Put a selection into the sidebar (from a button's callback, before the widgets are
+    drawn): opening a saved view."""
+    st.session_state[CANON] = state
+    st.session_state[NOTICES] = list(notices)
+    _put_into_widgets(state)

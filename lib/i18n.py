@@ -556,6 +556,85 @@ EN: dict[str, str] = {
     "{low}–{high}.",
 }
 
+# The Explorer (lib/explorer.py, lib/explorer_ui.py, pages/explorer.py)
+EN.update(
+    {
+        "explorer.title": "Explorer",
+        "explorer.subtitle": "Any indicator by up to three dimensions, for the sidebar's selection",
+        "explorer.indicator": "Indicator",
+        "explorer.rows": "Rows",
+        "explorer.cols": "Columns",
+        "explorer.colour": "Colour",
+        "explorer.rows.help": "Down the table; the x-axis when it is a time dimension.",
+        "explorer.cols.help": "Across the table.",
+        "explorer.colour.help": "The lines or colours of the chart; a second row heading in "
+        "the table.",
+        "explorer.dim.none": "(none)",
+        "explorer.dim.month": "Month",
+        "explorer.dim.quarter": "Quarter",
+        "explorer.dim.year": "Year",
+        "explorer.dim.municipality_code": "Municipality",
+        "explorer.dim.trial_area_id": "Trial area",
+        "explorer.dim.region": "Region",
+        "explorer.dim.trial_or_comparison": "Trial or comparison",
+        "explorer.dim.gender": "Gender",
+        "explorer.dim.age_band": "Age band",
+        "explorer.dim.language": "Language",
+        "explorer.dim.education": "Education",
+        "explorer.dim.role": "Staff role",
+        "explorer.dim.origin": "Staff origin",
+        "explorer.dim.provider_id": "Provider",
+        "explorer.code": "{dim} (code)",
+        "explorer.no_area": "No trial area (comparison)",
+        "explorer.unknown": "Not known",
+        "explorer.all_rows": "Indicator",
+        "explorer.notice.dim": "'{dim}' cannot be used as {role} for this indicator (or is "
+        "already in use), so it was left out.",
+        "explorer.notice.indicator": "The link's indicator '{value}' is not one Trialwatch "
+        "knows; showing the default.",
+        "explorer.too_large": "This slice would have about {cells} cells, more than the "
+        "{max} the Explorer shows at once. Narrow it: fewer months (or quarters instead of "
+        "months), fewer areas or municipalities, or one dimension less.",
+        "explorer.suppressed": "{n} cells are suppressed (..): fewer than {min} persons behind "
+        "them, or needed to protect such a cell (disclosure control).",
+        "explorer.symbols": "`..` suppressed (disclosure control) · `.` not defined (no one in "
+        "the denominator)",
+        "explorer.symbol.suppressed": "..",
+        "explorer.undefined": "not defined",
+        "explorer.chart_limit": "The chart shows the {n} {dim} values with the highest mean; "
+        "all {total} are in the table and the downloads.",
+        "explorer.single": "One number: the whole selection and period",
+        "explorer.cells": "{rows} rows × {cols} columns · {cells} cells",
+        "explorer.reproduce": "Reproduce",
+        "explorer.reproduce.help": "The same table from the command line, and laid out as "
+        "above in Polars from the Parquet download (or the command's output file).",
+        "explorer.reproduce.cli": "Command line (writes the long table):",
+        "explorer.reproduce.polars": "Polars, from the Parquet download:",
+        "explorer.download.parquet": "Parquet",
+        "explorer.progress.read": "Computing the table ({cells} cells at most)…",
+        "explorer.progress.chart": "Drawing the chart…",
+        "explorer.progress.done": "Ready in {seconds} s",
+        "explorer.views": "Saved views",
+        "explorer.views.none": "No saved views yet: name the slice below and save it.",
+        "explorer.views.open": "Open",
+        "explorer.views.open.help": "Open this view: its link sets the page and the sidebar.",
+        "explorer.views.by": "saved by {who}, {when}",
+        "explorer.views.name": "Name",
+        "explorer.views.name.placeholder": "e.g. Exit rate of youth by area, 2023",
+        "explorer.views.who": "Your name",
+        "explorer.views.save": "Save this view",
+        "explorer.views.saved": "Saved '{name}'.",
+        "explorer.views.rename": "Rename",
+        "explorer.views.renamed": "Renamed to '{name}'.",
+        "explorer.views.delete": "Delete",
+        "explorer.views.deleted": "Deleted '{name}'.",
+        "explorer.views.current": "Saved view: {name}",
+        "explorer.views.link": "Link",
+        "explorer.views.gone": "The saved view in the link (number {id}) no longer exists; "
+        "the link's own settings are shown.",
+    }
+)
+
 FI: dict[str, str] = {}
 SV: dict[str, str] = {}
 

@@ -759,6 +759,8 @@ def _freeze(value):
             item = getattr(value, f.name)
             if isinstance(item, Block | list):
                 setattr(value, f.name, _freeze(item))
+            elif f.name == "chart" and item is not None and hasattr(item, "to_dict"):
+                setattr(value, f.name, item.to_dict(validate=False))
         return value
     return value
 
@@ -786,6 +788,15 @@ def _link() -> str | None:
         return filters_ui.share_link(sel.state, sel.options)
     except Exception:  # noqa: BLE001 -- a link is a courtesy, never a failure
         return None
+
+
+def explorer_export_meta(
+    *, title: str, indicators: tuple[str, ...], filters: tuple, notes: tuple[str, ...]
+) -> ExportMeta:
+    """The metadata of a download built outside a Block (the Explorer's)."""
+    return ExportMeta(
+        title=title, indicators=indicators, filters=filters, notes=notes, **_meta_kw()
+    )
 
 
 def export_meta(block: Block, sel: Selection) -> ExportMeta:

@@ -1,0 +1,289 @@
+"""The Explorer's chart: the one that fits the slice's dimensions.
+
+Pure (no Streamlit). With a time dimension: lines over time, coloured by the next dimension
+and in small multiples by the third. Without: bars for one dimension, a heat map for two, heat
+maps in small multiples for three. Suppressed cells are marked (a gap in a line, `..` on a bar
+or a grey tile); when there are more series or panels than a chart can tell apart, the chart
+keeps the largest and says so, and the table keeps everything.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from lib.blocks import PageContext
+from lib.charts import (
+    AREA_PALETTE,
+    CHART_HEIGHT,
+    COMPARISON_COLOR,
+    TRIAL_COLOR,
+    area_colors,
+    trend_chart,
+)
+from lib.format import axis_title, decimals_for, format_number
+from lib.i18n import t
+from lib.indicators import INDICATORS, TIME_DIMS
+
+SERIES_MAX = 12
+PANELS_MAX = 12
+TEXT_CELLS_MAX = 400  # a heat map writes its numbers into the tiles up to this many
+SUPPRESSED_GREY = "#D9D9D9"
+
+
+def label_of(dim: str) -> str:
+    """The column of the Explorer's table that names a dimension's values."""
+    from lib.explorer import label_column
+
+    if dim in TIME_DIMS:
+        return dim
+    return label_column(dim)
+
+
+def _keep_largest(df: pl.DataFrame, dim: str, n: int) -> tuple[pl.DataFrame, int]:
+    """The rows of the `n` values of `dim` with the largest mean value; and how many there were."""
+    label = label_of(dim)
+    ranked = (
+        df.group_by(label).agg(m=pl.col("value").mean()).sort("m", descending=True, nulls_last=True)
+    )
+    total = ranked.height
+    if total <= n:
+        return df, total
+    keep = ranked.head(n)[label].implode()
+    return df.filter(pl.col(label).is_in(keep)), total
+
+
+def _colors(df: pl.DataFrame, dim: str | None, ctx: PageContext) -> dict[str, str] | None:
+    """Colours that match the other pages: areas keep theirs, trial/comparison theirs."""
+    if dim == "trial_area_id":
+        by_id = area_colors(df["trial_area_id"].drop_nulls().unique().to_list())
+        names = ctx.area_names
+        return {names.get(k, k): v for k, v in by_id.items()}
+    if dim == "trial_or_comparison":
+        return {t("series.trial"): TRIAL_COLOR, t("series.comparison"): COMPARISON_COLOR}
+    return None
+
+
+def _time_chart(df: pl.DataFrame, time_dim: str, series: str | None, ctx: PageContext, unit: str,
+                height: int) -> alt.TopLevelMixin:  # fmt: skip
+    series_col = label_of(series) if series else None
+    if time_dim == "month":
+        return trend_chart(
+            df,
+            unit=unit,
+            series=series_col,
+            series_colors=_colors(df, series, ctx),
+            series_title=_dim_title(series) if series else None,
+            start_month=ctx.start_month,
+            height=height,
+            legend_columns=4 if series else None,
+        )
+    data = df.with_columns(
+        pl.col(time_dim).cast(pl.String).alias("period"),
+        pl.col("value").cast(pl.Float64),
+        *_value_text(unit),
+    )
+    enc = {
+        "x": alt.X("period:O", title=_dim_title(time_dim), axis=alt.Axis(labelAngle=0)),
+        "y": alt.Y("value:Q", title=axis_title(unit), axis=_y_axis(unit)),
+        "tooltip": [alt.Tooltip("period:N", title=_dim_title(time_dim))]
+        + ([alt.Tooltip(f"{series_col}:N", title=_dim_title(series))] if series_col else [])
+        + [alt.Tooltip("value_text:N", title=axis_title(unit))],
+    }
+    if series_col:
+        enc["color"] = _color(df, series, ctx)
+    return (
+        alt.Chart(data)
+        .mark_line(point=True, strokeWidth=2, invalid="break-paths-show-domains")
+        .encode(**enc)
+        .properties(height=height)
+    )
+
+
+def _color(df: pl.DataFrame, dim: str, ctx: PageContext) -> alt.Color:
+    col = label_of(dim)
+    names = list(dict.fromkeys(v for v in df[col].to_list() if v is not None))
+    colors = _colors(df, dim, ctx) or {}
+    palette = list(AREA_PALETTE) * (len(names) // len(AREA_PALETTE) + 1)
+    rng = [colors.get(n, palette[i]) for i, n in enumerate(names)]
+    return alt.Color(
+        f"{col}:N",
+        title=_dim_title(dim),
+        scale=alt.Scale(domain=names, range=rng),
+        legend=alt.Legend(orient="top", columns=4, labelLimit=220),
+    )
+
+
+def _bars(df: pl.DataFrame, dim: str, unit: str) -> alt.Chart:
+    col = label_of(dim)
+    data = df.with_columns(
+        pl.col(col).cast(pl.String).alias("label"),
+        pl.col("value").cast(pl.Float64),
+        *_value_text(unit),
+    )
+    y = alt.Y(
+        "label:N",
+        title=_dim_title(dim),
+        sort=None if dim in TIME_DIMS else "-x",
+        axis=alt.Axis(labelLimit=260),
+    )
+    x = alt.X("value:Q", title=axis_title(unit), axis=_y_axis(unit))
+    tooltip = [alt.Tooltip("label:N", title=_dim_title(dim)),
+               alt.Tooltip("value_text:N", title=axis_title(unit))]  # fmt: skip
+    bars = alt.Chart(data).mark_bar(color=TRIAL_COLOR).encode(x=x, y=y, tooltip=tooltip)
+    marks = (
+        alt.Chart(data.filter(pl.col("suppressed").fill_null(False)))
+        .mark_text(align="left", dx=3, color="#555555")
+        .encode(x=alt.datum(0), y=y, text=alt.value(t("explorer.symbol.suppressed")))
+    )
+    return alt.layer(bars, marks).properties(height=min(22 * max(data.height, 3), 1800))
+
+
+def _heatmap(df: pl.DataFrame, row_dim: str, col_dim: str, unit: str,
+             title: str | None = None) -> alt.LayerChart:  # fmt: skip
+    rc, cc = label_of(row_dim), label_of(col_dim)
+    data = df.with_columns(
+        pl.col(rc).cast(pl.String).alias("r"),
+        pl.col(cc).cast(pl.String).alias("c"),
+        pl.col("value").cast(pl.Float64),
+        *_value_text(unit),
+    )
+    rows = list(dict.fromkeys(data["r"].to_list()))
+    cols = list(dict.fromkeys(data["c"].to_list()))
+    x = alt.X(
+        "c:O", title=_dim_title(col_dim), sort=cols, axis=alt.Axis(labelAngle=-40, labelLimit=140)
+    )
+    y = alt.Y("r:O", title=_dim_title(row_dim), sort=rows, axis=alt.Axis(labelLimit=220))
+    tooltip = [
+        alt.Tooltip("r:N", title=_dim_title(row_dim)),
+        alt.Tooltip("c:N", title=_dim_title(col_dim)),
+        alt.Tooltip("value_text:N", title=axis_title(unit)),
+    ]
+    base = alt.Chart(data)
+    tiles = base.mark_rect(stroke="white", strokeWidth=0.5).encode(
+        x=x,
+        y=y,
+        color=alt.condition(
+            "isValid(datum.value)",
+            alt.Color(
+                "value:Q",
+                title=axis_title(unit),
+                scale=alt.Scale(scheme="blues"),
+                legend=alt.Legend(format=_fmt(unit), orient="right"),
+            ),  # fmt: skip
+            alt.value(SUPPRESSED_GREY),
+        ),
+        tooltip=tooltip,
+    )
+    layers = [tiles]
+    if data.height <= TEXT_CELLS_MAX:
+        layers.append(
+            base.mark_text(fontSize=10)
+            .encode(
+                x=x,
+                y=y,
+                text="tile_text:N",
+                color=alt.condition(
+                    "datum.value > 0.6 * datum.vmax", alt.value("white"), alt.value("#222222")
+                ),  # fmt: skip
+            )
+            .transform_joinaggregate(vmax="max(value)")
+        )
+    height = min(max(22 * len(rows), 80), 900)
+    chart = alt.layer(*layers).properties(height=height)
+    return chart.properties(title=title) if title else chart
+
+
+def slice_chart(table: pl.DataFrame, spec, ctx: PageContext):
+    """The chart of a slice (an Altair chart), or None for a single number."""
+    dims = [d for d in (spec.rows, spec.cols, spec.colour) if d]
+    if not dims or table.height == 0:
+        return None
+    unit = INDICATORS[spec.indicator].unit
+    time_dim = next((d for d in dims if d in TIME_DIMS), None)
+    others = [d for d in dims if d != time_dim]
+    df = table
+    if time_dim:
+        series = spec.colour if spec.colour and spec.colour != time_dim else None
+        series = series or next((d for d in others), None)
+        facet = next((d for d in others if d != series), None)
+        if series:
+            df, _ = _keep_largest(df, series, SERIES_MAX)
+        if facet is None:
+            return _time_chart(df, time_dim, series, ctx, unit, CHART_HEIGHT + 60)
+        df, _ = _keep_largest(df, facet, PANELS_MAX)
+        return _panels(df, facet, lambda part: _time_chart(part, time_dim, series, ctx, unit, 180))
+    if len(others) == 1:
+        return _bars(df, others[0], unit)
+    row_dim = spec.rows or others[0]
+    col_dim = next(d for d in (spec.cols, spec.colour, *others) if d and d != row_dim)
+    facet = next((d for d in others if d not in (row_dim, col_dim)), None)
+    if facet is None:
+        return _heatmap(df, row_dim, col_dim, unit)
+    df, _ = _keep_largest(df, facet, PANELS_MAX)
+    return _panels(df, facet, lambda part: _heatmap(part, row_dim, col_dim, unit), columns=1)
+
+
+def dropped_series(table: pl.DataFrame, spec) -> str | None:
+    """A note when the chart shows only some of the series or panels."""
+    dims = [d for d in (spec.rows, spec.cols, spec.colour) if d]
+    time_dim = next((d for d in dims if d in TIME_DIMS), None)
+    notes = []
+    for d in dims:
+        if d == time_dim or table.height == 0:
+            continue
+        n = table[label_of(d)].n_unique()
+        limit = SERIES_MAX if time_dim else PANELS_MAX
+        if time_dim and n > limit:
+            notes.append(t("explorer.chart_limit", n=limit, total=n, dim=_dim_title(d)))
+    return " ".join(notes) or None
+
+
+def _panels(df: pl.DataFrame, facet: str, draw, columns: int = 2):
+    col = label_of(facet)
+    names = list(dict.fromkeys(df[col].to_list()))
+    charts = [
+        draw(df.filter(pl.col(col) == name)).properties(
+            title=alt.TitleParams(f"{_dim_title(facet)}: {name}", anchor="start", fontSize=13)
+        )
+        for name in names
+    ]
+    rows = [alt.hconcat(*charts[i : i + columns]) for i in range(0, len(charts), columns)]
+    return alt.vconcat(*rows).resolve_scale(color="shared")
+
+
+def _dim_title(dim: str | None) -> str:
+    from lib.explorer import dim_label
+
+    return dim_label(dim)
+
+
+def _fmt(unit: str) -> str:
+    return ",.0f" if decimals_for(unit) == 0 else ",.1f"
+
+
+def _y_axis(unit: str) -> alt.Axis:
+    return alt.Axis(format=_fmt(unit), tickCount=5, titleFontWeight="normal")
+
+
+def _value_text(unit: str) -> list[pl.Expr]:
+    """value_text (words, for tooltips) and tile_text (the pivot's symbols, in heat maps)."""
+    decimals = decimals_for(unit)
+    supp = pl.col("suppressed").fill_null(False)
+    number = pl.col("value").map_elements(
+        lambda v: format_number(v, decimals), return_dtype=pl.String
+    )
+    return [
+        pl.when(supp)
+        .then(pl.lit(t("chart.suppressed")))
+        .when(pl.col("value").is_null())
+        .then(pl.lit(t("explorer.undefined")))
+        .otherwise(number)
+        .alias("value_text"),
+        pl.when(supp)
+        .then(pl.lit(t("explorer.symbol.suppressed")))
+        .when(pl.col("value").is_null())
+        .then(pl.lit("."))
+        .otherwise(number)
+        .alias("tile_text"),
+    ]

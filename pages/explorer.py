@@ -1,0 +1,14 @@
+"""Explorer: any indicator by up to three dimensions (rows, columns, colour) for the sidebar's
+selection; the pivot, a chart that fits, the downloads (CSV, Excel, Parquet), the command and
+Polars snippet that reproduce it, and saved views."""
+
+from lib import explorer_ui, ui
+from lib.i18n import t
+
+ui.page_header("explorer.title", t("explorer.subtitle"))
+ctx = ui.page_context()
+explorer_ui.current_view_notice()
+spec = explorer_ui.controls(ctx)
+explorer_ui.saved_views(ctx, spec)
+view = explorer_ui.compute(ctx, spec)
+explorer_ui.show(view, ctx)
