@@ -242,6 +242,31 @@ def label_expr(dim: str, values, ctx: PageContext) -> pl.Expr:
     )
 
 
+def display_order(table: pl.DataFrame, dims: tuple[str, ...]) -> pl.DataFrame:
+    """The table in the order people read the values: age bands youngest first, genders and
+    the other categories in the contract's order; codes, regions and periods as sorted."""
+    canonical = {
+        "gender": GENDERS,
+        "age_band": AGE_BANDS,
+        "language": LANGUAGES,
+        "education": EDUCATIONS,
+        "role": ROLE_VALUES,
+        "origin": ORIGIN_VALUES,
+    }
+    keys = []
+    for dim in dims:
+        if dim in canonical:
+            rank = {v: i for i, v in enumerate(canonical[dim])}
+            keys.append(
+                pl.col(dim)
+                .cast(pl.String)
+                .replace_strict(rank, default=len(rank), return_dtype=pl.Int32)
+            )
+        else:
+            keys.append(pl.col(dim))
+    return table.sort(keys, nulls_last=True, maintain_order=True) if keys else table
+
+
 def label_column(dim: str) -> str:
     """The name column written beside a coded dimension (the CLI's columns stay as they are)."""
     return {
@@ -310,8 +335,9 @@ def build(ctx: PageContext, spec: SliceSpec, *, n_providers: int = 0) -> Explore
             )
     view.table = table
     view.columns = tuple(table_columns(spec, table))
-    view.pivot, view.pivot_index = pivot(table, spec, ctx)
-    view.chart = slice_chart(table, spec, ctx)
+    ordered = display_order(table, tuple(d for d in (spec.rows, spec.colour, spec.cols) if d))
+    view.pivot, view.pivot_index = pivot(ordered, spec, ctx)
+    view.chart = slice_chart(ordered, spec, ctx)
     notes = [n for n in (dropped_series(table, spec),) if n]
     not_applied = ctx.state.not_applied(spec.indicator)
     if not_applied:
@@ -324,7 +350,7 @@ def build(ctx: PageContext, spec: SliceSpec, *, n_providers: int = 0) -> Explore
 
 def caption(ctx: PageContext, spec: SliceSpec) -> str:
     ind = INDICATORS[spec.indicator]
-    parts = [t(ind.label), unit_text(ind.unit), ctx.period_text()]
+    parts = [t(ind.label), unit_text(ind.unit)]
     summary = ctx.state.summary(ctx.options, ctx.lang)
     if summary:
         parts.append(summary)

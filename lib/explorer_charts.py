@@ -21,13 +21,14 @@ from lib.charts import (
     area_colors,
     trend_chart,
 )
-from lib.format import axis_title, decimals_for, format_number
+from lib.format import axis_title, decimals_for, format_month, format_number
 from lib.i18n import t
 from lib.indicators import INDICATORS, TIME_DIMS
 
 SERIES_MAX = 12
 PANELS_MAX = 12
 TEXT_CELLS_MAX = 400  # a heat map writes its numbers into the tiles up to this many
+PANEL_WIDTH = 380  # two panels side by side in the page's width at 1366 px
 SUPPRESSED_GREY = "#D9D9D9"
 
 
@@ -66,6 +67,7 @@ def _colors(df: pl.DataFrame, dim: str | None, ctx: PageContext) -> dict[str, st
 
 def _time_chart(df: pl.DataFrame, time_dim: str, series: str | None, ctx: PageContext, unit: str,
                 height: int) -> alt.TopLevelMixin:  # fmt: skip
+    """One chart over time: the pages' trend chart for months (the trial's start marked)."""
     series_col = label_of(series) if series else None
     if time_dim == "month":
         return trend_chart(
@@ -78,25 +80,44 @@ def _time_chart(df: pl.DataFrame, time_dim: str, series: str | None, ctx: PageCo
             height=height,
             legend_columns=4 if series else None,
         )
-    data = df.with_columns(
-        pl.col(time_dim).cast(pl.String).alias("period"),
-        pl.col("value").cast(pl.Float64),
-        *_value_text(unit),
-    )
+    return _lines(df, time_dim, series, ctx, unit).properties(height=height)
+
+
+def _lines(df: pl.DataFrame, time_dim: str, series: str | None, ctx: PageContext,
+           unit: str) -> alt.Chart:  # fmt: skip
+    """Plain lines over time (no layers, so they can be faceted cheaply)."""
+    series_col = label_of(series) if series else None
+    if time_dim == "month":
+        period = pl.format("{}-01", pl.col("month")).alias("period")
+        x = alt.X(
+            "utcyearmonth(period):T",
+            title=_dim_title(time_dim),
+            axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=4, labelOverlap=True, grid=False),
+        )
+    else:
+        period = pl.col(time_dim).cast(pl.String).alias("period")
+        x = alt.X("period:O", title=_dim_title(time_dim), axis=alt.Axis(labelAngle=0))
+    data = df.with_columns(period, pl.col("value").cast(pl.Float64), *_value_text(unit))
+    tooltip = [alt.Tooltip(f"{label_of(time_dim)}:N", title=_dim_title(time_dim))]
+    if time_dim == "month":
+        data = data.with_columns(
+            pl.col("month").map_elements(format_month, return_dtype=pl.String).alias("month_text")
+        )
+        tooltip = [alt.Tooltip("month_text:N", title=_dim_title(time_dim))]
+    if series_col:
+        tooltip.append(alt.Tooltip(f"{series_col}:N", title=_dim_title(series)))
+    tooltip.append(alt.Tooltip("value_text:N", title=axis_title(unit)))
     enc = {
-        "x": alt.X("period:O", title=_dim_title(time_dim), axis=alt.Axis(labelAngle=0)),
+        "x": x,
         "y": alt.Y("value:Q", title=axis_title(unit), axis=_y_axis(unit)),
-        "tooltip": [alt.Tooltip("period:N", title=_dim_title(time_dim))]
-        + ([alt.Tooltip(f"{series_col}:N", title=_dim_title(series))] if series_col else [])
-        + [alt.Tooltip("value_text:N", title=axis_title(unit))],
+        "tooltip": tooltip,
     }
     if series_col:
         enc["color"] = _color(df, series, ctx)
     return (
         alt.Chart(data)
-        .mark_line(point=True, strokeWidth=2, invalid="break-paths-show-domains")
+        .mark_line(point=time_dim != "month", strokeWidth=2, invalid="break-paths-show-domains")
         .encode(**enc)
-        .properties(height=height)
     )
 
 
@@ -110,7 +131,7 @@ def _color(df: pl.DataFrame, dim: str, ctx: PageContext) -> alt.Color:
         f"{col}:N",
         title=_dim_title(dim),
         scale=alt.Scale(domain=names, range=rng),
-        legend=alt.Legend(orient="top", columns=4, labelLimit=220),
+        legend=alt.Legend(orient="top", columns=min(len(names), 6), labelLimit=220),
     )
 
 
@@ -139,19 +160,25 @@ def _bars(df: pl.DataFrame, dim: str, unit: str) -> alt.Chart:
     return alt.layer(bars, marks).properties(height=min(22 * max(data.height, 3), 1800))
 
 
-def _heatmap(df: pl.DataFrame, row_dim: str, col_dim: str, unit: str,
-             title: str | None = None) -> alt.LayerChart:  # fmt: skip
+def _heatmap(df: pl.DataFrame, row_dim: str, col_dim: str, unit: str) -> alt.LayerChart:
+    """Tiles coloured by value, rows by columns; suppressed tiles grey, numbers written in
+    when there are few enough tiles to read them."""
     rc, cc = label_of(row_dim), label_of(col_dim)
     data = df.with_columns(
         pl.col(rc).cast(pl.String).alias("r"),
         pl.col(cc).cast(pl.String).alias("c"),
         pl.col("value").cast(pl.Float64),
         *_value_text(unit),
-    )
+    ).with_columns(dark=pl.col("value") > 0.6 * pl.col("value").max())
     rows = list(dict.fromkeys(data["r"].to_list()))
     cols = list(dict.fromkeys(data["c"].to_list()))
+    few = len(cols) <= 8
+    step = 76 if few else 22
     x = alt.X(
-        "c:O", title=_dim_title(col_dim), sort=cols, axis=alt.Axis(labelAngle=-40, labelLimit=140)
+        "c:O",
+        title=_dim_title(col_dim),
+        sort=cols,
+        axis=alt.Axis(labelAngle=0 if few else -90, labelLimit=step - 4 if few else 120),
     )
     y = alt.Y("r:O", title=_dim_title(row_dim), sort=rows, axis=alt.Axis(labelLimit=220))
     tooltip = [
@@ -159,39 +186,36 @@ def _heatmap(df: pl.DataFrame, row_dim: str, col_dim: str, unit: str,
         alt.Tooltip("c:N", title=_dim_title(col_dim)),
         alt.Tooltip("value_text:N", title=axis_title(unit)),
     ]
-    base = alt.Chart(data)
-    tiles = base.mark_rect(stroke="white", strokeWidth=0.5).encode(
-        x=x,
-        y=y,
-        color=alt.condition(
-            "isValid(datum.value)",
-            alt.Color(
-                "value:Q",
-                title=axis_title(unit),
-                scale=alt.Scale(scheme="blues"),
-                legend=alt.Legend(format=_fmt(unit), orient="right"),
-            ),  # fmt: skip
-            alt.value(SUPPRESSED_GREY),
-        ),
-        tooltip=tooltip,
+    tiles = (
+        alt.Chart()
+        .mark_rect(stroke="white", strokeWidth=0.5)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.condition(
+                "isValid(datum.value)",
+                alt.Color(
+                    "value:Q",
+                    title=axis_title(unit),
+                    scale=alt.Scale(scheme="blues"),
+                    legend=alt.Legend(format=_fmt(unit), orient="right"),
+                ),
+                alt.value(SUPPRESSED_GREY),
+            ),
+            tooltip=tooltip,
+        )
     )
     layers = [tiles]
-    if data.height <= TEXT_CELLS_MAX:
+    if len(rows) * len(cols) <= TEXT_CELLS_MAX:
+        text_color = alt.condition("datum.dark", alt.value("white"), alt.value("#222222"))
         layers.append(
-            base.mark_text(fontSize=10)
-            .encode(
-                x=x,
-                y=y,
-                text="tile_text:N",
-                color=alt.condition(
-                    "datum.value > 0.6 * datum.vmax", alt.value("white"), alt.value("#222222")
-                ),  # fmt: skip
-            )
-            .transform_joinaggregate(vmax="max(value)")
+            alt.Chart()
+            .mark_text(fontSize=10)
+            .encode(x=x, y=y, text="tile_text:N", color=text_color, tooltip=tooltip)
         )
-    height = min(max(22 * len(rows), 80), 900)
-    chart = alt.layer(*layers).properties(height=height)
-    return chart.properties(title=title) if title else chart
+    return alt.layer(*layers, data=data).properties(
+        height=alt.Step(20), width=min(step * len(cols), 860)
+    )
 
 
 def slice_chart(table: pl.DataFrame, spec, ctx: PageContext):
@@ -204,15 +228,14 @@ def slice_chart(table: pl.DataFrame, spec, ctx: PageContext):
     others = [d for d in dims if d != time_dim]
     df = table
     if time_dim:
-        series = spec.colour if spec.colour and spec.colour != time_dim else None
-        series = series or next((d for d in others), None)
-        facet = next((d for d in others if d != series), None)
+        series, facet = _series_of(spec), _facet_of(spec)
         if series:
             df, _ = _keep_largest(df, series, SERIES_MAX)
         if facet is None:
             return _time_chart(df, time_dim, series, ctx, unit, CHART_HEIGHT + 60)
         df, _ = _keep_largest(df, facet, PANELS_MAX)
-        return _panels(df, facet, lambda part: _time_chart(part, time_dim, series, ctx, unit, 180))
+        lines = _lines(df, time_dim, series, ctx, unit).properties(width=PANEL_WIDTH, height=170)
+        return _facet(lines, df, facet, columns=2)
     if len(others) == 1:
         return _bars(df, others[0], unit)
     row_dim = spec.rows or others[0]
@@ -221,35 +244,75 @@ def slice_chart(table: pl.DataFrame, spec, ctx: PageContext):
     if facet is None:
         return _heatmap(df, row_dim, col_dim, unit)
     df, _ = _keep_largest(df, facet, PANELS_MAX)
-    return _panels(df, facet, lambda part: _heatmap(part, row_dim, col_dim, unit), columns=1)
+    return _facet(_heatmap(df, row_dim, col_dim, unit), df, facet, columns=1)
 
 
 def dropped_series(table: pl.DataFrame, spec) -> str | None:
-    """A note when the chart shows only some of the series or panels."""
-    dims = [d for d in (spec.rows, spec.cols, spec.colour) if d]
-    time_dim = next((d for d in dims if d in TIME_DIMS), None)
+    """A note when the chart leaves out series or panels (the table has them all)."""
+    if table.height == 0:
+        return None
     notes = []
-    for d in dims:
-        if d == time_dim or table.height == 0:
-            continue
-        n = table[label_of(d)].n_unique()
-        limit = SERIES_MAX if time_dim else PANELS_MAX
-        if time_dim and n > limit:
-            notes.append(t("explorer.chart_limit", n=limit, total=n, dim=_dim_title(d)))
+    series, facet = _series_of(spec), _facet_of(spec)
+    if series and table[label_of(series)].n_unique() > SERIES_MAX:
+        n = table[label_of(series)].n_unique()
+        notes.append(t("explorer.chart_limit", n=SERIES_MAX, total=n, dim=_dim_title(series)))
+    if facet:
+        n = table[label_of(facet)].n_unique()
+        if n > PANELS_MAX:
+            notes.append(t("explorer.chart_limit", n=PANELS_MAX, total=n, dim=_dim_title(facet)))
+        elif empty := _empty_panels(table, facet):
+            notes.append(t("explorer.empty_panels", names=", ".join(empty)))
     return " ".join(notes) or None
 
 
-def _panels(df: pl.DataFrame, facet: str, draw, columns: int = 2):
+def _series_of(spec) -> str | None:
+    """The dimension a time chart draws as coloured lines, if any."""
+    dims = [d for d in (spec.rows, spec.cols, spec.colour) if d]
+    time_dim = next((d for d in dims if d in TIME_DIMS), None)
+    others = [d for d in dims if d != time_dim]
+    if not time_dim or not others:
+        return None
+    return spec.colour if spec.colour and spec.colour != time_dim else others[0]
+
+
+def _facet_of(spec) -> str | None:
+    """The dimension the chart draws in small multiples (the third), if any."""
+    dims = [d for d in (spec.rows, spec.cols, spec.colour) if d]
+    if len(dims) < 3:
+        return None
+    time_dim = next((d for d in dims if d in TIME_DIMS), None)
+    others = [d for d in dims if d != time_dim]
+    if time_dim:
+        series = _series_of(spec)
+        return next(d for d in others if d != series)
+    row_dim = spec.rows or others[0]
+    col_dim = next(d for d in (spec.cols, spec.colour, *others) if d and d != row_dim)
+    return next(d for d in others if d not in (row_dim, col_dim))
+
+
+def _empty_panels(df: pl.DataFrame, facet: str) -> list[str]:
+    """The facet's values with nothing to draw: every cell suppressed or not defined."""
     col = label_of(facet)
-    names = list(dict.fromkeys(df[col].to_list()))
-    charts = [
-        draw(df.filter(pl.col(col) == name)).properties(
-            title=alt.TitleParams(f"{_dim_title(facet)}: {name}", anchor="start", fontSize=13)
-        )
-        for name in names
-    ]
-    rows = [alt.hconcat(*charts[i : i + columns]) for i in range(0, len(charts), columns)]
-    return alt.vconcat(*rows).resolve_scale(color="shared")
+    shown = set(df.filter(pl.col("value").is_not_null())[col].to_list())
+    return [n for n in dict.fromkeys(df[col].to_list()) if n not in shown]
+
+
+def _facet(chart: alt.Chart, df: pl.DataFrame, facet: str, columns: int) -> alt.FacetChart:
+    """Small multiples of `chart` by `facet`, panels with nothing to draw left out."""
+    col = label_of(facet)
+    empty = set(_empty_panels(df, facet))
+    names = [n for n in dict.fromkeys(df[col].to_list()) if n not in empty]
+    if empty:
+        chart.data = chart.data.filter(pl.col(col).is_in(names))
+    return chart.facet(
+        facet=alt.Facet(
+            f"{col}:N",
+            sort=names,
+            title=None,
+            header=alt.Header(labelFontSize=13, labelAnchor="start", labelFontWeight="bold"),
+        ),
+        columns=columns,
+    )
 
 
 def _dim_title(dim: str | None) -> str:

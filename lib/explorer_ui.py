@@ -134,7 +134,6 @@ def show(view: ExplorerView, ctx: PageContext) -> None:
             + t(
                 "explorer.cells",
                 rows=f"{view.pivot.height:,}",
-                cols=f"{max(view.pivot.width - len(view.pivot_index), 1):,}",
                 cells=f"{view.table.height:,}",
             )
         )

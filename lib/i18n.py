@@ -604,7 +604,9 @@ EN.update(
         "explorer.chart_limit": "The chart shows the {n} {dim} values with the highest mean; "
         "all {total} are in the table and the downloads.",
         "explorer.single": "One number: the whole selection and period",
-        "explorer.cells": "{rows} rows × {cols} columns · {cells} cells",
+        "explorer.cells": "{rows} rows, {cells} cells",
+        "explorer.empty_panels": "No panel for {names}: every cell is suppressed or not "
+        "defined (see the table).",
         "explorer.reproduce": "Reproduce",
         "explorer.reproduce.help": "The same table from the command line, and laid out as "
         "above in Polars from the Parquet download (or the command's output file).",

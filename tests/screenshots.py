@@ -25,6 +25,7 @@ PAGES = {
     "placements": "Placements and exits",
     "compare": "Compare regions",
     "evaluation": "Evaluation",
+    "explorer": "Explorer",
     "published": "Published statistics",
     "definitions": "Data and definitions",
 }
