@@ -197,8 +197,12 @@ def _heatmap(df: pl.DataFrame, row_dim: str, col_dim: str, unit: str) -> alt.Lay
                 alt.Color(
                     "value:Q",
                     title=axis_title(unit),
-                    scale=alt.Scale(scheme="blues"),
-                    legend=alt.Legend(format=_fmt(unit), orient="right"),
+                    scale=alt.Scale(scheme="blues", zero=True),
+                    legend=alt.Legend(
+                        format=_fmt(unit),
+                        orient="right",
+                        **({"tickMinStep": 1} if decimals_for(unit) == 0 else {}),
+                    ),
                 ),
                 alt.value(SUPPRESSED_GREY),
             ),
