@@ -80,6 +80,18 @@ READINGS: tuple[tuple[str, str], ...] = (
         "municipality in scope (trial municipalities for trial-only indicators), and the values "
         "of person breakdowns that occur in the data.",
     ),
+    (
+        "The Explorer's slices",
+        "A slice is the indicator table `trialwatch indicators` writes for the same arguments: "
+        "the sidebar's areas or municipalities become `--where` filters (an extension of the "
+        "contract's command line), and for the whole trial the comparison municipalities are "
+        "included while 'show the comparison municipalities' is on. The analytic file behind "
+        "the Polars snippet is that disclosure-controlled table (the Parquet download), never "
+        "person-level rows: microdata do not leave the store. In the pivot `..` marks a "
+        "suppressed cell and `.` a value that is not defined (no one in the denominator), as in "
+        "Statistics Finland's tables. A slice of more than 100,000 cells is not computed; the "
+        "page asks to narrow it.",
+    ),
 )
 
 DISCLOSURE_RULE = (
@@ -88,8 +100,10 @@ DISCLOSURE_RULE = (
     "So that a suppressed cell cannot be recovered by subtracting the others from a total, the "
     "smallest other cell of every row or column that has exactly one suppressed cell is "
     "suppressed too, until no row or column has exactly one. Staff FTE and employer contacts do "
-    "not count persons and are not suppressed. Known limit: consecutive months of a cumulative "
-    "series can be differenced; cumulative figures are meant for areas, not small cells."
+    "not count persons and are not suppressed. Known limits: consecutive months of a cumulative "
+    "series can be differenced, and each table is protected on its own, so a cell hidden in "
+    "one table may be derivable from another (a table filtered to two of three gender values, "
+    "say, beside the area's total); cumulative figures are meant for areas, not small cells."
 )
 
 AGE_BANDS_NOTE = (
