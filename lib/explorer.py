@@ -117,15 +117,19 @@ def fix_spec(spec: SliceSpec) -> tuple[SliceSpec, list[str]]:
 
 
 def side(ctx: PageContext) -> str:
-    """SELECTION, or NO_GEO for the whole trial with the comparison municipalities shown."""
-    return NO_GEO if ctx.state.whole_trial and ctx.state.comparison else SELECTION
+    """SELECTION, or NO_GEO (every municipality) for the whole trial with the comparison
+    municipalities shown. With several trials in one extract the comparison municipalities
+    belong to none of them in particular, so the trial's own areas are shown."""
+    state = ctx.state
+    single = len(ctx.options.trials) <= 1
+    return NO_GEO if state.whole_trial and state.comparison and single else SELECTION
 
 
 def slice_query(ctx: PageContext, spec: SliceSpec) -> Query:
     return ctx.query(spec.indicator, spec.dims, side=side(ctx))
 
 
-def command(query: Query, default_min_count: int = 5) -> str:
+def command(query: Query) -> str:
     """The `trialwatch indicators` command that writes the same table."""
     parts = ["trialwatch", "indicators", query.indicator, "--by", ",".join(query.by)]
     if query.groups:
@@ -136,8 +140,8 @@ def command(query: Query, default_min_count: int = 5) -> str:
         parts += ["--to", query.month_to]
     for dim, values in query.where:
         parts += ["--where", f"{dim}={','.join(values)}"]
-    if query.min_count != default_min_count:
-        parts += ["--min-count", str(query.min_count)]
+    # always written: the runner's own default threshold may differ from this deployment's
+    parts += ["--min-count", str(query.min_count)]
     parts += ["--format", "parquet", "--out", PARQUET_NAME]
     return " ".join(shlex.quote(p) for p in parts)
 
@@ -227,7 +231,18 @@ def value_labels(dim: str, values, ctx: PageContext) -> dict:
         return {v: t(f"series.{v}") for v in values}
     if dim in (*PERSON_DIMS, *STAFF_DIMS):
         return {v: value_label(dim, v) for v in values}
+    if dim == "provider_id":
+        names = provider_names(ctx)
+        return {v: names.get(v, v) for v in values}
     return {v: str(v) for v in values}
+
+
+def provider_names(ctx: PageContext) -> dict[str, str]:
+    snap = ctx.snap() if ctx.snap else None
+    providers = getattr(snap, "providers", None)
+    if providers is None:
+        return {}
+    return dict(zip(providers["provider_id"], providers["name"], strict=True))
 
 
 def label_expr(dim: str, values, ctx: PageContext) -> pl.Expr:
@@ -313,7 +328,7 @@ def build(ctx: PageContext, spec: SliceSpec, *, n_providers: int = 0) -> Explore
         spec=spec,
         query=query,
         cells=cells,
-        command=command(query, 5),
+        command=command(query),
         snippet=snippet(spec),
         caption=caption(ctx, spec),
     )
@@ -327,7 +342,7 @@ def build(ctx: PageContext, spec: SliceSpec, *, n_providers: int = 0) -> Explore
     except IndicatorUnavailable:
         view.message = t("block.unavailable", table=", ".join(ind.needs))
         return view
-    table = with_names(df, ctx)
+    table = with_names(df, ctx).with_columns(pl.col("^area_name$").fill_null(t("explorer.no_area")))
     for dim in spec.dims:
         if dim not in ("trial_area_id", "municipality_code", "month", "quarter", "year"):
             table = table.with_columns(
@@ -378,7 +393,23 @@ def cell_text(value: float | None, suppressed: bool | None, unit: str) -> str:
         return SUPPRESSED
     if value is None:
         return UNDEFINED
-    return format_number(value, decimals_for(unit))
+    return format_number(value, value_decimals(value, unit))
+
+
+def metric_text(value: float | None, unit: str) -> str:
+    """One number as shown large: '1.8', '12.3 %', '4.5 FTE'."""
+    if value is None:
+        return t("explorer.undefined")
+    text = format_number(value, value_decimals(value, unit))
+    return f"{text}\u00a0%" if unit == "%" else text
+
+
+def value_decimals(value: float, unit: str) -> int:
+    """The unit's decimals; one for a count that is not whole (a stock's mean over months)."""
+    decimals = decimals_for(unit)
+    if decimals == 0 and not float(value).is_integer():
+        return 1
+    return decimals
 
 
 def pivot(table: pl.DataFrame, spec: SliceSpec, ctx: PageContext) -> tuple[pl.DataFrame, tuple]:
@@ -405,6 +436,10 @@ def pivot(table: pl.DataFrame, spec: SliceSpec, ctx: PageContext) -> tuple[pl.Da
     if shown_index:
         out = df.pivot(on="_col", index=shown_index, values="cell", aggregate_function="first")
         out = out.select(*shown_index, *[c for c in order if c in out.columns])
+        # A combination no one in scope has (the engine crosses only observed combinations):
+        # a zero, shown as such only when disclosure control is off.
+        absent = SUPPRESSED if ctx.min_count > 0 else cell_text(0, False, unit)
+        out = out.with_columns(pl.col(c).fill_null(absent) for c in order if c in out.columns)
     else:
         row = {c: df.filter(pl.col("_col") == c)["cell"][0] for c in order}
         out = pl.DataFrame(

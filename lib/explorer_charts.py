@@ -335,10 +335,11 @@ def _y_axis(unit: str) -> alt.Axis:
 
 def _value_text(unit: str) -> list[pl.Expr]:
     """value_text (words, for tooltips) and tile_text (the pivot's symbols, in heat maps)."""
-    decimals = decimals_for(unit)
+    from lib.explorer import value_decimals
+
     supp = pl.col("suppressed").fill_null(False)
     number = pl.col("value").map_elements(
-        lambda v: format_number(v, decimals), return_dtype=pl.String
+        lambda v: format_number(v, value_decimals(v, unit)), return_dtype=pl.String
     )
     return [
         pl.when(supp)

@@ -24,9 +24,10 @@ from lib.explorer import (
     SliceSpec,
     dim_label,
     dimensions_for,
+    metric_text,
 )
 from lib.filters import FilterState
-from lib.format import format_date, format_value
+from lib.format import format_date
 from lib.i18n import t
 from lib.indicators import INDICATORS, TIME_DIMS
 
@@ -121,7 +122,7 @@ def show(view: ExplorerView, ctx: PageContext) -> None:
             value = (
                 t("chart.suppressed")
                 if row.get("suppressed")
-                else format_value(row.get("value"), ind.unit)
+                else metric_text(row.get("value"), ind.unit)
             )
             st.metric(t("explorer.single"), value)
         elif view.chart is not None:
@@ -235,7 +236,8 @@ def view_params(ctx: PageContext, spec: SliceSpec) -> dict[str, str]:
 
 def view_link(view_id: int, params: dict[str, str]) -> str:
     base = (st.context.url or "").split("?")[0]
-    return f"{base}?{urlencode({**params, SAVED: str(view_id)}, safe=',<+')}"
+    # '+' is escaped: a query string reads a bare '+' as a space (age=55+)
+    return f"{base}?{urlencode({**params, SAVED: str(view_id)}, safe=',<')}"
 
 
 def _engine(db_url: str | None = None):
@@ -303,26 +305,53 @@ def _delete(view_id: int, name: str, db_url: str) -> None:
     _flash(t("explorer.views.deleted", name=name))
 
 
-def current_view_notice() -> None:
-    """'Saved view: NAME' when the URL names one (registered so the frame keeps `saved`)."""
-    st.session_state.setdefault(filters_ui.PAGE_PARAMS_SEEN, set()).add(SAVED)
-    st.session_state.setdefault(filters_ui.PAGE_PARAMS_ALL, set()).add(SAVED)
-    flash = st.session_state.pop(FLASH, None)
-    if flash:
-        kind, text = flash
+def flash() -> None:
+    """The outcome of the last save, rename or delete, once."""
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        kind, text = message
         getattr(st, kind)(text)
+
+
+def current_view(ctx: PageContext, spec: SliceSpec, db_url: str) -> None:
+    """'Saved view: NAME' when the URL names a view and the page shows it; when the slice or
+    the sidebar changed since, says so and offers to update the view. (Registers `saved` as
+    this page's URL parameter, so the frame keeps it.)"""
+    ss = st.session_state
+    ss.setdefault(filters_ui.PAGE_PARAMS_SEEN, set()).add(SAVED)
+    ss.setdefault(filters_ui.PAGE_PARAMS_ALL, set()).add(SAVED)
     raw = st.query_params.get(SAVED)
     if not raw:
         return
-    view = views.get_view(_engine(), int(raw)) if raw.isdigit() else None
+    view = views.get_view(_engine(db_url), int(raw)) if raw.isdigit() else None
     if view is None:
         st.warning(t("explorer.views.gone", id=raw), icon=":material/link_off:")
         del st.query_params[SAVED]
         return
-    st.caption(
-        f":material/bookmark: {t('explorer.views.current', name=view.name)} · "
-        + t("explorer.views.by", who=view.created_by, when=_when(view.updated_at))
+    by = t("explorer.views.by", who=view.created_by, when=_when(view.updated_at))
+    current = view_params(ctx, spec)
+    if current == views.params_of(view):
+        st.caption(f":material/bookmark: {t('explorer.views.current', name=view.name)} · {by}")
+        return
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.caption(f":material/bookmark_border: {t('explorer.views.changed', name=view.name)}")
+    right.button(
+        t("explorer.views.update"),
+        key="explorer-update",
+        on_click=_update,
+        args=(view.view_id, current, db_url),
+        icon=":material/save:",
+        type="tertiary",
     )
+
+
+def _update(view_id: int, params: dict[str, str], db_url: str) -> None:
+    try:
+        view = views.update_view(_engine(db_url), view_id, params)
+    except views.ViewError as e:
+        _flash(str(e), "error")
+        return
+    _flash(t("explorer.views.updated", name=view.name))
 
 
 def _when(moment) -> str:
@@ -333,6 +362,7 @@ def _when(moment) -> str:
 def saved_views(ctx: PageContext, spec: SliceSpec) -> None:
     """The list of saved views (open, link, rename, delete) and the form to save this one."""
     db_url = ui.current_info().db_url
+    current_view(ctx, spec, db_url)
     saved = views.list_views(_engine(db_url), PAGE)
     with st.expander(
         f"{t('explorer.views')} ({len(saved)})", icon=":material/bookmarks:", expanded=False

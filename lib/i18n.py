@@ -146,6 +146,7 @@ EN: dict[str, str] = {
     # --- Filters (the sidebar) -----------------------------------------------------------
     "filter.heading": "Filters",
     "filter.trial": "Trial",
+    "filter.trial.none": "No trial in the loaded extract",
     "filter.areas": "Trial areas",
     "filter.areas.all": "All trial areas",
     "filter.municipalities": "Municipalities",
@@ -313,6 +314,13 @@ EN: dict[str, str] = {
     "caseload.by_municipality": "Active caseload per municipality",
     "caseload.top_lines": "The {n} largest of {total} municipalities are drawn; the table lists "
     "every one. Pick municipalities in the sidebar to draw others.",
+    "caseload.highlight.area": "The {n} largest trial areas at the end of {month} are drawn in "
+    "colour, the other {others} in grey: point at a line for its name. Pick up to {most} areas "
+    "in the sidebar to draw each in its colour.",
+    "caseload.highlight.municipality": "The {n} largest municipalities at the end of {month} are "
+    "drawn in colour, the next {others} in grey: point at a line for its name. Pick up to {most} "
+    "municipalities in the sidebar to draw each in its colour.",
+    "caseload.lines_cut": "The chart draws the {n} largest of {total}; the table lists every one.",
     "caseload.cumulative": "Cumulative transferred against the plan",
     "caseload.cumulative.value": "Transferred",
     "caseload.cumulative.caption": "since the trial's start",
@@ -420,6 +428,11 @@ EN: dict[str, str] = {
     "compare.focus.help": "A trial area or any municipality (trial or comparison).",
     "compare.peers": "Peers",
     "compare.peers.help": "Suggested: the nearest in population. Add or remove any.",
+    "compare.peers.help.kind": (
+        "Suggested for a municipality: the municipalities most like it (population, "
+        "unemployment, long-term unemployed and foreign citizens among the unemployed, region). "
+        "For a trial area: the areas nearest in population. Add or remove any."
+    ),
     "compare.level": "Rank among",
     "compare.level.municipality": "Municipalities",
     "compare.level.area": "Trial areas",
@@ -631,6 +644,10 @@ EN.update(
         "explorer.views.delete": "Delete",
         "explorer.views.deleted": "Deleted '{name}'.",
         "explorer.views.current": "Saved view: {name}",
+        "explorer.views.changed": "Changed since the saved view '{name}' (the link no longer "
+        "shows that view).",
+        "explorer.views.update": "Update the view",
+        "explorer.views.updated": "Updated '{name}' with this slice.",
         "explorer.views.link": "Link",
         "explorer.views.gone": "The saved view in the link (number {id}) no longer exists; "
         "the link's own settings are shown.",

@@ -7,7 +7,7 @@ from lib.i18n import t
 
 ui.page_header("explorer.title", t("explorer.subtitle"))
 ctx = ui.page_context()
-explorer_ui.current_view_notice()
+explorer_ui.flash()
 spec = explorer_ui.controls(ctx)
 explorer_ui.saved_views(ctx, spec)
 view = explorer_ui.compute(ctx, spec)
