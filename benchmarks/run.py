@@ -96,7 +96,52 @@ def phase_indicators(workdir: Path) -> dict:
     return {"snapshot_load_s": load_s, "indicators": times, "peak_mb": _peak_mb()}
 
 
-DASHBOARD_PAGES = ("overview", "caseload", "staffing", "placements", "compare", "definitions")
+EXPLORER_SLICES = (
+    # (indicator, rows, columns, colour): three dimensions over the whole period
+    ("exit_rate", "region", "age_band", "gender"),
+    ("unemployed", "municipality_code", "month", "gender"),
+    ("active_caseload", "quarter", "trial_area_id", "age_band"),
+)
+
+
+def phase_explorer(workdir: Path) -> dict:
+    """Explorer slices as the page builds them (indicator table, pivot, chart), each cold:
+    the engine's table alone, then the whole build (which computes the table again)."""
+    import datetime as dt
+
+    from lib import explorer
+    from lib.analytic import read_snapshot
+    from lib.blocks import PageContext
+    from lib.filters import Selection, options_from_snapshot
+    from lib.indicators import compute
+
+    snap = read_snapshot(workdir / "snapshot")
+    opts = options_from_snapshot(snap)
+    ctx = PageContext(
+        sel=Selection(opts.default_state(), opts, "en"),
+        read=lambda q: compute(snap, q),
+        as_of=dt.date.today(),
+        snap=lambda: snap,
+    )
+    explorer.build(ctx, explorer.SliceSpec("exit_rate", None))  # warm-up: Polars' first query
+    out = {}
+    for ind, rows, cols, colour in EXPLORER_SLICES:
+        spec = explorer.SliceSpec(ind, rows, cols, colour)
+        t = time.perf_counter()
+        table = compute(snap, explorer.slice_query(ctx, spec))
+        engine_s = time.perf_counter() - t
+        t = time.perf_counter()
+        view = explorer.build(ctx, spec)
+        build_s = time.perf_counter() - t
+        key = f"{ind} by {rows} × {cols} × {colour}"
+        out[key] = {"cells": table.height, "engine_s": engine_s, "build_s": build_s,
+                    "refused": view.message is not None}  # fmt: skip
+    return {"slices": out, "peak_mb": _peak_mb()}
+
+
+DASHBOARD_PAGES = (
+    "overview", "caseload", "staffing", "placements", "compare", "explorer", "definitions"
+)  # fmt: skip
 
 
 def phase_dashboard(workdir: Path) -> dict:
@@ -169,6 +214,7 @@ def run_scale(scale: str, pg_url: str | None) -> dict:
         if pg_url:
             res["import_postgresql"] = _child(["--phase", "import", scale, tmp, pg_url])
         res["indicators"] = _child(["--phase", "indicators", scale, tmp])
+        res["explorer"] = _child(["--phase", "explorer", scale, tmp])
         if scale == "demo":
             res["dashboard"] = _child(["--phase", "dashboard", scale, tmp])
     return res
@@ -217,9 +263,28 @@ def report(results: list[dict]) -> str:
             grp = "n/a" if t["group"] is None else f"{t['group']:.3f}"
             out.append(f"| {name} | {t['all']:.3f} | {grp} |")
         out.append("")
+        if "explorer" in r:
+            out += explorer_report(r["explorer"])
         if "dashboard" in r:
             out += dashboard_report(r["dashboard"])
     return "\n".join(out)
+
+
+def explorer_report(e: dict) -> list[str]:
+    out = [
+        "Explorer: three-dimension slices over the whole period (seconds, cold). *Engine*: the "
+        "indicator table; *page build*: table, pivot and chart, as the page makes them. "
+        "Target: under 2 s at national size.",
+        "",
+        "| slice | cells | engine | page build |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, x in e["slices"].items():
+        build = "refused (over 100,000 cells)" if x["refused"] else f"{x['build_s']:.2f}"
+        out.append(f"| {name} | {x['cells']:,} | {x['engine_s']:.2f} | {build} |")
+    out.append(f"| peak memory (MB) | | {e['peak_mb']:,.0f} | |")
+    out.append("")
+    return out
 
 
 def dashboard_report(d: dict) -> list[str]:
@@ -261,6 +326,7 @@ def main() -> None:
             "import": lambda: phase_import(Path(workdir), rest[0]),
             "indicators": lambda: phase_indicators(Path(workdir)),
             "dashboard": lambda: phase_dashboard(Path(workdir)),
+            "explorer": lambda: phase_explorer(Path(workdir)),
         }[name]
         print(json.dumps(fn()))
         return
