@@ -135,29 +135,28 @@ def _color(df: pl.DataFrame, dim: str, ctx: PageContext) -> alt.Color:
     )
 
 
-def _bars(df: pl.DataFrame, dim: str, unit: str) -> alt.Chart:
+def _bars(df: pl.DataFrame, dim: str, unit: str) -> alt.LayerChart:
+    """Horizontal bars, largest first (periods in time order); a suppressed bar reads '..'."""
     col = label_of(dim)
     data = df.with_columns(
         pl.col(col).cast(pl.String).alias("label"),
         pl.col("value").cast(pl.Float64),
         *_value_text(unit),
     )
-    y = alt.Y(
-        "label:N",
-        title=_dim_title(dim),
-        sort=None if dim in TIME_DIMS else "-x",
-        axis=alt.Axis(labelLimit=260),
-    )
+    ranked = data if dim in TIME_DIMS else data.sort("value", descending=True, nulls_last=True)
+    order = list(dict.fromkeys(ranked["label"].to_list()))
+    y = alt.Y("label:N", title=_dim_title(dim), sort=order, axis=alt.Axis(labelLimit=260))
     x = alt.X("value:Q", title=axis_title(unit), axis=_y_axis(unit))
     tooltip = [alt.Tooltip("label:N", title=_dim_title(dim)),
                alt.Tooltip("value_text:N", title=axis_title(unit))]  # fmt: skip
-    bars = alt.Chart(data).mark_bar(color=TRIAL_COLOR).encode(x=x, y=y, tooltip=tooltip)
+    bars = alt.Chart().mark_bar(color=TRIAL_COLOR).encode(x=x, y=y, tooltip=tooltip)
     marks = (
-        alt.Chart(data.filter(pl.col("suppressed").fill_null(False)))
+        alt.Chart()
+        .transform_filter("!isValid(datum.value)")
         .mark_text(align="left", dx=3, color="#555555")
-        .encode(x=alt.datum(0), y=y, text=alt.value(t("explorer.symbol.suppressed")))
+        .encode(x=alt.datum(0), y=y, text="tile_text:N", tooltip=tooltip)
     )
-    return alt.layer(bars, marks).properties(height=min(22 * max(data.height, 3), 1800))
+    return alt.layer(bars, marks, data=data).properties(height=alt.Step(22))
 
 
 def _heatmap(df: pl.DataFrame, row_dim: str, col_dim: str, unit: str) -> alt.LayerChart:

@@ -36,6 +36,7 @@ SAVED = "saved"  # URL parameter: the saved view a link opens
 WHO = "_tw_explorer_who"
 FLASH = "_tw_explorer_flash"
 DEFAULT = SliceSpec()
+TALL = 620  # px: a taller chart scrolls in its own box
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,7 +127,14 @@ def show(view: ExplorerView, ctx: PageContext) -> None:
             )
             st.metric(t("explorer.single"), value)
         elif view.chart is not None:
-            ui.chart_element(view.chart, key="chart-explorer")
+            height = view.chart.get("height") if isinstance(view.chart, dict) else None
+            rows = len({r for r in view.pivot[view.pivot.columns[0]].to_list()})
+            if isinstance(height, dict) and height.get("step", 0) * rows > TALL:
+                # a long ranking scrolls inside its own box instead of pushing the table away
+                with st.container(height=TALL, border=False):
+                    ui.chart_element(view.chart, key="chart-explorer")
+            else:
+                ui.chart_element(view.chart, key="chart-explorer")
         st.caption("  \n".join([view.caption, *view.notes]))
         _pivot_table(view)
         st.caption(
