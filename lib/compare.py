@@ -11,6 +11,7 @@ clients per FTE are already normalised and shown as they are.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -21,7 +22,7 @@ from lib.exports import Column
 from lib.filters import NO_GEO, FilterOptions
 from lib.format import unit_text
 from lib.i18n import t
-from lib.indicators import INDICATORS
+from lib.indicators import INDICATORS, Query
 
 COMPARE_INDICATORS = (
     "active_caseload",
@@ -90,6 +91,12 @@ def unit_label(unit: Unit) -> str:
     if not unit.trial:
         return t("compare.unit.comparison", name=unit.name)
     return unit.name
+
+
+def peer_label(unit: Unit) -> str:
+    """A peer as its chip reads: peers are of the focus's kind, so a trial area needs no
+    '(trial area)'; a comparison municipality keeps its mark."""
+    return unit.name if unit.kind == "area" else unit_label(unit)
 
 
 def units(opts: FilterOptions, lang: str = "en") -> dict[str, Unit]:
@@ -204,17 +211,21 @@ def _series_specs(ctx: PageContext, focus: Unit, peers: list[Unit]):
     return specs
 
 
+def _sides(ctx: PageContext) -> tuple[str, ...]:
+    return ("trial", "comparison") if ctx.state.comparison else ("trial",)
+
+
 def _unit_queries(ctx: PageContext, indicator: str, focus: Unit, peers: list[Unit], by_month: bool):
-    """(role, id column, query) of the focus and peers, the region, and trial / comparison."""
+    """(role, id column, query) of the focus and peers, the region, and trial / comparison.
+
+    Trial areas are read all at once: the table the ranking's bars read too, so an area's
+    figure (and what disclosure control hides) is the same in the table and the bars, and 25
+    areas cost no more to read than four. Municipalities, over 300 of them, are read for the
+    focus and its peers only (a table of them all costs more to read and hides more cells)."""
     time = ("month",) if by_month else ()
     ids = tuple(dict.fromkeys([focus.id, *[p.id for p in peers]]))
-    out = [
-        (
-            "own",
-            focus.dim,
-            ctx.query(indicator, (focus.dim, *time), side=NO_GEO, where=((focus.dim, ids),)),
-        )
-    ]
+    where = () if focus.kind == "area" else ((focus.dim, ids),)
+    out = [("own", focus.dim, ctx.query(indicator, (focus.dim, *time), side=NO_GEO, where=where))]
     if focus.region:
         out.append(
             (
@@ -225,7 +236,7 @@ def _unit_queries(ctx: PageContext, indicator: str, focus: Unit, peers: list[Uni
                 ),
             )
         )
-    sides = ("trial", "comparison") if ctx.state.comparison else ("trial",)
+    sides = _sides(ctx)
     out.append(
         (
             "sides",
@@ -241,27 +252,198 @@ def _unit_queries(ctx: PageContext, indicator: str, focus: Unit, peers: list[Uni
     return out
 
 
-def _unit_tables(ctx: PageContext, indicator: str, focus: Unit, peers: list[Unit], by_month: bool):
-    """The indicator for focus and peers, the region, and trial / comparison: one long table
-    with role, unit_id, value, suppressed (and month when by_month)."""
-    time = ["month"] if by_month else []
+def _exact_sums(indicator: str, table: pl.DataFrame) -> bool:
+    """True when sums of this engine table's cells give the engine's own table of the larger
+    cells they make up (lib/indicators.compute), disclosure control included.
+
+    That is when no cell is suppressed: every cell's count (or rate denominator) is then at or
+    above the threshold, so is any sum of cells (and a mean of month ends), and the table of
+    the sums has nothing to suppress either (no first suppression, so no complementary one).
+    Its values are sums of whole numbers, divided as the engine divides them. Person counts and
+    rates only: staff FTE sums fractions, and a running indicator is not a sum over months.
+    tests/test_compare_period.py checks each indicator against the engine."""
+    ind = INDICATORS[indicator]
+    summable = (
+        ind.source in ("panel", "events", "episodes")
+        and ind.aggregation in ("flow", "stock")
+        and (ind.kind == "rate" or (ind.kind == "count" and ind.unit == "persons"))
+    )
+    return summable and table.height > 0 and not table["suppressed"].any()
+
+
+def _rate_value(num: pl.Expr, den: pl.Expr) -> pl.Expr:
+    # as the engine: 100 x numerator / denominator, none without a denominator
+    return pl.when(den > 0).then(100.0 * num / den).otherwise(None)
+
+
+def period_from_months(indicator: str, monthly: pl.DataFrame, dim: str) -> pl.DataFrame | None:
+    """The table the indicator engine gives for a query over the whole period (`by=(dim,)`),
+    worked out from the same query's table by (dim, month); None where that would not be exact
+    (`_exact_sums`): a flow is the sum of its months, a stock the mean of its month ends."""
+    ind = INDICATORS[indicator]
+    if not _exact_sums(indicator, monthly):
+        return None
+    n = monthly["month"].n_unique()
+    stock = ind.aggregation == "stock"
+    if ind.kind == "count":
+        value = pl.col("value").sum()
+        agg = [value / n if stock and n > 1 else value]
+    else:
+        num, den = pl.col("numerator").sum(), pl.col("denominator").sum()
+        if stock:
+            num, den = num / n, den / n
+        agg = [
+            num.alias("numerator"),
+            den.alias("denominator"),
+            _rate_value(num, den).alias("value"),
+        ]
+    columns = ["value"] if ind.kind == "count" else ["value", "numerator", "denominator"]
+    return (
+        monthly.group_by(dim)
+        .agg(*agg)
+        .select(dim, *columns, suppressed=pl.lit(False))
+        .sort(dim, nulls_last=True)
+    )
+
+
+def sides_from_areas(
+    indicator: str, areas: pl.DataFrame, sides: tuple[str, ...]
+) -> pl.DataFrame | None:
+    """The table the indicator engine gives by `trial_or_comparison` (where it is one of
+    `sides`), worked out from its table of every trial area by the same other dimensions
+    (month, or none); None where that would not be exact (`_exact_sums`).
+
+    The whole trial is the sum of the areas; the comparison group is the areas' empty row: the
+    municipalities in no trial area are by definition the comparison municipalities."""
+    ind = INDICATORS[indicator]
+    if not _exact_sums(indicator, areas):
+        return None
+    time = [c for c in areas.columns if c == "month"]
+    side = pl.when(pl.col("trial_area_id").is_null()).then(pl.lit("comparison"))
+    rows = areas.with_columns(trial_or_comparison=side.otherwise(pl.lit("trial"))).filter(
+        pl.col("trial_or_comparison").is_in(list(sides))
+    )
+    if ind.kind == "count":
+        agg, columns = [pl.col("value").sum()], ["value"]
+    else:
+        num, den = pl.col("numerator").sum(), pl.col("denominator").sum()
+        agg = [
+            num.alias("numerator"),
+            den.alias("denominator"),
+            _rate_value(num, den).alias("value"),
+        ]
+        columns = ["value", "numerator", "denominator"]
+    return (
+        rows.group_by("trial_or_comparison", *time)
+        .agg(*agg)
+        .select("trial_or_comparison", *time, *columns, suppressed=pl.lit(False))
+        .sort("trial_or_comparison", *time)
+    )
+
+
+def _with_roles(df: pl.DataFrame, kind: str, dim: str, roles: dict[str, str], time: list[str]):
+    """An engine table as role, unit_id, [month], value, suppressed."""
+    df = df.rename({dim: "unit_id"})
+    if kind == "own":
+        df = df.filter(pl.col("unit_id").is_in(list(roles)))
+        role = pl.col("unit_id").replace_strict(roles, return_dtype=pl.String)
+    elif kind == "region":
+        role = pl.lit("region")
+    else:
+        role = pl.col("unit_id")
+    return df.with_columns(role=role).select("role", "unit_id", *time, "value", "suppressed")
+
+
+def _bars_queries(ctx: PageContext, ind: str, level: str) -> list[Query]:
+    """The ranking bars' queries: the indicator (and job seekers) for every unit of the level."""
+    dim = "municipality_code" if level == "municipality" else "trial_area_id"
+    out = [ctx.query(ind, (dim,), side=NO_GEO)]
+    if normalised(ind):
+        out.append(ctx.query("unemployed", (dim,), side=NO_GEO))
+    return out
+
+
+def read_all(ctx: PageContext, queries: Sequence[Query], into: dict) -> None:
+    """Read the queries not yet in `into` side by side (the context's `read_many`) and keep
+    each table there under its query: read once, used where needed (a second read through
+    the cache costs a hash and a copy per table)."""
+    todo = [q for q in dict.fromkeys(queries) if q not in into]
+    found = ctx.read_many(todo) if ctx.read_many is not None and len(todo) > 1 else []
+    for i, q in enumerate(todo):
+        df = found[i] if i < len(found) else None
+        # None: the extract cannot answer it; ctx.read raises the error that says why
+        into[q] = df if df is not None else ctx.read(q)
+
+
+def unit_tables(
+    ctx: PageContext,
+    indicators: tuple[str, ...],
+    focus: Unit,
+    peers: list[Unit],
+    read: dict | None = None,
+    also: Sequence[Query] = (),
+) -> dict[tuple[str, bool], pl.DataFrame]:
+    """Every indicator for the focus and peers, the region, and trial / comparison, by month
+    (True) and over the period (False): {(indicator, by_month): role, unit_id, [month], value,
+    suppressed}.
+
+    Read with as few passes over the register as exact figures allow (each pass costs about
+    the same, whatever it is grouped by): the monthly tables (and `also`, say the ranking's)
+    side by side; then, side by side too, what they cannot give exactly: the period tables
+    (`period_from_months`) and, with a trial area in focus, the whole trial and comparison group
+    (`sides_from_areas`). A third to a half of the reads of asking for every table. `read`
+    (query -> table) keeps every table, `also` included, each exactly the engine's for its
+    query."""
+    read = {} if read is None else read
     roles = {focus.id: "focus", **{p.id: "peer" for p in peers if p.id != focus.id}}
-    frames = []
-    for kind, dim, query in _unit_queries(ctx, indicator, focus, peers, by_month):
-        df = ctx.read(query).rename({dim: "unit_id"})
-        if kind == "own":
-            role = pl.col("unit_id").replace_strict(roles, default="peer", return_dtype=pl.String)
-        elif kind == "region":
-            role = pl.lit("region")
-        else:
-            role = pl.col("unit_id")
-        frames.append(
-            df.with_columns(role=role).select("role", "unit_id", *time, "value", "suppressed")
-        )
-    return pl.concat(frames, how="diagonal_relaxed")
+    plans = {ind: _unit_queries(ctx, ind, focus, peers, by_month=True) for ind in indicators}
+    periods = {ind: _unit_queries(ctx, ind, focus, peers, by_month=False) for ind in indicators}
+    wholes = {q for plan in periods.values() for _k, _d, q in plan}
+    # With a trial area in focus, every area is read: the whole trial and the comparison group
+    # may be their sums (`sides_from_areas`), so they wait until the areas are in.
+    from_areas = focus.kind == "area"
+    sides = _sides(ctx)
+
+    def settle() -> list[Query]:
+        """Work out what the tables read so far give exactly; return what is left to read."""
+        todo = []
+        for ind, plan in plans.items():
+            own = plan[0][2]
+            for (kind, dim, query), (_k, _d, whole) in zip(plan, periods[ind], strict=True):
+                if query not in read and kind == "sides" and from_areas and own in read:
+                    derived = sides_from_areas(ind, read[own], sides)
+                    if derived is not None:
+                        read[query] = derived  # exactly the engine's table for that query
+                if query not in read:
+                    todo.append(query)
+                elif whole not in read:
+                    derived = period_from_months(ind, read[query], dim)
+                    if derived is None:
+                        todo.append(whole)
+                    else:
+                        read[whole] = derived
+        return todo
+
+    first = [q for plan in plans.values() for k, _d, q in plan if not (from_areas and k == "sides")]
+    todo = first + [q for q in also if q not in wholes]
+    while todo:  # two rounds, three at most
+        read_all(ctx, todo, read)
+        todo = settle()
+    read_all(ctx, [q for q in also if q not in read], read)
+    monthly, period = {}, {}
+    for ind, plan in plans.items():
+        for (kind, dim, query), (_k, _d, whole) in zip(plan, periods[ind], strict=True):
+            monthly[(ind, kind)] = _with_roles(read[query], kind, dim, roles, ["month"])
+            period[(ind, kind)] = _with_roles(read[whole], kind, dim, roles, [])
+    out = {}
+    for ind, plan in plans.items():
+        for by_month, tables in ((True, monthly), (False, period)):
+            frames = [tables[(ind, kind)] for kind, _d, _q in plan]
+            out[(ind, by_month)] = pl.concat(frames, how="diagonal_relaxed")
+    return out
 
 
-def _normalise(ctx: PageContext, df: pl.DataFrame, den: pl.DataFrame, by_month: bool):
+def _normalise(df: pl.DataFrame, den: pl.DataFrame, by_month: bool):
     """value per 1,000 job seekers: value / unemployed x 1,000; suppressed when either is."""
     keys = ["role", "unit_id", *(["month"] if by_month else [])]
     den = den.select(*keys, jobseekers="value", js_suppressed="suppressed")
@@ -276,15 +458,13 @@ def _normalise(ctx: PageContext, df: pl.DataFrame, den: pl.DataFrame, by_month: 
     )
 
 
-def compared(ctx: PageContext, indicator: str, focus: Unit, peers: list[Unit], by_month: bool):
-    """The compared figure per role and unit (per 1,000 job seekers for counts)."""
-    df = _unit_tables(ctx, indicator, focus, peers, by_month)
+def compared(tables: dict, indicator: str, by_month: bool) -> pl.DataFrame:
+    """The compared figure per role and unit (per 1,000 job seekers for counts), from
+    `unit_tables`."""
+    df = tables[(indicator, by_month)]
     if normalised(indicator):
-        den = _unit_tables(ctx, "unemployed", focus, peers, by_month)
-        df = _normalise(ctx, df, den, by_month)
-    else:
-        df = df.with_columns(raw=pl.col("value"), jobseekers=pl.lit(None, pl.Float64))
-    return df
+        return _normalise(df, tables[("unemployed", by_month)], by_month)
+    return df.with_columns(raw=pl.col("value"), jobseekers=pl.lit(None, pl.Float64))
 
 
 def _labels(specs) -> dict[tuple[str, str], str]:
@@ -311,25 +491,19 @@ def build(
     colors = {label: c for _r, _u, label, c, _d in specs}
     dashes = {label: (5, 3) for _r, _u, label, _c, d in specs if d}
 
-    # Every table this view reads, asked for at once (the reader may run them side by side).
+    # Every table this view reads, asked for at once (the reader runs them side by side).
     wanted = [*indicators, "unemployed"] if any(map(normalised, indicators)) else indicators
-    ctx.prefetch(
-        [
-            q
-            for ind in wanted
-            for by_month in (True, False)
-            for _k, _d, q in _unit_queries(ctx, ind, f, peer_units, by_month)
-        ]
-    )
+    read: dict = {}
+    bars_queries = _bars_queries(ctx, rank_by, level or f.kind)
+    tables = unit_tables(ctx, tuple(wanted), f, peer_units, read, also=bars_queries)
     multiples = []
     period_tables = {}
     for ind in indicators:
-        monthly = compared(ctx, ind, f, peer_units, by_month=True)
-        monthly = _label(monthly, labels)
+        monthly = _label(compared(tables, ind, by_month=True), labels)
         multiples.append(_multiple_block(ctx, ind, monthly, colors, dashes))
-        period_tables[ind] = _label(compared(ctx, ind, f, peer_units, by_month=False), labels)
+        period_tables[ind] = _label(compared(tables, ind, by_month=False), labels)
     ranked = _ranked_block(ctx, indicators, rank_by, period_tables, specs)
-    bars = _bars_block(ctx, rank_by, f, peer_units, level or f.kind)
+    bars = _bars_block(ctx, rank_by, f, peer_units, level or f.kind, read)
     legend = [(label, c, d) for _r, _u, label, c, d in specs]
     return CompareView(f, peer_units, indicators, rank_by, multiples, ranked, bars, legend)
 
@@ -498,12 +672,14 @@ def _short_unit(ind: str) -> str:
     return unit_text(INDICATORS[ind].unit)
 
 
-def _bars_block(ctx, ind, focus: Unit, peers: list[Unit], level: str) -> Block:
+def _bars_block(ctx, ind, focus: Unit, peers: list[Unit], level: str, read: dict) -> Block:
     """The ranking indicator for every municipality (or every trial area), ranked."""
     dim = "municipality_code" if level == "municipality" else "trial_area_id"
-    df = ctx.read(ctx.query(ind, (dim,), side=NO_GEO))
+    queries = _bars_queries(ctx, ind, level)
+    read_all(ctx, queries, read)
+    df = read[queries[0]]
     if normalised(ind):
-        den = ctx.read(ctx.query("unemployed", (dim,), side=NO_GEO))
+        den = read[queries[1]]
         den = den.select(dim, jobseekers="value", js_suppressed="suppressed")
         df = df.join(den, on=dim, how="left")
         hidden = pl.col("suppressed") | pl.col("js_suppressed").fill_null(True)

@@ -16,7 +16,8 @@ def unit_label(key: str) -> str:
     return compare.unit_label(units[key])
 
 
-top = st.columns([2, 3, 2], vertical_alignment="bottom")
+# Top-aligned: a control that wraps its chosen values grows downwards, the labels stay in line.
+top = st.columns([2, 3, 2], vertical_alignment="top")
 focus = ui.page_choice(
     "focus",
     t("compare.focus"),
@@ -33,8 +34,8 @@ peers = ui.page_choice(
     [k for k, u in units.items() if u.kind == kind and k != focus],
     compare.suggest_peers(units, focus, snap=ui.snapshot()),
     kind="multiselect",
-    format_func=unit_label,
-    help=t("compare.peers.help"),
+    format_func=lambda key: compare.peer_label(units[key]),
+    help=t("compare.peers.help.kind"),
     container=top[1],
     depends_on=focus,
 )
@@ -48,7 +49,7 @@ level = ui.page_choice(
     container=top[2],
     depends_on=kind,
 )
-bottom = st.columns([3, 2], vertical_alignment="bottom")
+bottom = st.columns([3, 2], vertical_alignment="top")
 indicators = ui.page_choice(
     "ind",
     t("compare.indicators"),

@@ -14,7 +14,7 @@ from dataclasses import replace
 import polars as pl
 import pytest
 
-from lib import caseload, compare, placements, staffing
+from lib import caseload, charts, compare, placements, staffing
 from lib.blocks import PageContext
 from lib.filters import Selection, options_from_snapshot
 from lib.indicators import Query, compute
@@ -110,6 +110,81 @@ def test_active_caseload_per_area_and_per_municipality(snap, opts):
     assert cell(by_muni, month="2021-06", municipality_code="091")["municipality_name"] == (
         "Helsinki"
     )
+
+
+def _legend_and_colours(chart) -> tuple[list[str], dict[str, str]]:
+    """The legend's entries and the colour of each line drawn (by name) of a caseload-per-unit
+    chart: a line counts as drawn when its layer's data has rows of that name."""
+    spec = chart.to_dict()
+    shown, colours = [], {}
+    for layer in spec["layer"]:
+        color = layer.get("encoding", {}).get("color")
+        if not color or layer["mark"]["type"] != "line":
+            continue
+        rows = spec["datasets"][layer.get("data", spec.get("data", {})).get("name")]
+        drawn = {r["series"] for r in rows if r.get("value") is not None}
+        scale = color["scale"]
+        colours.update((n, c) for n, c in zip(scale["domain"], scale["range"]) if n in drawn)
+        if color.get("legend") is not None:
+            shown += scale["domain"]
+    return shown, colours
+
+
+def test_a_few_areas_are_drawn_each_in_its_colour_with_a_legend(snap, opts):
+    block = caseload.caseload_block(context(snap, opts), "area")
+    shown, colours = _legend_and_colours(block.chart)
+    # Largest first at June's end: Area one (P1, P2) before Area two (P6).
+    assert shown == ["Area one", "Area two"]
+    assert colours == {
+        opts.area_names()[a]: c for a, c in charts.area_colors(opts.all_area_ids()).items()
+    }
+    assert not block.notes
+
+
+@pytest.fixture(scope="module")
+def demo_snap():
+    from lib.demo import generate
+
+    return build_snapshot(generate("test", 0))
+
+
+def test_many_areas_the_largest_in_colour_the_others_grey(demo_snap):
+    opts = options_from_snapshot(demo_snap)
+    ctx = context(demo_snap, opts, min_count=5)
+    block = caseload.caseload_block(ctx, "area")
+    shown, colours = _legend_and_colours(block.chart)
+    last = block.table.filter(pl.col("month") == block.table["month"].max())
+    largest = last.sort("value", "area_name", descending=[True, False], nulls_last=True)[
+        "area_name"
+    ].to_list()
+    assert len(largest) == 25
+    # The legend: the five largest at the period's end, largest first, in their own colours.
+    assert shown == largest[: caseload.HIGHLIGHTED]
+    area_colours = {
+        opts.area_names()[a]: c for a, c in charts.area_colors(opts.all_area_ids()).items()
+    }
+    assert all(colours[name] == area_colours[name] for name in shown)
+    # Every other area a grey line behind them, named in its tooltip, not in the legend.
+    grey = {name for name, c in colours.items() if c == caseload.CONTEXT_COLOR}
+    assert grey == set(largest[caseload.HIGHLIGHTED :])
+    assert "the other 20 in grey" in block.notes[0]
+    # Picked in the sidebar (six or fewer): each in its colour again.
+    picked = tuple(sorted(opts.all_area_ids())[:3])
+    few = caseload.caseload_block(context(demo_snap, opts, min_count=5, areas=picked), "area")
+    shown, colours = _legend_and_colours(few.chart)
+    assert sorted(shown) == sorted(opts.area_names()[a] for a in picked)
+    assert caseload.CONTEXT_COLOR not in colours.values()
+
+
+def test_many_municipalities_at_most_max_lines(demo_snap):
+    opts = options_from_snapshot(demo_snap)
+    block = caseload.caseload_block(context(demo_snap, opts), "municipality")
+    shown, colours = _legend_and_colours(block.chart)
+    assert len(shown) == caseload.HIGHLIGHTED
+    assert len(colours) == caseload.MAX_LINES  # every line drawn, none left without its data
+    assert block.table["municipality_code"].n_unique() > caseload.MAX_LINES  # the table: all
+    assert any("largest of" in n for n in block.notes)
+    block.chart.to_dict(validate=True)  # a valid Vega-Lite spec (one flat layer)
 
 
 def test_caseload_make_up_by_group(snap, opts):
@@ -258,6 +333,10 @@ def test_units_and_peers(opts):
     assert list(units) == ["a:A1", "a:A2", "m:020", "m:005", "m:091"]
     assert units["a:A2"].population == 650000 and units["a:A2"].region == "Uusimaa"
     assert compare.unit_label(units["m:020"]) == "Akaa (comparison)"
+    # A peer is of the focus's kind: an area's chip needs no '(trial area)'.
+    assert compare.unit_label(units["a:A1"]) == "Area one (trial area)"
+    assert compare.peer_label(units["a:A1"]) == "Area one"
+    assert compare.peer_label(units["m:020"]) == "Akaa (comparison)"
     # Alajärvi (9,000) is nearer Akaa (16,000) than Helsinki (650,000).
     assert compare.suggest_peers(units, "m:005", 2) == ["m:020", "m:091"]
 

@@ -226,10 +226,37 @@ def test_overview_follows_the_sidebar(hand):
     assert at.query_params["area"] == "A1"
 
 
+def test_a_few_trials_are_offered_by_their_whole_names(env, tmp_path):
+    """Two trials in the extract: radio buttons, so no long name is cut short (a select box in
+    the sidebar would cut it); the state keeps the trial under the same key."""
+    import polars as pl
+
+    from tests.hand_fixture import _frame
+
+    extract = hand_extract()
+    second = _frame(
+        "trials",
+        [("T2", "Municipal employment trial, second round (2025-2027)", "FI", "2025-01-01", None)],
+    )
+    frames = {**extract.frames, "trials": pl.concat([extract.frames["trials"], second])}
+    env(build_store(tmp_path, dataclasses.replace(extract, frames=frames)))
+    at = open_page("caseload")
+    assert_clean(at)
+    (trial,) = [r for r in at.radio if r.key == "f_trial"]
+    assert trial.value == "T1"
+    assert list(trial.options) == [
+        "Test trial",
+        "Municipal employment trial, second round (2025-2027)",
+    ]
+
+
 def test_caseload_page(hand):
     at = open_page("caseload")
     assert_clean(at)
     assert at.title[0].value == "Caseload and transfers"
+    # One trial in the extract: its whole name as text, not a disabled (cut-off) select box.
+    assert ":small[Trial]  \n**Test trial**" in texts(at)
+    assert not [s for s in at.selectbox if s.key == "f_trial"]
     # Mar-Jun 2021: P1, P3, P4 transferred on 1 March; P2 on 1 April; P6 a new client; P4 out.
     assert {
         k: metrics(at)[k]
