@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import altair as alt
 import polars as pl
 
 from lib import charts
@@ -32,7 +33,13 @@ from lib.indicators import GROUPS, INDICATORS, age_band_expr, group_expr
 FLOWS = ("initial_transfer", "later_transfers_in", "new_clients", "transfers_out")
 INFLOWS = FLOWS[:3]
 BREAKDOWNS = ("area", "municipality")
-MAX_LINES = 12  # municipalities drawn as lines at most; the table lists every one
+# The caseload per area or municipality: up to MAX_COLOURED units each in its colour with a
+# legend; more: the HIGHLIGHTED largest in colour and the others grey behind them, MAX_LINES
+# lines at most (the table lists every one).
+MAX_COLOURED = 6
+HIGHLIGHTED = 5
+MAX_LINES = 30
+CONTEXT_COLOR = "#C5CAD3"  # grey context lines: light enough to sit behind the coloured ones
 
 
 @dataclass
@@ -61,13 +68,18 @@ def build(ctx: PageContext, *, breakdown: str = "area", include_initial: bool = 
 def metrics(ctx: PageContext) -> list[Metric]:
     """The period's flows (summed), the caseload and the cumulative transferred at its end."""
     period = ctx.period_text()
+    end = ctx.period[1]
+    ends = ("active_caseload", "cumulative_transferred")
+    ctx.prefetch(  # side by side; the reads below find them cached
+        [ctx.query(ind, ()) for ind in FLOWS]
+        + [ctx.query(ind, (), period=(end, end)) for ind in ends]
+    )
     out = []
     for ind in FLOWS:
         df = ctx.table(ind, by=())
         out.append(metric_from(ind, t(INDICATORS[ind].label), ind, df, period))
-    end = ctx.period[1]
     end_text = t("caption.end_of", month=format_month(end))
-    for ind in ("active_caseload", "cumulative_transferred"):
+    for ind in ends:
         df = ctx.table(ind, by=(), period=(end, end))
         out.append(metric_from(ind, t(INDICATORS[ind].label), ind, df, end_text))
     return out
@@ -81,6 +93,7 @@ def flows_table(ctx: PageContext, include_initial: bool = True) -> pl.DataFrame:
     """month, series_id (indicator), series (label), value, suppressed: one row per flow and
     month (transfers out as a positive count)."""
     names = [f for f in FLOWS if include_initial or f != "initial_transfer"]
+    ctx.prefetch([ctx.query(f, ("month",)) for f in names])
     parts = [(f, t(INDICATORS[f].label), ctx.table(f, by=("month",))) for f in names]
     return long_series(parts).select("month", "series_id", "series", "value", "suppressed")
 
@@ -119,27 +132,15 @@ def flows_block(ctx: PageContext, *, include_initial: bool = False) -> Block:
 
 def caseload_block(ctx: PageContext, breakdown: str = "area") -> Block:
     ind = "active_caseload"
-    notes: list[str] = []
     if breakdown == "municipality":
         dim = "municipality_code"
         df = with_names(ctx.table(ind, by=(dim, "month")), ctx)
-        ids = sorted(df[dim].unique().to_list())
-        drawn = df
-        if len(ids) > MAX_LINES:
-            last = df.filter(pl.col("month") == df["month"].max())
-            top = last.sort("value", descending=True, nulls_last=True)[dim][:MAX_LINES].to_list()
-            drawn = df.filter(pl.col(dim).is_in(top))
-            notes.append(t("caseload.top_lines", n=MAX_LINES, total=len(ids)))
-        names = ctx.municipality_names
-        chart = charts.area_trend_chart(
-            drawn,
-            unit="persons",
-            all_area_ids=[m.code for m in ctx.options.municipalities_of(ctx.state.trial)],
-            names=names,
-            area=dim,
-            start_month=ctx.start_month,
-            legend_columns=6,
-            series_title=t("column.municipality"),
+        chart, notes = caseload_chart(
+            ctx,
+            df,
+            dim=dim,
+            names=ctx.municipality_names,
+            all_ids=[m.code for m in ctx.options.municipalities_of(ctx.state.trial)],
         )
         columns = (month_column(), *municipality_columns(), *value_columns(ind))
         table = df.select("month", dim, "municipality_name", "value", "suppressed")
@@ -147,13 +148,8 @@ def caseload_block(ctx: PageContext, breakdown: str = "area") -> Block:
     else:
         dim = "trial_area_id"
         df = with_names(ctx.table(ind, by=(dim, "month")), ctx)
-        chart = charts.area_trend_chart(
-            df,
-            unit="persons",
-            all_area_ids=ctx.options.all_area_ids(),
-            names=ctx.area_names,
-            start_month=ctx.start_month,
-            legend_columns=6,
+        chart, notes = caseload_chart(
+            ctx, df, dim=dim, names=ctx.area_names, all_ids=ctx.options.all_area_ids()
         )
         columns = (month_column(), *area_columns(), *value_columns(ind))
         table = df.select("month", dim, "area_name", "value", "suppressed")
@@ -169,6 +165,86 @@ def caseload_block(ctx: PageContext, breakdown: str = "area") -> Block:
         caption=caption(ctx, "persons", t("caption.month_ends")),
         notes=tuple(notes),
     )
+
+
+def caseload_chart(
+    ctx: PageContext, df: pl.DataFrame, *, dim: str, names: dict[str, str], all_ids: list[str]
+) -> tuple[alt.LayerChart, list[str]]:
+    """The active caseload per area (or municipality) over the months, and its notes.
+
+    Up to MAX_COLOURED units: a line each in the unit's own colour (the same on every page),
+    with a legend. More: the HIGHLIGHTED largest at the period's last month in colour, the
+    others as grey lines behind them (their names on hover), at most MAX_LINES in all: 25
+    coloured lines and a 25-entry legend cannot be read."""
+    last = df["month"].max() if df.height else None
+    ranked = (
+        df.filter(pl.col("month") == last)
+        .sort("value", dim, descending=[True, False], nulls_last=True)[dim]
+        .to_list()
+    )
+    kind = "municipality" if dim == "municipality_code" else "area"
+    notes = []
+    if len(ranked) <= MAX_COLOURED:
+        coloured, grey = ranked, []
+    else:
+        coloured, grey = ranked[:HIGHLIGHTED], ranked[HIGHLIGHTED:MAX_LINES]
+        notes.append(
+            t(
+                f"caseload.highlight.{kind}",
+                n=HIGHLIGHTED,
+                month=format_month(last),
+                others=len(grey),
+                most=MAX_COLOURED,
+            )
+        )
+        if len(ranked) > MAX_LINES:
+            notes.append(t("caseload.lines_cut", n=MAX_LINES, total=len(ranked)))
+    plot = df.with_columns(
+        _name=pl.col(dim).replace_strict(names, default=pl.col(dim), return_dtype=pl.String)
+    )
+    colors, dashes = charts.area_colors(all_ids), charts.area_dashes(all_ids)
+    title = t("column.municipality") if kind == "municipality" else t("chart.area")
+    # Largest first in the legend; each unit in its colour (and dash) of the whole extract.
+    front = charts.trend_chart(
+        plot.filter(pl.col(dim).is_in(coloured)),
+        unit="persons",
+        series="_name",
+        series_colors={names.get(a, a): colors.get(a, charts.RULE_COLOR) for a in coloured},
+        series_dashes={names.get(a, a): dashes.get(a, (1, 0)) for a in coloured},
+        series_title=title,
+        start_month=ctx.start_month,
+        height=charts.CHART_HEIGHT,
+        legend_columns=MAX_COLOURED,
+    )
+    if not grey:
+        return front, notes
+    behind = charts.trend_chart(
+        plot.filter(pl.col(dim).is_in(grey)),
+        unit="persons",
+        series="_name",
+        series_colors={names.get(a, a): CONTEXT_COLOR for a in grey},
+        series_title=title,
+        start_month=None,
+        height=front.height,  # the legend's room included: a layer has one height
+        legend=False,
+    )
+    # Grey beneath colour, in one flat layer (nesting would cost Altair a deep copy of every
+    # part); colour scales independent, so only the coloured lines are in the legend (the grey
+    # ones are named in their tooltips).
+    layers = []
+    for part in (behind, front):
+        for layer in part.layer:
+            if layer.data is alt.Undefined:
+                layer.data = part.data  # Altair moved the data its layers share up to them
+            layers.append(layer)
+    chart = alt.LayerChart(
+        layer=layers,
+        height=front.height,
+        resolve=alt.Resolve(
+            scale=alt.ScaleResolveMap(color="independent", strokeDash="independent")
+        ),
+    )
+    return chart, notes
 
 
 # ---------------------------------------------------------------------------------------------
