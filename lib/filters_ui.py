@@ -13,6 +13,7 @@ passed as a default), so a value the extract no longer offers is dropped instead
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from urllib.parse import urlencode
@@ -135,15 +136,7 @@ def sidebar(opts: FilterOptions) -> FilterState:
 
     with st.sidebar:
         st.markdown(f"**{t('filter.heading')}**")
-        trials = [x.id for x in opts.trials]
-        names = {x.id: x.name for x in opts.trials}
-        st.selectbox(
-            t("filter.trial"),
-            trials,
-            format_func=lambda x: names.get(x, x),
-            key=KEYS["trial"],
-            disabled=len(trials) < 2,
-        )
+        trial_choice(opts)
         areas = opts.areas_of(state.trial)
         area_names = {a.id: a.name for a in areas}
         st.multiselect(
@@ -209,6 +202,30 @@ def sidebar(opts: FilterOptions) -> FilterState:
         )
     _write_params(state.to_params(opts), set(PARAMS.values()))
     return state
+
+
+MAX_TRIAL_RADIO = 4  # trials listed as radio buttons (full names); more: a select box
+
+
+def trial_choice(opts: FilterOptions) -> None:
+    """The trial: its full name as text when the extract holds one (a disabled select box cuts a
+    long name short in the sidebar), radio buttons that wrap long names for a few, else a select
+    box. The value lives under the same key either way (`_put_into_widgets` sets it)."""
+    trials = [x.id for x in opts.trials]
+    names = {x.id: x.name for x in opts.trials}
+    label = t("filter.trial")
+    if len(trials) < 2:
+        name = names.get(trials[0], trials[0]) if trials else t("filter.trial.none")
+        st.markdown(f":small[{label}]  \n**{_markdown_text(name)}**")
+    elif len(trials) <= MAX_TRIAL_RADIO:
+        st.radio(label, trials, format_func=lambda x: names.get(x, x), key=KEYS["trial"])
+    else:
+        st.selectbox(label, trials, format_func=lambda x: names.get(x, x), key=KEYS["trial"])
+
+
+def _markdown_text(text: str) -> str:
+    """Text shown as it is in Markdown: its punctuation escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", text)
 
 
 def notices() -> None:
@@ -316,7 +333,8 @@ def page_choice(
     elif kind == "segmented":
         where.segmented_control(label, options, format_func=format_func, **kw)
     elif multi:
-        where.multiselect(label, options, format_func=format_func, **kw)
+        # wrap: every chosen value stays readable (in a column, chips would scroll out of view)
+        where.multiselect(label, options, format_func=format_func, wrap=True, **kw)
     elif toggle:
         where.toggle(label, **kw)
     value = valid(ss[key]) if ss.get(key) is not None else value
@@ -360,7 +378,7 @@ def share_link(state: FilterState, opts: FilterOptions) -> str:
     params = {k: st.query_params.get(k) for k in st.query_params.keys()}  # noqa: SIM118
     params.update(state.to_params(opts))
     base = st.context.url or ""
-    query = urlencode(params, safe=",<+")
+    query = urlencode(params, safe=",<")  # a bare "+" would be read back as a space (55+)
     return f"{base}?{query}" if query else base
 
 
