@@ -19,6 +19,7 @@ behind the chart one click away, and CSV and Excel downloads of exactly that tab
 from __future__ import annotations
 
 import dataclasses
+import gc
 import html
 import logging
 import threading
@@ -1061,6 +1062,20 @@ def page_frame(page) -> None:
             filters_ui.finish_run()
     finally:
         _frame.active = False
+        _freeze_once()
+
+
+_frozen = threading.Event()
+
+
+def _freeze_once() -> None:
+    """After the first page of the server process: collect once, then move every object alive
+    (the imported libraries, the snapshot) out of the garbage collector's view. Otherwise a full
+    collection walks them all (about 190,000 objects, 0.15-0.2 s) on a random later rerun."""
+    if not _frozen.is_set():
+        _frozen.set()
+        gc.collect()
+        gc.freeze()
 
 
 def require_frame() -> None:
