@@ -10,6 +10,7 @@ same within the session.
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -210,18 +211,7 @@ def _downloads(view: ExplorerView, ctx: PageContext) -> None:
             "application/vnd.apache.parquet",
         ),
     )
-    for col, (label, write, ext, mime) in zip(st.columns([1, 1, 1, 4]), formats, strict=False):
-        with col:
-            st.download_button(
-                t(label),
-                data=write,
-                file_name=exports.file_name(meta.title, meta.as_of, ext),
-                mime=mime,
-                key=f"{ext}-explorer",
-                icon=":material/download:",
-                on_click="ignore",
-                type="tertiary",
-            )
+    ui.download_row(formats, meta, key="explorer")
 
 
 def _reproduce(view: ExplorerView) -> None:
@@ -292,25 +282,29 @@ def _save(params: dict[str, str], db_url: str) -> None:
     _flash(t("explorer.views.saved", name=view.name))
 
 
-def _rename(view_id: int, db_url: str) -> None:
-    name = st.session_state.get(f"explorer-rename-{view_id}", "")
+def _act(action, done: str) -> None:
+    """Run a saved-view action (a callback); say what it did, or why it could not."""
     try:
-        view = views.rename_view(_engine(db_url), view_id, name)
+        view = action()
     except views.ViewError as e:
         _flash(str(e), "error")
         return
-    _flash(t("explorer.views.renamed", name=view.name))
+    _flash(t(done, name=view.name))
+
+
+def _rename(view_id: int, db_url: str) -> None:
+    name = st.session_state.get(f"explorer-rename-{view_id}", "")
+    _act(lambda: views.rename_view(_engine(db_url), view_id, name), "explorer.views.renamed")
 
 
 def _delete(view_id: int, name: str, db_url: str) -> None:
-    try:
+    def delete():
         views.delete_view(_engine(db_url), view_id)
-    except views.ViewError as e:
-        _flash(str(e), "error")
-        return
-    if st.query_params.get(SAVED) == str(view_id):
-        del st.query_params[SAVED]
-    _flash(t("explorer.views.deleted", name=name))
+        if st.query_params.get(SAVED) == str(view_id):
+            del st.query_params[SAVED]
+        return SimpleNamespace(name=name)
+
+    _act(delete, "explorer.views.deleted")
 
 
 def flash() -> None:
@@ -354,12 +348,7 @@ def current_view(ctx: PageContext, spec: SliceSpec, db_url: str) -> None:
 
 
 def _update(view_id: int, params: dict[str, str], db_url: str) -> None:
-    try:
-        view = views.update_view(_engine(db_url), view_id, params)
-    except views.ViewError as e:
-        _flash(str(e), "error")
-        return
-    _flash(t("explorer.views.updated", name=view.name))
+    _act(lambda: views.update_view(_engine(db_url), view_id, params), "explorer.views.updated")
 
 
 def _when(moment) -> str:

@@ -169,42 +169,15 @@ def to_excel(
         1: book.add_format({"num_format": "#,##0.0"}),
         3: book.add_format({"num_format": "#,##0.000"}),
     }
-    data = book.add_worksheet("data")
     by_name = {c.name: c for c in columns}
-    for j, name in enumerate(table.columns):
-        data.write_string(0, j, name, bold)
+
+    def number_format(name: str, v: float):
         col = by_name[name]
-        width = max(len(name), 10)
-        values = table[name].to_list()
-        for i, v in enumerate(values, start=1):
-            if v is None:
-                continue
-            if isinstance(v, bool):
-                data.write_boolean(i, j, v)
-            elif isinstance(v, int | float) and col.kind in ("number", "bar"):
-                data.write_number(i, j, v, formats[_excel_decimals(col.unit, v)])
-            elif isinstance(v, int | float):
-                data.write_number(i, j, v)
-            else:
-                data.write_string(i, j, str(v))
-                width = max(width, min(len(str(v)), 40))
-        data.set_column(j, j, width + 2)
-    data.freeze_panes(1, 0)
+        return formats[_excel_decimals(col.unit, v)] if col.kind in ("number", "bar") else None
+
+    _write_sheet(book.add_worksheet("data"), table, bold, number_format)
     if pivot is not None:
-        sheet = book.add_worksheet("pivot")
-        for j, name in enumerate(pivot.columns):
-            sheet.write_string(0, j, str(name), bold)
-            width = max(len(str(name)), 8)
-            for i, v in enumerate(pivot[name].to_list(), start=1):
-                if v is None:
-                    continue
-                if isinstance(v, int | float) and not isinstance(v, bool):
-                    sheet.write_number(i, j, v)
-                else:
-                    sheet.write_string(i, j, str(v))
-                    width = max(width, min(len(str(v)), 40))
-            sheet.set_column(j, j, width + 2)
-        sheet.freeze_panes(1, 0)
+        _write_sheet(book.add_worksheet("pivot"), pivot, bold, lambda name, v: None)
     about = book.add_worksheet("about")
     about.write_string(0, 0, "key", bold)
     about.write_string(0, 1, "value", bold)
@@ -215,6 +188,26 @@ def to_excel(
     about.set_column(1, 1, 110)
     book.close()
     return out.getvalue()
+
+
+def _write_sheet(sheet, table: pl.DataFrame, bold, number_format) -> None:
+    """A table on a sheet: the header in bold in row 1 (frozen), numbers as numbers (formatted
+    by `number_format(column, value)`, None for plain), text as text, columns sized to fit."""
+    for j, name in enumerate(table.columns):
+        sheet.write_string(0, j, str(name), bold)
+        width = max(len(str(name)), 10)
+        for i, v in enumerate(table[name].to_list(), start=1):
+            if v is None:
+                continue
+            if isinstance(v, bool):
+                sheet.write_boolean(i, j, v)
+            elif isinstance(v, int | float):
+                sheet.write_number(i, j, v, number_format(name, v))
+            else:
+                sheet.write_string(i, j, str(v))
+                width = max(width, min(len(str(v)), 40))
+        sheet.set_column(j, j, width + 2)
+    sheet.freeze_panes(1, 0)
 
 
 def _excel_decimals(unit: str | None, value: float) -> int:

@@ -857,11 +857,22 @@ def downloads(df: pl.DataFrame, columns, meta: ExportMeta, *, key: str) -> None:
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
     )
-    for col, (label, write, ext, mime) in zip(st.columns([1, 1, 3]), formats, strict=False):
+    buttons = [
+        (label, lambda write=write: write(df, columns, meta), ext, mime)
+        for label, write, ext, mime in formats
+    ]
+    download_row(buttons, meta, key=key)
+
+
+def download_row(buttons, meta: ExportMeta, *, key: str) -> None:
+    """Download buttons side by side: (label key, bytes-making callable, extension, MIME type)
+    each; the file is written only when its button is clicked."""
+    widths = [1] * len(buttons) + [5 - len(buttons)]
+    for col, (label, make, ext, mime) in zip(st.columns(widths), buttons, strict=False):
         with col:
             st.download_button(
                 t(label),
-                data=lambda write=write: write(df, columns, meta),
+                data=make,
                 file_name=exports.file_name(meta.title, meta.as_of, ext),
                 mime=mime,
                 key=f"{ext}-{key}",
