@@ -8,6 +8,8 @@ query's filters and groups, aggregation to the requested dimensions, the full gr
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -583,6 +585,50 @@ def age_band_expr() -> pl.Expr:
     )
 
 
+# The person-month panel narrowed to a selection's persons and places, kept for the next
+# queries of the same selection: a page reads a dozen indicators for one sidebar selection,
+# and each would otherwise scan the whole panel again. The filters compute() applies afterwards
+# are the same, so they keep every row: the subset changes the work, never the numbers.
+SUBSET_MAX_PANEL_ROWS = 5_000_000  # national panels are not copied (memory)
+SUBSETS_KEPT = 8
+_subsets: OrderedDict = OrderedDict()
+_subsets_lock = threading.Lock()
+
+
+def panel_subset(snap: Snapshot, q: Query) -> pl.DataFrame:
+    """The panel rows the query's groups, person filters and geographic filters keep."""
+    panel = snap.panel
+    person_where = tuple((d, v) for d, v in q.where if d in PERSON_DIMS)
+    geo_where = tuple((d, v) for d, v in q.where if d in GEO_DIMS)
+    if not (q.groups or person_where or geo_where) or panel.height > SUBSET_MAX_PANEL_ROWS:
+        return panel
+    groups = (q.groups, q.match, q.youth_age) if q.groups else None
+    key = (id(panel), groups, person_where, geo_where)
+    with _subsets_lock:
+        hit = _subsets.get(key)
+        if hit is not None and hit[0] is panel:
+            _subsets.move_to_end(key)
+            return hit[1]
+    preds = []
+    g = group_expr(q.groups, q.match, q.youth_age)
+    if g is not None:
+        preds.append(g)
+    for dim, values in person_where:
+        col = age_band_expr() if dim == "age_band" else pl.col(dim)
+        preds.append(col.cast(pl.String).is_in(list(values)))
+    if geo_where:
+        geo = _geo(snap)
+        for dim, values in geo_where:
+            geo = geo.filter(pl.col(dim).is_in(list(values)))
+        preds.append(pl.col("municipality_code").is_in(geo["municipality_code"].implode()))
+    subset = panel.filter(*preds)
+    with _subsets_lock:
+        _subsets[key] = (panel, subset)
+        while len(_subsets) > SUBSETS_KEPT:
+            _subsets.popitem(last=False)
+    return subset
+
+
 def _time_columns(midx: pl.Expr) -> dict[str, pl.Expr]:
     year = midx // 12
     month = midx % 12 + 1
@@ -616,6 +662,8 @@ def compute(snap: Snapshot, q: Query) -> pl.DataFrame:
 
     # Unit rows, filtered, then aggregated per municipality and month before anything is
     # joined to them: the person-month panel has millions of rows at national scale.
+    if ind.source == "panel":
+        snap = replace(snap, panel=panel_subset(snap, q))
     rows = unit_rows(snap, ind, q).lazy()
     wanted = set(by) | {d for d, _ in q.where}
     if "age_band" in wanted:

@@ -11,7 +11,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from lib.indicators import IndicatorError, IndicatorUnavailable, Query, compute
+from lib.indicators import INDICATORS, IndicatorError, IndicatorUnavailable, Query, compute
 from lib.panel import build_snapshot
 from tests.hand_fixture import hand_extract
 
@@ -530,3 +530,33 @@ def test_period_start_from_the_manifest_sets_the_first_month():
     # the exit rate needs the previous month's risk set: it starts a month later
     ex_rate = compute(snap, Query("exit_rate", by=("month",), min_count=0))
     assert ex_rate["month"].to_list()[0] == "2021-02"
+
+
+def test_a_selections_panel_subset_changes_the_work_not_the_numbers(monkeypatch):
+    """compute() narrows the panel to the selection's persons and places once and reuses it;
+    every panel indicator must come out exactly as from the whole panel."""
+    from polars.testing import assert_frame_equal
+
+    from lib import indicators
+    from lib.demo import generate
+    from lib.panel import build_snapshot
+
+    demo = build_snapshot(generate("test", 0))
+    panel_indicators = [i for i, ind in INDICATORS.items() if ind.source == "panel"]
+    selections = [
+        dict(groups=("long_term_unemployed",)),
+        dict(groups=("youth", "foreign"), match="any"),
+        dict(where=(("trial_area_id", ("TA02", "TA05")),)),
+        dict(where=(("gender", ("F",)), ("age_band", ("55+", "<25")))),
+        dict(groups=("older",), where=(("trial_or_comparison", ("comparison",)),)),
+    ]
+    for sel in selections:
+        for ind in panel_indicators:
+            for by in (("month",), ("trial_area_id", "gender")):
+                q = Query(ind, by=by, min_count=5, **sel)
+                narrowed = compute(demo, q)
+                compute(demo, q)  # and again, from the kept subset
+                monkeypatch.setattr(indicators, "SUBSET_MAX_PANEL_ROWS", -1)
+                whole = compute(demo, q)
+                monkeypatch.setattr(indicators, "SUBSET_MAX_PANEL_ROWS", 5_000_000)
+                assert_frame_equal(narrowed, whole)
