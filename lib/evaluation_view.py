@@ -86,8 +86,7 @@ def compute_inputs(
         youth_age=youth_age,
     )
     try:
-        km_curve = survival.time_to_employment(snap, **km_args)
-        km_median = survival.median_time(snap, **km_args)
+        km_curve, km_median = survival.curve_and_median(snap, **km_args)
     except Exception:  # noqa: BLE001 - an optional view; its absence is said on the page
         km_curve = km_median = None
     peer_table = peers.peers(snap, peer_of, min_count=min_count) if peer_of else None

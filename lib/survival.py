@@ -362,13 +362,7 @@ def time_to_employment(
     filter the starts. Strata with fewer than min_count persons are left out (see
     `median_time` for which), and each curve stops where fewer than min_count are at risk.
     """
-    rows = follow_up(snap, start, by, groups, match, where, youth_age)
-    summary = _summary(rows, min_count)
-    shown = summary.filter(~pl.col("suppressed"))["stratum"]
-    curve = kaplan_meier(rows.filter(pl.col("stratum").is_in(shown.implode())), "stratum")
-    if min_count > 0:
-        curve = curve.filter(pl.col("at_risk") >= min_count)
-    return curve
+    return curve_and_median(snap, start, by, groups, match, min_count, where, youth_age)[0]
 
 
 def median_time(
@@ -387,12 +381,31 @@ def median_time(
     median or ci_high: not reached within the follow-up. Suppressed strata keep their row with
     nulls.
     """
+    return curve_and_median(snap, start, by, groups, match, min_count, where, youth_age)[1]
+
+
+def curve_and_median(
+    snap: Snapshot,
+    start: str = "coaching",
+    by: str | None = None,
+    groups: tuple[str, ...] = (),
+    match: str = "all",
+    min_count: int = 5,
+    where: tuple[tuple[str, tuple[str, ...]], ...] = (),
+    youth_age: int = 25,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`time_to_employment` and `median_time` from one follow-up and one product-limit
+    estimate (the curve is computed per stratum, so the shown strata are a filter of it)."""
     rows = follow_up(snap, start, by, groups, match, where, youth_age)
     summary = _summary(rows, min_count)
-    med = median_from_curve(kaplan_meier(rows, "stratum"))
-    out = summary.join(med, on="stratum", how="left").sort("stratum")
+    km = kaplan_meier(rows, "stratum")
+    shown = summary.filter(~pl.col("suppressed"))["stratum"]
+    curve = km.filter(pl.col("stratum").is_in(shown.implode()))
+    if min_count > 0:
+        curve = curve.filter(pl.col("at_risk") >= min_count)
+    out = summary.join(median_from_curve(km), on="stratum", how="left").sort("stratum")
     hide = pl.col("suppressed")
-    return out.select(
+    median = out.select(
         "stratum",
         *[
             pl.when(hide).then(None).otherwise(pl.col(c)).alias(c)
@@ -400,6 +413,7 @@ def median_time(
         ],
         "suppressed",
     )
+    return curve, median
 
 
 def survival_at(curve: pl.DataFrame, day: int) -> pl.DataFrame:
