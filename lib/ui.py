@@ -647,9 +647,13 @@ def selection() -> Selection:
 
 def page_context() -> PageContext:
     """What a page's figures depend on: the selection, the cached reader, the settings."""
+    return _context(selection())
+
+
+def _context(sel: Selection) -> PageContext:
     s = get_settings()
     return PageContext(
-        sel=selection(),
+        sel=sel,
         read=read,
         as_of=current_info().as_of,
         min_count=s.min_count,
@@ -732,18 +736,7 @@ def _build(name, state, args, kw, lang, db_url, content_hash, settings_key):
     fn = importlib.import_module(module)
     for part in qualname.split("."):
         fn = getattr(fn, part)
-    s = get_settings()
-    ctx = PageContext(
-        sel=Selection(state, _options(db_url, content_hash), lang),
-        read=read,
-        as_of=current_info().as_of,
-        min_count=s.min_count,
-        fte_band=s.fte_band,
-        weekly_contacts=s.weekly_contacts,
-        youth_age=s.youth_age,
-        snap=snapshot,
-        read_many=read_many,
-    )
+    ctx = _context(Selection(state, _options(db_url, content_hash), lang))
     return _freeze(fn(ctx, *args, **dict(kw)))
 
 
