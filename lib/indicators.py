@@ -617,10 +617,8 @@ def panel_subset(snap: Snapshot, q: Query) -> pl.DataFrame:
         col = age_band_expr() if dim == "age_band" else pl.col(dim)
         preds.append(col.cast(pl.String).is_in(list(values)))
     if geo_where:
-        geo = _geo(snap)
-        for dim, values in geo_where:
-            geo = geo.filter(pl.col(dim).is_in(list(values)))
-        preds.append(pl.col("municipality_code").is_in(geo["municipality_code"].implode()))
+        places = _places(snap, geo_where)["municipality_code"]
+        preds.append(pl.col("municipality_code").is_in(places.implode()))
     subset = panel.filter(*preds)
     with _subsets_lock:
         _subsets[key] = (panel, subset)
@@ -639,8 +637,14 @@ def _time_columns(midx: pl.Expr) -> dict[str, pl.Expr]:
     }
 
 
-def _geo(snap: Snapshot) -> pl.DataFrame:
-    return snap.municipalities.select(*GEO_DIMS)
+def _places(snap: Snapshot, where) -> pl.DataFrame:
+    """The municipalities (with their geographic dimensions) the where clause's geographic
+    filters keep; its other filters are left to the caller."""
+    geo = snap.municipalities.select(*GEO_DIMS)
+    for dim, values in where:
+        if dim in GEO_DIMS:
+            geo = geo.filter(pl.col(dim).is_in(list(values)))
+    return geo
 
 
 def _month_range(snap: Snapshot, ind: Indicator, q: Query) -> list[int]:
@@ -673,13 +677,11 @@ def compute(snap: Snapshot, q: Query) -> pl.DataFrame:
         rows = rows.filter(g)
 
     # Geography: scope municipalities, restricted by geographic filters.
-    geo = _geo(snap)
+    geo = _places(snap, q.where)
     if ind.scope == "trial":
         geo = geo.filter(pl.col("trial_or_comparison") == "trial")
     for dim, values in q.where:
-        if dim in GEO_DIMS:
-            geo = geo.filter(pl.col(dim).is_in(list(values)))
-        else:
+        if dim not in GEO_DIMS:
             rows = rows.filter(pl.col(dim).cast(pl.String).is_in(list(values)))
     rows = rows.filter(pl.col("municipality_code").is_in(geo["municipality_code"].implode()))
 
