@@ -204,12 +204,7 @@ def _import(args) -> int:
                 engine, extract, source_path=str(Path(args.folder).resolve()), progress=progress
             )
     except Exception as e:  # the transaction rolled back: say so, with the cause
-        print(
-            f"trialwatch: loading {args.folder} failed and was rolled back; the store is "
-            f"unchanged. Cause: {e}",
-            file=sys.stderr,
-        )
-        return 1
+        return _rolled_back(str(args.folder), e)
     snapshot_for(engine, url, extract=extract)
     same = f" (identical to batch {batch.same_as_batch})" if batch.same_as_batch else ""
     print(
@@ -344,12 +339,7 @@ def _published(args) -> int:
     try:
         loads = published.replace_published(engine, files)
     except Exception as e:  # the transaction rolled back: say so, with the cause
-        print(
-            f"trialwatch: loading the published files failed and was rolled back; the store is "
-            f"unchanged. Cause: {e}",
-            file=sys.stderr,
-        )
-        return 1
+        return _rolled_back("the published files", e)
     for f in files:
         if f.ignored:
             print(f"{f.file}: not read (not a measure Trialwatch uses): {', '.join(f.ignored)}",
@@ -367,6 +357,16 @@ def _published(args) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _rolled_back(what: str, cause: Exception) -> int:
+    """A load that failed inside its transaction: the store is as it was; say so, with why."""
+    print(
+        f"trialwatch: loading {what} failed and was rolled back; the store is unchanged. "
+        f"Cause: {cause}",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _safe_url(url: str) -> str:
