@@ -367,14 +367,7 @@ def whole_trial_headlines(
 # ---------------------------------------------------------------------------------------------
 # Per trial area
 
-AREA_VALUE_COLUMNS = (
-    "active_caseload",
-    "cumulative_transferred",
-    "client_facing_fte",
-    "clients_per_fte",
-    "exit_rate",
-    "placement_rate_90",
-)
+AREA_VALUE_COLUMNS = HEADLINE_KEYS  # the area table shows every headline
 # Each value column V comes with V_suppressed, V_month (change on the previous month; for the
 # pooled placement, on the three months before) and V_year (change on a year earlier).
 CHANGES = ("month", "year")
