@@ -89,10 +89,11 @@ def compute(ctx: PageContext, spec: SliceSpec) -> ExplorerView:
     """The slice, built with progress shown while the table is computed (cached after)."""
     from lib.explorer import estimate_cells
 
-    cells = estimate_cells(spec, ctx, _n_providers())
+    n_providers = _n_providers()
+    cells = estimate_cells(spec, ctx, n_providers)
     t0 = time.perf_counter()
     with st.spinner(t("explorer.progress.read", cells=f"{cells:,}"), show_time=True):
-        view = ui.build(_build, ctx, spec, n_providers=_n_providers())
+        view = ui.build(_build, ctx, spec, n_providers=n_providers)
     seconds = time.perf_counter() - t0
     if seconds > 1.0:
         st.toast(t("explorer.progress.done", seconds=f"{seconds:.1f}"), icon=":material/timer:")
