@@ -20,8 +20,7 @@ not defined (no one in the denominator).
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -43,8 +42,6 @@ from lib.indicators import (
 )
 
 MAX_CELLS = 100_000
-CHART_SERIES_MAX = 12  # colours a chart can tell apart; more are left to the table
-FACETS_MAX = 12
 SUPPRESSED = ".."
 UNDEFINED = "."
 NONE = "none"
@@ -89,27 +86,15 @@ def dimensions_for(indicator: str) -> list[str]:
     return dims
 
 
-def fix_spec(spec: SliceSpec) -> tuple[SliceSpec, list[str]]:
-    """The spec with dimensions the indicator cannot use, or named twice, or a second time
-    dimension, dropped; and a notice per dropped dimension."""
-    allowed = dimensions_for(spec.indicator)
-    seen: list[str] = []
-    notices = []
-    kept = {}
-    for role in ROLES:
-        dim = getattr(spec, role)
-        ok = dim is None or (
-            dim in allowed
-            and dim not in seen
-            and not (dim in TIME_DIMS and any(s in TIME_DIMS for s in seen))
-        )
-        if not ok:
-            notices.append(t("explorer.notice.dim", dim=dim_label(dim), role=t(f"explorer.{role}")))
-            dim = None
-        if dim:
-            seen.append(dim)
-        kept[role] = dim
-    return replace(spec, **kept), notices
+def free_dimensions(indicator: str, taken: list[str]) -> list[str]:
+    """The dimensions the next role (rows, then columns, then colour) can take: those the
+    indicator allows, not already taken, and no second time dimension."""
+    time_taken = any(d in TIME_DIMS for d in taken)
+    return [
+        d
+        for d in dimensions_for(indicator)
+        if d not in taken and not (d in TIME_DIMS and time_taken)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -447,18 +432,3 @@ def pivot(table: pl.DataFrame, spec: SliceSpec, ctx: PageContext) -> tuple[pl.Da
         )
         shown_index = [t("explorer.all_rows")]
     return out, tuple(shown_index)
-
-
-def spec_from_params(params: Mapping[str, str], default: SliceSpec) -> tuple[SliceSpec, list[str]]:
-    """A spec from URL parameters (a saved view's), unknown values dropped with a notice."""
-    notices = []
-    ind = params.get(PARAMS["indicator"]) or default.indicator
-    if ind not in INDICATORS:
-        notices.append(t("explorer.notice.indicator", value=ind))
-        ind = default.indicator
-    kw = {}
-    for role in ROLES:
-        raw = params.get(PARAMS[role])
-        kw[role] = getattr(default, role) if raw is None else (None if raw == NONE else raw)
-    spec, more = fix_spec(SliceSpec(indicator=ind, **kw))
-    return spec, notices + more

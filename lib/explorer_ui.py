@@ -24,13 +24,13 @@ from lib.explorer import (
     ExplorerView,
     SliceSpec,
     dim_label,
-    dimensions_for,
+    free_dimensions,
     metric_text,
 )
 from lib.filters import FilterState
 from lib.format import format_date
 from lib.i18n import t
-from lib.indicators import INDICATORS, TIME_DIMS
+from lib.indicators import INDICATORS
 
 PAGE = "explorer"
 SAVED = "saved"  # URL parameter: the saved view a link opens
@@ -55,16 +55,10 @@ def controls(ctx: PageContext) -> SliceSpec:
         format_func=lambda i: t(INDICATORS[i].label),
         container=top[0],
     )
-    dims = dimensions_for(indicator)
     chosen: dict[str, str | None] = {}
     defaults = {"rows": DEFAULT.rows, "cols": DEFAULT.cols, "colour": DEFAULT.colour}
     for col, role in zip(top[1:], ROLES, strict=True):
-        taken = [d for d in chosen.values() if d]
-        options = [
-            d
-            for d in dims
-            if d not in taken and not (d in TIME_DIMS and any(x in TIME_DIMS for x in taken))
-        ]
+        options = free_dimensions(indicator, [d for d in chosen.values() if d])
         if role != "rows" or not options:
             options = [NONE, *options]
         default = defaults[role] or NONE

@@ -601,10 +601,6 @@ EN.update(
         "explorer.no_area": "No trial area (comparison)",
         "explorer.unknown": "Not known",
         "explorer.all_rows": "Indicator",
-        "explorer.notice.dim": "'{dim}' cannot be used as {role} for this indicator (or is "
-        "already in use), so it was left out.",
-        "explorer.notice.indicator": "The link's indicator '{value}' is not one Trialwatch "
-        "knows; showing the default.",
         "explorer.too_large": "This slice would have about {cells} cells, more than the "
         "{max} the Explorer shows at once. Narrow it: fewer months (or quarters instead of "
         "months), fewer areas or municipalities, or one dimension less.",

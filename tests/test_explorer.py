@@ -521,45 +521,28 @@ def test_the_estimate_on_the_hand_fixture(snap, opts):
 
 
 # ---------------------------------------------------------------------------------------------
-# fix_spec and spec_from_params
+# The dimensions each role can take
 
 
-def test_fix_spec_drops_what_the_indicator_cannot_use():
-    # staff FTE is not counted per person: no gender
-    spec, notices = explorer.fix_spec(SliceSpec("staff_fte", "month", "gender", "role"))
-    assert spec == SliceSpec("staff_fte", "month", None, "role")
-    assert notices == [t("explorer.notice.dim", dim="Gender", role="Columns")]
-    # a dimension named twice keeps the first
-    spec, notices = explorer.fix_spec(SliceSpec("exit_rate", "gender", "month", "gender"))
-    assert spec == SliceSpec("exit_rate", "gender", "month", None)
-    assert len(notices) == 1 and "'Gender'" in notices[0] and "Colour" in notices[0]
+def test_free_dimensions_follow_the_indicator_and_the_roles_taken():
+    # staff FTE is not counted per person: no gender; roles are its own
+    free = explorer.free_dimensions("staff_fte", ["month"])
+    assert "gender" not in free and {"role", "origin"} <= set(free)
+    # a dimension taken is not offered again
+    assert "gender" not in explorer.free_dimensions("exit_rate", ["gender", "month"])
     # one time dimension at most
-    spec, notices = explorer.fix_spec(SliceSpec("exit_rate", "month", "quarter"))
-    assert spec == SliceSpec("exit_rate", "month", None, None)
-    assert len(notices) == 1 and "'Quarter'" in notices[0]
+    free = explorer.free_dimensions("exit_rate", ["month"])
+    assert not {"month", "quarter", "year"} & set(free)
+    assert "quarter" in explorer.free_dimensions("exit_rate", ["gender"])
     # staff roles belong to staff FTE only; providers to the placement rates only
-    spec, notices = explorer.fix_spec(SliceSpec("exit_rate", "role", "provider_id"))
-    assert spec == SliceSpec("exit_rate", None, None, None) and len(notices) == 2
-    spec, notices = explorer.fix_spec(SliceSpec("placement_rate_90", "provider_id", "gender"))
-    assert spec == SliceSpec("placement_rate_90", "provider_id", "gender") and notices == []
-
-
-def test_spec_from_params():
-    default = SliceSpec()
-    spec, notices = explorer.spec_from_params(
-        {"indicator": "staff_fte", "rows": "gender", "cols": "role", "colour": "none"}, default
-    )
-    assert spec == SliceSpec("staff_fte", None, "role", None)
-    assert len(notices) == 1 and "'Gender'" in notices[0] and "Rows" in notices[0]
-    spec, notices = explorer.spec_from_params({"indicator": "nonsense", "cols": "gender"}, default)
-    assert spec == SliceSpec("exit_rate", "month", "gender", None)
-    assert notices == [t("explorer.notice.indicator", value="nonsense")]
-    spec, notices = explorer.spec_from_params({"rows": "year", "cols": "month"}, default)
-    assert spec == SliceSpec("exit_rate", "year", None, None) and len(notices) == 1
-    assert explorer.spec_from_params({}, default) == (default, [])
-    # a spec's own parameters round-trip
+    free = explorer.free_dimensions("exit_rate", [])
+    assert "role" not in free and "provider_id" not in free
+    assert {"provider_id", "gender"} <= set(explorer.free_dimensions("placement_rate_90", []))
+    # a spec's own parameters name every role
     spec = SliceSpec("unemployed", "region", "gender", "age_band")
-    assert explorer.spec_from_params(spec.to_params(), default) == (spec, [])
+    assert spec.to_params() == {
+        "indicator": "unemployed", "rows": "region", "cols": "gender", "colour": "age_band"
+    }  # fmt: skip
 
 
 def test_dimensions_for():
