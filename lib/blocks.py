@@ -274,22 +274,14 @@ def long_series(parts: Sequence[tuple[str, str, pl.DataFrame | None]]) -> pl.Dat
 def with_names(df: pl.DataFrame, ctx: PageContext) -> pl.DataFrame:
     """Name columns beside the codes: area_name, municipality_name (in the user's language)."""
     out = df
-    if "trial_area_id" in df.columns and "area_name" not in df.columns:
-        names = ctx.area_names
-        out = out.with_columns(
-            area_name=pl.col("trial_area_id").replace_strict(
-                names, default=pl.col("trial_area_id"), return_dtype=pl.String
-            )
-        )
-        out = _after(out, "trial_area_id", "area_name")
-    if "municipality_code" in df.columns and "municipality_name" not in df.columns:
-        names = ctx.municipality_names
-        out = out.with_columns(
-            municipality_name=pl.col("municipality_code").replace_strict(
-                names, default=pl.col("municipality_code"), return_dtype=pl.String
-            )
-        )
-        out = _after(out, "municipality_code", "municipality_name")
+    for code, name, names_of in (
+        ("trial_area_id", "area_name", "area_names"),
+        ("municipality_code", "municipality_name", "municipality_names"),
+    ):
+        if code in df.columns and name not in df.columns:
+            names = getattr(ctx, names_of)  # built only when the table needs it
+            label = pl.col(code).replace_strict(names, default=pl.col(code), return_dtype=pl.String)
+            out = _after(out.with_columns(label.alias(name)), code, name)
     return out
 
 
