@@ -585,10 +585,10 @@ def age_band_expr() -> pl.Expr:
     )
 
 
-# The person-month panel narrowed to a selection's persons and places, kept for the next
-# queries of the same selection: a page reads a dozen indicators for one sidebar selection,
-# and each would otherwise scan the whole panel again. The filters compute() applies afterwards
-# are the same, so they keep every row: the subset changes the work, never the numbers.
+# The person-month panel narrowed to a selection's persons (its groups and person filters), kept
+# for the next queries of the same selection: a page reads a dozen indicators for one sidebar
+# selection, and each would otherwise scan the whole panel again. The filters compute() applies
+# afterwards are the same, so they keep every row: the subset changes the work, never the numbers.
 SUBSET_MAX_PANEL_ROWS = 5_000_000  # national panels are not copied (memory)
 SUBSETS_KEPT = 8
 _subsets: OrderedDict = OrderedDict()
@@ -596,14 +596,13 @@ _subsets_lock = threading.Lock()
 
 
 def panel_subset(snap: Snapshot, q: Query) -> pl.DataFrame:
-    """The panel rows the query's groups, person filters and geographic filters keep."""
+    """The panel rows the query's groups and person filters keep."""
     panel = snap.panel
     person_where = tuple((d, v) for d, v in q.where if d in PERSON_DIMS)
-    geo_where = tuple((d, v) for d, v in q.where if d in GEO_DIMS)
-    if not (q.groups or person_where or geo_where) or panel.height > SUBSET_MAX_PANEL_ROWS:
+    if not (q.groups or person_where) or panel.height > SUBSET_MAX_PANEL_ROWS:
         return panel
     groups = (q.groups, q.match, q.youth_age) if q.groups else None
-    key = (id(panel), groups, person_where, geo_where)
+    key = (id(panel), groups, person_where)
     with _subsets_lock:
         hit = _subsets.get(key)
         if hit is not None and hit[0] is panel:
@@ -616,15 +615,58 @@ def panel_subset(snap: Snapshot, q: Query) -> pl.DataFrame:
     for dim, values in person_where:
         col = age_band_expr() if dim == "age_band" else pl.col(dim)
         preds.append(col.cast(pl.String).is_in(list(values)))
-    if geo_where:
-        places = _places(snap, geo_where)["municipality_code"]
-        preds.append(pl.col("municipality_code").is_in(places.implode()))
     subset = panel.filter(*preds)
     with _subsets_lock:
         _subsets[key] = (panel, subset)
         while len(_subsets) > SUBSETS_KEPT:
             _subsets.popitem(last=False)
     return subset
+
+
+# An indicator's numerator and denominator per municipality and month, over every municipality
+# and month, kept on the snapshot (Snapshot.aggregates) for the next query that differs only in
+# its places or period: switching trial areas, municipalities, the trial/comparison side or the
+# months then filters a table of municipality-months instead of scanning the unit rows again.
+# Places and months act on the aggregation's own keys (municipality_code, midx), so filtering
+# after aggregating keeps exactly the cells that filtering before it would.
+AGGREGATES_MAX_BYTES = 256 * 2**20  # per snapshot; the least recently used go first
+_aggregates_lock = threading.Lock()
+
+
+def _per_municipality(snap: Snapshot, ind: Indicator, q: Query, other_by: list[str]):
+    """municipality_code, the `other_by` columns, midx, num, den: the indicator's unit rows
+    after the query's groups and non-geographic filters, summed, for every place and month."""
+    row_where = tuple((d, v) for d, v in q.where if d not in GEO_DIMS)
+    key = (ind.id, tuple(other_by), q.groups, q.match, q.youth_age, q.weekly_contacts,
+           q.service_type, row_where)  # fmt: skip
+    cache = snap.aggregates
+    with _aggregates_lock:
+        hit = cache.pop(key, None)
+        if hit is not None:
+            cache[key] = hit  # most recently used last
+            return hit
+    source = replace(snap, panel=panel_subset(snap, q)) if ind.source == "panel" else snap
+    rows = unit_rows(source, ind, q).lazy()
+    if "age_band" in other_by or any(d == "age_band" for d, _ in row_where):
+        rows = rows.with_columns(age_band=age_band_expr())
+    g = group_expr(q.groups, q.match, q.youth_age)
+    if g is not None:
+        rows = rows.filter(g)
+    for dim, values in row_where:
+        rows = rows.filter(pl.col(dim).cast(pl.String).is_in(list(values)))
+    den = pl.col("den").sum() if ind.kind in ("rate", "ratio") else pl.lit(0).alias("den")
+    per_muni = (
+        rows.group_by("municipality_code", *other_by, "midx")
+        .agg(num=pl.col("num").sum(), den=den)
+        .collect()
+        .with_columns(pl.col("municipality_code").cast(pl.String))
+    )
+    with _aggregates_lock:
+        cache[key] = per_muni
+        total = sum(df.estimated_size() for df in cache.values())
+        while total > AGGREGATES_MAX_BYTES and len(cache) > 1:
+            total -= cache.pop(next(iter(cache))).estimated_size()
+    return per_muni
 
 
 def _time_columns(midx: pl.Expr) -> dict[str, pl.Expr]:
@@ -666,38 +708,18 @@ def compute(snap: Snapshot, q: Query) -> pl.DataFrame:
 
     # Unit rows, filtered, then aggregated per municipality and month before anything is
     # joined to them: the person-month panel has millions of rows at national scale.
-    if ind.source == "panel":
-        snap = replace(snap, panel=panel_subset(snap, q))
-    rows = unit_rows(snap, ind, q).lazy()
-    wanted = set(by) | {d for d, _ in q.where}
-    if "age_band" in wanted:
-        rows = rows.with_columns(age_band=age_band_expr())
-    g = group_expr(q.groups, q.match, q.youth_age)
-    if g is not None:
-        rows = rows.filter(g)
+    per_muni = _per_municipality(snap, ind, q, other_by)
 
-    # Geography: scope municipalities, restricted by geographic filters.
+    # Geography: scope municipalities, restricted by geographic filters; then the months (the
+    # running indicator accumulates from the start and is cut afterwards).
     geo = _places(snap, q.where)
     if ind.scope == "trial":
         geo = geo.filter(pl.col("trial_or_comparison") == "trial")
-    for dim, values in q.where:
-        if dim not in GEO_DIMS:
-            rows = rows.filter(pl.col(dim).cast(pl.String).is_in(list(values)))
-    rows = rows.filter(pl.col("municipality_code").is_in(geo["municipality_code"].implode()))
-
-    # Month range (the running indicator accumulates from the start and is cut afterwards).
+    keep = pl.col("municipality_code").is_in(geo["municipality_code"].implode())
     if ind.aggregation != "running":
-        in_range = pl.col("midx").is_between(months[0], months[-1]) if months else pl.lit(False)
-        rows = rows.filter(in_range)
-
-    den = pl.col("den").sum() if has_den else pl.lit(0).alias("den")
+        keep &= pl.col("midx").is_between(months[0], months[-1]) if months else pl.lit(False)
+    per_muni = per_muni.filter(keep)
     keys_no_time = geo_by + other_by
-    per_muni = (
-        rows.group_by("municipality_code", *other_by, "midx")
-        .agg(num=pl.col("num").sum(), den=den)
-        .collect()
-        .with_columns(pl.col("municipality_code").cast(pl.String))
-    )
     monthly = (
         per_muni.join(geo, on="municipality_code", how="inner")
         .group_by(*keys_no_time, "midx")

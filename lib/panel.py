@@ -16,7 +16,7 @@ arithmetic; an open end is `OPEN`. Months are held as an integer index `year * 1
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import polars as pl
 
@@ -108,6 +108,10 @@ class Snapshot:
     has_client_contacts: bool
     first_month: int  # month index
     last_month: int  # last complete month on or before as_of
+    # Per-municipality, per-month aggregates lib/indicators.py has computed from these frames,
+    # kept with them (and dropped with them when a new extract is loaded). Not an init field,
+    # so a snapshot made with dataclasses.replace() starts with an empty cache of its own.
+    aggregates: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def months(self) -> list[int]:
