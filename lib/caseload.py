@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import altair as alt
 import polars as pl
 
 from lib import charts
@@ -169,7 +168,7 @@ def caseload_block(ctx: PageContext, breakdown: str = "area") -> Block:
 
 def caseload_chart(
     ctx: PageContext, df: pl.DataFrame, *, dim: str, names: dict[str, str], all_ids: list[str]
-) -> tuple[alt.LayerChart, list[str]]:
+) -> tuple[charts.Spec, list[str]]:
     """The active caseload per area (or municipality) over the months, and its notes.
 
     Up to MAX_COLOURED units: a line each in the unit's own colour (the same on every page),
@@ -228,21 +227,13 @@ def caseload_chart(
         height=front.height,  # the legend's room included: a layer has one height
         legend=False,
     )
-    # Grey beneath colour, in one flat layer (nesting would cost Altair a deep copy of every
-    # part); colour scales independent, so only the coloured lines are in the legend (the grey
-    # ones are named in their tooltips).
-    layers = []
-    for part in (behind, front):
-        for layer in part.layer:
-            if layer.data is alt.Undefined:
-                layer.data = part.data  # Altair moved the data its layers share up to them
-            layers.append(layer)
-    chart = alt.LayerChart(
-        layer=layers,
+    # Grey beneath colour, in one flat layer; colour scales independent, so only the coloured
+    # lines are in the legend (the grey ones are named in their tooltips).
+    chart = charts.Spec.layered(
+        behind,
+        front,
         height=front.height,
-        resolve=alt.Resolve(
-            scale=alt.ScaleResolveMap(color="independent", strokeDash="independent")
-        ),
+        resolve={"scale": {"color": "independent", "strokeDash": "independent"}},
     )
     return chart, notes
 

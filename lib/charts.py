@@ -6,17 +6,27 @@ at most (one per month and series), already aggregated by lib/indicators.py.
 Months arrive as 'YYYY-MM' labels; they are plotted at the month's first day as ISO date
 strings, which Vega parses as UTC, with `utcyearmonth` on the axis so a browser's time zone can
 never shift a month. Tooltips show preformatted text (lib/format.py), never raw column names.
+
+The page charts come back as `Spec`s: Altair writes each chart's shape once (its marks,
+encodings, axes, legend) with the data, colour domains and sort orders left as slots, and
+every call binds its own values into a copy. Building a layered Altair chart and writing it out
+costs about 40 ms; a filter switch redraws up to eight charts, and their shapes repeat.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 import altair as alt
 import polars as pl
 
 from lib.format import axis_title, format_month, format_number, format_value
-from lib.i18n import t
+from lib.i18n import current_language, t
 
 TRIAL_START_MONTH = "2021-03"  # the Finnish municipal employment trials began on 1 March 2021
 
@@ -43,6 +53,158 @@ BAND_COLOR = "#009E73"
 SPARK_HEIGHT = 170
 CHART_HEIGHT = 260
 LEGEND_HEIGHT = 26
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiled charts: a shape written once by Altair, bound to each call's values
+
+SLOT = "\x00"  # a slot's marker: no label, field or colour starts with a NUL character
+SHAPES_KEPT = 256
+
+
+def slot(name: str) -> str:
+    """A placeholder in a chart's shape for a value bound per call (a dataset, a list)."""
+    return SLOT + name
+
+
+def slot_list(name: str) -> list[str]:
+    """A placeholder where Altair expects a list (a scale's domain or range, a sort order)."""
+    return [slot(name)]
+
+
+def shape(fn: Callable[..., alt.TopLevelMixin]) -> Callable[..., dict]:
+    """`fn(*args)` -> an Altair chart, as a Vega-Lite dict kept per language and arguments.
+
+    `fn` sees only its (hashable) arguments, so everything that shapes the chart is in the key;
+    what varies with the data reaches it as slots."""
+    kept: OrderedDict = OrderedDict()
+    lock = threading.Lock()
+
+    @functools.wraps(fn)
+    def compiled(*args) -> dict:
+        key = (current_language(), *args)
+        with lock:
+            hit = kept.get(key)
+            if hit is not None:
+                kept.move_to_end(key)
+                return hit
+        spec = fn(*args).to_dict(validate=False)
+        with lock:
+            kept[key] = spec
+            while len(kept) > SHAPES_KEPT:
+                kept.popitem(last=False)
+        return spec
+
+    return compiled
+
+
+def _arrow_bytes(df: pl.DataFrame) -> bytes:
+    """Arrow IPC stream bytes, the form Streamlit sends a chart's datasets in (plain strings:
+    the browser's Arrow reader predates Polars' string views)."""
+    import pyarrow as pa
+
+    table = df.to_arrow(compat_level=pl.CompatLevel.oldest())
+    table = table.cast(
+        pa.schema(
+            [
+                pa.field(f.name, pa.string()) if pa.types.is_large_string(f.type) else f
+                for f in table.schema
+            ]
+        )
+    )
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+@dataclass
+class Spec:
+    """A chart: its shape (Vega-Lite with slots) and the values bound to the slots (a
+    DataFrame for a dataset, a list or scalar otherwise)."""
+
+    shape: dict
+    values: dict = field(default_factory=dict)
+
+    @property
+    def height(self) -> int | None:
+        return self.shape.get("height")
+
+    def _bind(self, dataset: Callable[[pl.DataFrame], object]) -> dict:
+        datasets: dict = {}  # the bound datasets first, then the shape's own
+        names: dict[str, str] = {}
+
+        def name_of(key: str) -> str:
+            if key not in names:
+                df = self.values[key]
+                digest = hashlib.sha1(_arrow_bytes(df)).hexdigest()[:16]
+                names[key] = f"data-{digest}"
+                datasets[names[key]] = dataset(df)
+            return names[key]
+
+        def walk(node):
+            if isinstance(node, dict):
+                return {k: walk(v) for k, v in node.items() if k != "datasets"}
+            if isinstance(node, list):
+                if len(node) == 1 and isinstance(node[0], str) and node[0].startswith(SLOT):
+                    return list(self.values[node[0][1:]])
+                return [walk(v) for v in node]
+            if isinstance(node, str) and node.startswith(SLOT):
+                value = self.values[node[1:]]
+                return name_of(node[1:]) if isinstance(value, pl.DataFrame) else value
+            return node
+
+        out = walk(self.shape)
+        datasets |= self.shape.get("datasets", {})
+        if datasets:
+            out["datasets"] = datasets
+        return out
+
+    def to_dict(self, validate: bool = False) -> dict:
+        """The Vega-Lite spec with its datasets as rows (as Altair's `to_dict` gives them);
+        `validate` checks it against the Vega-Lite schema."""
+        spec = self._bind(lambda df: df.to_dicts())
+        if validate:
+            alt.LayerChart.from_dict(spec, validate=True)
+        return spec
+
+    def vega_lite(self) -> dict:
+        """The spec for `st.vega_lite_chart`: datasets as Arrow bytes, which Streamlit sends
+        as they are (rows would go through pandas first)."""
+        spec = self._bind(_arrow_bytes)
+        spec["datasets"] = {
+            k: v if isinstance(v, bytes) else _arrow_bytes(pl.DataFrame(v))
+            for k, v in spec.get("datasets", {}).items()
+        }
+        return spec
+
+    @classmethod
+    def layered(cls, *parts: Spec, **props) -> Spec:
+        """The parts' layers in one flat layer, in order, with `props` at the top level."""
+        layers, values, datasets = [], {}, {}
+        for i, part in enumerate(parts):
+            rename = {k: f"p{i}.{k}" for k in part.values}
+            shared = {"data": part.shape["data"]} if "data" in part.shape else {}
+            layers += [
+                _rename_slots({**shared, **layer}, rename)
+                for layer in part.shape.get("layer", [part.shape])
+            ]
+            values.update({rename[k]: v for k, v in part.values.items()})
+            datasets.update(part.shape.get("datasets", {}))
+        shape = {"layer": layers, **props}
+        if datasets:
+            shape["datasets"] = datasets
+        return cls(shape, values)
+
+
+def _rename_slots(node, rename: dict[str, str]):
+    if isinstance(node, dict):
+        return {k: _rename_slots(v, rename) for k, v in node.items() if k != "datasets"}
+    if isinstance(node, list):
+        return [_rename_slots(v, rename) for v in node]
+    if isinstance(node, str) and node.startswith(SLOT) and node[1:] in rename:
+        return slot(rename[node[1:]])
+    return node
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,7 +374,7 @@ def trend_chart(
     min_target: tuple[float, str] | None = None,
     legend: bool = True,
     reference: tuple[float, str] | None = None,
-) -> alt.LayerChart:
+) -> Spec:
     """A small monthly trend line (one line, or one per `series`), the trial's start marked.
 
     `df` has `month` ('YYYY-MM'), `value`, optionally `suppressed` (shown as a gap) and the
@@ -222,6 +384,41 @@ def trend_chart(
     (a plan).
     """
     data = _plot_frame(df, unit, value, series)
+    values: dict = {"data": data}
+    series_shape = None
+    extra = 0
+    if series:
+        names = list(dict.fromkeys(data["series"].to_list()))
+        colors = series_colors or dict(
+            zip(names, AREA_PALETTE * (len(names) // 7 + 1), strict=False)
+        )
+        dashes = series_dashes or {}
+        # Legend order: as series_colors lists them (e.g. trial before comparison), then others.
+        domain = [n for n in colors if n in names] + [n for n in names if n not in colors]
+        values |= {
+            "domain": domain,
+            "colors": [colors.get(n, RULE_COLOR) for n in domain],
+            "dashes": [list(dashes.get(n, (1, 0))) for n in domain],
+        }
+        series_shape = (series_title or t("chart.series"), legend, legend_columns)
+        # A legend takes its room out of the chart's height: give it back, so the plot keeps
+        # its size.
+        if legend:
+            rows = -(-len(names) // legend_columns) if legend_columns else 1
+            extra = LEGEND_HEIGHT + 18 * (rows - 1)
+    months = df["month"].to_list()
+    start = None
+    if start_month and _in_range(start_month, months):
+        start = (start_month, _label_side(start_month, months))
+    shape = _trend_shape(
+        unit, zero, series_shape, band, min_target, reference, start, height + extra
+    )
+    return Spec(shape, values)
+
+
+@shape
+def _trend_shape(unit, zero, series, band, min_target, reference, start, height) -> alt.LayerChart:
+    data = alt.NamedData(name=slot("data"))
     tooltip = [
         alt.Tooltip("month_text:N", title=t("chart.month")),
         alt.Tooltip("value_text:N", title=axis_title(unit)),
@@ -237,18 +434,12 @@ def trend_chart(
     }
     mark = {"strokeWidth": 2, "invalid": "break-paths-show-domains"}
     if series:
-        names = list(dict.fromkeys(data["series"].to_list()))
-        colors = series_colors or dict(
-            zip(names, AREA_PALETTE * (len(names) // 7 + 1), strict=False)
-        )
-        dashes = series_dashes or {}
-        # Legend order: as series_colors lists them (e.g. trial before comparison), then others.
-        domain = [n for n in colors if n in names] + [n for n in names if n not in colors]
-        tooltip.insert(0, alt.Tooltip("series:N", title=series_title or t("chart.series")))
+        title, legend, legend_columns = series
+        tooltip.insert(0, alt.Tooltip("series:N", title=title))
         enc["color"] = alt.Color(
             "series:N",
             title=None,
-            scale=alt.Scale(domain=domain, range=[colors.get(n, RULE_COLOR) for n in domain]),
+            scale=alt.Scale(domain=slot_list("domain"), range=slot_list("colors")),
             legend=alt.Legend(
                 orient="top",
                 direction="horizontal",
@@ -263,7 +454,7 @@ def trend_chart(
         )
         enc["strokeDash"] = alt.StrokeDash(
             "series:N",
-            scale=alt.Scale(domain=domain, range=[list(dashes.get(n, (1, 0))) for n in domain]),
+            scale=alt.Scale(domain=slot_list("domain"), range=slot_list("dashes")),
             legend=None,
         )
         line = alt.Chart(data).mark_line(**mark).encode(**enc, tooltip=tooltip)
@@ -283,16 +474,9 @@ def trend_chart(
     layers += [line, points]
     if reference is not None:
         layers += _reference_layers(*reference)
-    months = df["month"].to_list()
-    if start_month and _in_range(start_month, months):
-        layers += _start_layers(start_month, label_side=_label_side(start_month, months))
-    # A legend takes its room out of the chart's height: give it back, so the plot keeps its size.
-    legend_rows = 1
-    if series and legend_columns:
-        n = len(set(data["series"].to_list()))
-        legend_rows = -(-n // legend_columns)
-    extra = (LEGEND_HEIGHT + 18 * (legend_rows - 1)) if series and legend else 0
-    return alt.layer(*layers, height=height + extra)
+    if start is not None:
+        layers += _start_layers(start[0], label_side=start[1])
+    return alt.layer(*layers, height=height)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -421,7 +605,7 @@ def flow_chart(
     colors: Mapping[str, str],
     start_month: str | None = TRIAL_START_MONTH,
     height: int = CHART_HEIGHT,
-) -> alt.LayerChart:
+) -> Spec:
     """Monthly flows as bars stacked above (in) and below (out) zero.
 
     `df`: month, series (the label), value (persons; outflows negative), suppressed."""
@@ -440,20 +624,41 @@ def flow_chart(
             dtype=pl.String,
         )
     )
-    names = list(dict.fromkeys(data["series"].to_list()))
+    data, values = _series_order(data, colors)
+    months = df["month"].to_list()
+    start = None
+    if start_month and _in_range(start_month, months):
+        start = (start_month, _label_side(start_month, months))
+    return Spec(_flow_shape(start, height + LEGEND_HEIGHT), {"data": data, **values})
+
+
+def _series_order(data: pl.DataFrame, colors: Mapping[str, str]) -> tuple[pl.DataFrame, dict]:
+    """The rows with `series_order` (the position of their series in `colors`), and the
+    colour scale's slot values: the series present, in that order, and their colours."""
     order = {n: i for i, n in enumerate(colors)}
+    names = set(data["series"].to_list())
+    domain = [n for n in colors if n in names]
     data = data.with_columns(
         series_order=pl.col("series").replace_strict(
             order, default=len(order), return_dtype=pl.Int32
         )
     )
+    return data, {"domain": domain, "colors": [colors[n] for n in domain]}
+
+
+def _slot_scale() -> alt.Scale:
+    return alt.Scale(domain=slot_list("domain"), range=slot_list("colors"))
+
+
+@shape
+def _flow_shape(start, height) -> alt.LayerChart:
     tooltip = [
         alt.Tooltip("series:N", title=t("chart.flow")),
         alt.Tooltip("month_text:N", title=t("chart.month")),
         alt.Tooltip("value_text:N", title=t("unit.persons")),
     ]
     bars = (
-        alt.Chart(data)
+        alt.Chart(alt.NamedData(name=slot("data")))
         .mark_bar()
         .encode(
             x=_x(),
@@ -463,17 +668,16 @@ def flow_chart(
                 axis=_y_axis("persons"),
                 stack="zero",
             ),
-            color=alt.Color("series:N", scale=series_scale(colors, names), legend=_legend("top")),
+            color=alt.Color("series:N", scale=_slot_scale(), legend=_legend("top")),
             order=alt.Order("series_order:Q"),
             tooltip=tooltip,
         )
     )
     zero = alt.Chart(pl.DataFrame({"y": [0]})).mark_rule(color=RULE_COLOR).encode(y="y:Q")
     layers: list = [bars, zero]
-    months = df["month"].to_list()
-    if start_month and _in_range(start_month, months):
-        layers += _start_layers(start_month, label_side=_label_side(start_month, months))
-    return alt.layer(*layers, height=height + LEGEND_HEIGHT)
+    if start is not None:
+        layers += _start_layers(start[0], label_side=start[1])
+    return alt.layer(*layers, height=height)
 
 
 def stacked_area_chart(
@@ -483,26 +687,30 @@ def stacked_area_chart(
     colors: Mapping[str, str],
     start_month: str | None = TRIAL_START_MONTH,
     height: int = CHART_HEIGHT,
-) -> alt.LayerChart:
+) -> Spec:
     """Monthly values stacked by series (e.g. FTE by role). `df`: month, series, value."""
-    data = _plot_frame(df, unit, "value", "series")
-    names = list(dict.fromkeys(data["series"].to_list()))
-    order = {n: i for i, n in enumerate(colors)}
-    data = data.with_columns(
-        series_order=pl.col("series").replace_strict(
-            order, default=len(order), return_dtype=pl.Int32
-        )
-    )
+    data, values = _series_order(_plot_frame(df, unit, "value", "series"), colors)
+    n = len(set(data["series"].to_list()))
+    months = df["month"].to_list()
+    start = None
+    if start_month and _in_range(start_month, months):
+        start = (start_month, _label_side(start_month, months))
+    columns = 3 if n > 3 else None
+    rows = -(-n // 3) if n > 3 else 1
+    height += LEGEND_HEIGHT + 18 * (rows - 1)
+    return Spec(_stacked_shape(unit, columns, start, height), {"data": data, **values})
+
+
+@shape
+def _stacked_shape(unit, legend_columns, start, height) -> alt.LayerChart:
     area = (
-        alt.Chart(data)
+        alt.Chart(alt.NamedData(name=slot("data")))
         .mark_area(opacity=0.85, line={"strokeWidth": 0.5, "color": "white"})
         .encode(
             x=_x(),
             y=alt.Y("value:Q", title=axis_title(unit), axis=_y_axis(unit), stack="zero"),
             color=alt.Color(
-                "series:N",
-                scale=series_scale(colors, names),
-                legend=_legend("top", columns=3 if len(names) > 3 else None),
+                "series:N", scale=_slot_scale(), legend=_legend("top", columns=legend_columns)
             ),
             order=alt.Order("series_order:Q"),
             tooltip=[
@@ -513,11 +721,9 @@ def stacked_area_chart(
         )
     )
     layers: list = [area]
-    months = df["month"].to_list()
-    if start_month and _in_range(start_month, months):
-        layers += _start_layers(start_month, label_side=_label_side(start_month, months))
-    rows = -(-len(names) // 3) if len(names) > 3 else 1
-    return alt.layer(*layers, height=height + LEGEND_HEIGHT + 18 * (rows - 1))
+    if start is not None:
+        layers += _start_layers(start[0], label_side=start[1])
+    return alt.layer(*layers, height=height)
 
 
 def ranked_bar_chart(
@@ -533,7 +739,7 @@ def ranked_bar_chart(
     descending: bool = True,
     bar_height: int = 18,
     max_label: int = 200,
-) -> alt.LayerChart:
+) -> Spec:
     """Horizontal bars, one per row of `df`, ranked by value, the value written at each bar.
 
     highlight: label -> colour for rows to pick out (others are light blue); band: a target
@@ -563,9 +769,17 @@ def ranked_bar_chart(
         ),
         *([pl.col(ci[0]).alias("ci_low"), pl.col(ci[1]).alias("ci_high")] if ci else []),
     ).with_columns(text_pos=pl.col("value").fill_null(0.0))
+    height = max(60, bar_height * len(order))
+    shape = _ranked_shape(unit, label_title or t("chart.name"), band, bool(ci), max_label, height)
+    return Spec(shape, {"data": data, "order": order})
+
+
+@shape
+def _ranked_shape(unit, label_title, band, ci, max_label, height) -> alt.LayerChart:
+    data = alt.NamedData(name=slot("data"))
     y = alt.Y(
         "label:N",
-        sort=order,
+        sort=slot_list("order"),
         title=None,
         scale=alt.Scale(paddingInner=0.25, paddingOuter=0.15),
         axis=alt.Axis(
@@ -574,7 +788,7 @@ def ranked_bar_chart(
     )
     x_title = axis_title(unit)
     tooltip = [
-        alt.Tooltip("label:N", title=label_title or t("chart.name")),
+        alt.Tooltip("label:N", title=label_title),
         alt.Tooltip("value_text:N", title=x_title),
     ]
     bars = (
@@ -616,7 +830,6 @@ def ranked_bar_chart(
             .encode(y=y, x="ci_low:Q", x2="ci_high:Q")
         )
     layers.append(text)
-    height = max(60, bar_height * len(order))
     return alt.layer(*layers, height=height)
 
 
@@ -631,7 +844,7 @@ def paired_bar_chart(
     ci: tuple[str, str] | None = None,
     label_title: str | None = None,
     bar_height: int = 14,
-) -> alt.LayerChart:
+) -> Spec:
     """Horizontal bars of two (or more) series side by side per row (e.g. open-market and
     subsidised employment per trial area), rows in `order` (default: as they come)."""
     supp = (
@@ -655,16 +868,28 @@ def paired_bar_chart(
         *([pl.col(ci[0]).alias("ci_low"), pl.col(ci[1]).alias("ci_high")] if ci else []),
     )
     rows = order or list(dict.fromkeys(data["label"].to_list()))
-    names = list(dict.fromkeys(data["series"].to_list()))
+    names = set(data["series"].to_list())
+    domain = [n for n in colors if n in names]
+    height = max(80, bar_height * len(names) * len(rows) + 6 * len(rows))
+    shape = _paired_shape(unit, label_title or t("chart.name"), bool(ci), height + LEGEND_HEIGHT)
+    return Spec(
+        shape,
+        {"data": data, "order": rows, "domain": domain, "colors": [colors[n] for n in domain]},
+    )
+
+
+@shape
+def _paired_shape(unit, label_title, ci, height) -> alt.LayerChart:
+    data = alt.NamedData(name=slot("data"))
     y = alt.Y(
         "label:N",
-        sort=rows,
+        sort=slot_list("order"),
         title=None,
         axis=alt.Axis(
             labelLimit=200, labelFontSize=11, ticks=False, domain=False, labelOverlap=False
         ),
     )
-    offset = alt.YOffset("series:N", sort=[n for n in colors if n in names])
+    offset = alt.YOffset("series:N", sort=slot_list("domain"))
     x_title = axis_title(unit)
     bars = (
         alt.Chart(data)
@@ -673,9 +898,9 @@ def paired_bar_chart(
             y=y,
             yOffset=offset,
             x=alt.X("value:Q", title=x_title, axis=_y_axis(unit), scale=alt.Scale(zero=True)),
-            color=alt.Color("series:N", scale=series_scale(colors, names), legend=_legend("top")),
+            color=alt.Color("series:N", scale=_slot_scale(), legend=_legend("top")),
             tooltip=[
-                alt.Tooltip("label:N", title=label_title or t("chart.name")),
+                alt.Tooltip("label:N", title=label_title),
                 alt.Tooltip("series:N", title=t("chart.series_kind")),
                 alt.Tooltip("value_text:N", title=x_title),
             ],
@@ -688,5 +913,4 @@ def paired_bar_chart(
             .mark_rule(color="#333333", strokeWidth=1)
             .encode(y=y, yOffset=offset, x="ci_low:Q", x2="ci_high:Q")
         )
-    height = max(80, bar_height * len(names) * len(rows) + 6 * len(rows))
-    return alt.layer(*layers, height=height + LEGEND_HEIGHT)
+    return alt.layer(*layers, height=height)

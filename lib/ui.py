@@ -404,7 +404,7 @@ def trend_spec(head: overview.Headline, ctx: overview.OverviewContext) -> dict |
     chart = charts.trend_chart(
         trend, unit=head.unit, start_month=ctx.start_month, band=head.band, **kw
     )
-    return chart.to_dict(validate=False)
+    return chart.vega_lite()
 
 
 def _trend(head: overview.Headline, ctx: overview.OverviewContext, spec=False) -> None:
@@ -741,10 +741,9 @@ def _build(name, state, args, kw, lang, db_url, content_hash, settings_key):
 
 
 def _freeze(value):
-    """Altair charts inside a result (a Block, a view of Blocks, a list) as Vega-Lite dicts."""
+    """Charts inside a result (a Block, a view of Blocks, a list) as Vega-Lite dicts."""
     if isinstance(value, Block):
-        if value.chart is not None and not isinstance(value.chart, dict):
-            value.chart = value.chart.to_dict(validate=False)
+        value.chart = _vega_lite(value.chart)
         return value
     if isinstance(value, list):
         return [_freeze(v) for v in value]
@@ -753,10 +752,20 @@ def _freeze(value):
             item = getattr(value, f.name)
             if isinstance(item, Block | list):
                 setattr(value, f.name, _freeze(item))
-            elif f.name == "chart" and item is not None and hasattr(item, "to_dict"):
-                setattr(value, f.name, item.to_dict(validate=False))
+            elif f.name == "chart":
+                setattr(value, f.name, _vega_lite(item))
         return value
     return value
+
+
+def _vega_lite(chart):
+    """A chart (lib.charts.Spec or Altair) as the dict st.vega_lite_chart takes; None and
+    dicts as they are."""
+    if isinstance(chart, charts.Spec):
+        return chart.vega_lite()
+    if chart is not None and not isinstance(chart, dict) and hasattr(chart, "to_dict"):
+        return chart.to_dict(validate=False)
+    return chart
 
 
 # ---------------------------------------------------------------------------------------------
@@ -969,8 +978,7 @@ def chart_element(chart, *, key: str | None = None) -> None:
 
     The spec is written without Altair's JSON-schema validation, which costs about a tenth of a
     second per chart; tests/test_charts.py validates every builder's output instead."""
-    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
-    st.vega_lite_chart(spec, width="stretch", key=key)
+    st.vega_lite_chart(_vega_lite(chart), width="stretch", key=key)
 
 
 def _chart_height(chart) -> int | None:

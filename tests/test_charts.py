@@ -197,3 +197,72 @@ def test_y_axis_number_format_follows_the_unit(unit, fmt):
     spec = trend_chart(monthly(MONTHS[:2], [1, 2]), unit=unit).to_dict()
     (line,) = by_mark(spec, "line")
     assert line["encoding"]["y"]["axis"]["format"] == fmt
+
+
+def test_a_shape_is_written_once_and_bound_to_each_calls_values():
+    """Two charts of one shape: the second reuses the first's compiled shape, yet shows its own
+    rows, series, colours and dashes, and the first is unchanged by the second."""
+    first = trend_chart(
+        monthly(MONTHS[:2] * 2, [1.0, 2.0, 3.0, 4.0], area=["North"] * 2 + ["South"] * 2),
+        unit="persons",
+        series="area",
+        series_colors={"South": "#E69F00", "North": "#0072B2"},
+        series_dashes={"North": (6, 3)},
+    )
+    second = trend_chart(
+        monthly(MONTHS[:2], [7.0, 9.0], area=["East"] * 2),
+        unit="persons",
+        series="area",
+        series_colors={"East": "#009E73"},
+    )
+    assert first.shape is second.shape  # compiled once
+    a, b = first.to_dict(), second.to_dict()
+    (line_a,), (line_b,) = by_mark(a, "line"), by_mark(b, "line")
+    assert line_a["encoding"]["color"]["scale"] == {
+        "domain": ["South", "North"],
+        "range": ["#E69F00", "#0072B2"],
+    }
+    assert line_a["encoding"]["strokeDash"]["scale"]["range"] == [[1, 0], [6, 3]]
+    assert line_b["encoding"]["color"]["scale"] == {"domain": ["East"], "range": ["#009E73"]}
+    assert [r["value"] for r in dataset(b, line_b)] == [7.0, 9.0]
+    assert [r["value"] for r in dataset(a, line_a)] == [1.0, 2.0, 3.0, 4.0]
+    assert "\x00" not in str(a) and "\x00" not in str(b)  # every slot bound
+
+
+def test_a_different_shape_is_compiled_apart():
+    plain = trend_chart(monthly(MONTHS, [1.0] * 6), unit="persons")
+    banded = trend_chart(monthly(MONTHS, [1.0] * 6), unit="persons", band=(1, 2))
+    percent = trend_chart(monthly(MONTHS, [1.0] * 6), unit="%")
+    assert len({id(plain.shape), id(banded.shape), id(percent.shape)}) == 3
+    assert "rect" not in [mark_type(x) for x in layers(plain.to_dict())]
+
+
+def test_every_builder_writes_valid_vega_lite_and_arrow_datasets_for_streamlit():
+    import pyarrow as pa
+
+    months = monthly(
+        MONTHS[:3] * 2, [1.0, -2.0, 3.0, 4.0, 5.0, 6.0], series=["In"] * 3 + ["Out"] * 3
+    )
+    bars = pl.DataFrame({"name": ["A", "B", "C"], "value": [3.0, None, 1.0]})
+    pairs = pl.DataFrame({"name": ["A", "A"], "kind": ["Open", "Subsidised"], "value": [2.0, 1.0]})
+    built = [
+        trend_chart(months, unit="%", series="series", band=(1, 4)),
+        charts.flow_chart(months, colors={"In": "#0072B2", "Out": "#D55E00"}),
+        charts.stacked_area_chart(months, unit="FTE", colors={"Out": "#000000", "In": "#999999"}),
+        charts.ranked_bar_chart(bars, label="name", unit="%", band=(1, 2)),
+        charts.paired_bar_chart(
+            pairs,
+            label="name",
+            series="kind",
+            unit="%",
+            colors={"Open": "#000", "Subsidised": "#999"},
+        ),
+    ]
+    for chart in built:
+        rows = chart.to_dict(validate=True)["datasets"]  # raises on an invalid spec
+        sent = chart.vega_lite()["datasets"]
+        assert sent.keys() == rows.keys()
+        for name, data in sent.items():
+            assert pa.ipc.open_stream(data).read_all().to_pylist() == rows[name]
+    ranked = by_mark(built[3].to_dict(), "bar")[0]
+    assert ranked["encoding"]["y"]["sort"] == ["A", "C", "B"]  # by value, suppressed last
