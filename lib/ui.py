@@ -939,13 +939,28 @@ def definition_list(df: pl.DataFrame, columns, body: str) -> None:
     st.markdown("\n\n".join(parts))
 
 
+def block_row(blocks: list[Block], per_row: int = 2) -> None:
+    """Figures side by side, `per_row` to a row, each row's boxes as tall as its tallest (a
+    caption of three lines beside one of one would leave the boxes ragged)."""
+    for start in range(0, len(blocks), per_row):
+        for col, b in zip(st.columns(per_row), blocks[start : start + per_row], strict=False):
+            with col:
+                block(b, stretch=True)
+
+
 def block(
-    b: Block, *, border: bool = True, table_open: bool = False, scroll: int | None = None
+    b: Block,
+    *,
+    border: bool = True,
+    table_open: bool = False,
+    scroll: int | None = None,
+    stretch: bool = False,
 ) -> None:
     """A figure: its title (the definition's button), chart, caption with the as-of date and
-    the suppression mark, the table behind it one click away, and the downloads."""
+    the suppression mark, the table behind it one click away, and the downloads. `stretch`:
+    as tall as its row (see block_row)."""
     sel = selection()
-    with st.container(border=border):
+    with st.container(border=border, height="stretch" if stretch else "content"):
         definition_popover(b.indicators, label=b.title, key=f"definition-{b.key}")
         if b.message:
             st.info(b.message, icon=":material/info:")

@@ -27,8 +27,4 @@ breakdown = ui.page_choice(
 )
 ui.block(ui.build(caseload.caseload_block, ctx, breakdown))
 
-left, right = st.columns(2)
-with left:
-    ui.block(ui.build(caseload.cumulative_block, ctx))
-with right:
-    ui.block(ui.build(caseload.makeup_block, ctx))
+ui.block_row([ui.build(caseload.cumulative_block, ctx), ui.build(caseload.makeup_block, ctx)])

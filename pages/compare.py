@@ -83,11 +83,7 @@ if not ctx.state.whole_trial:
     st.caption(t("compare.sidebar_geo"))
 st.subheader(t("compare.multiples"))
 ui.legend(view.legend)
-for start in range(0, len(view.multiples), 2):
-    cols = st.columns(2)
-    for col, block in zip(cols, view.multiples[start : start + 2]):
-        with col:
-            ui.block(block)
+ui.block_row(view.multiples)
 st.subheader(t("compare.ranking"))
 ui.block(view.ranked)
 ui.block(view.bars, scroll=600)

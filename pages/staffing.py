@@ -13,20 +13,7 @@ with st.spinner(t("spinner.loading")):
     view = ui.build(staffing.build, ctx)
 
 ui.metric_row(view.metrics, per_row=3)
-left, right = st.columns(2)
-with left:
-    ui.block(view.by_role)
-with right:
-    ui.block(view.by_origin)
-left, right = st.columns(2)
-with left:
-    ui.block(view.ratio)
-with right:
-    ui.block(view.ratio_areas)
+ui.block_row([view.by_role, view.by_origin, view.ratio, view.ratio_areas])
 ui.block(view.outside)
-left, right = st.columns(2)
-with left:
-    ui.block(view.contacts)
-with right:
-    ui.block(view.contacts_per_client)
+ui.block_row([view.contacts, view.contacts_per_client])
 ui.block(view.employer)
