@@ -99,11 +99,18 @@ DISCLOSURE_RULE = (
     "default), zero included, is suppressed, and so is a rate whose denominator is under it. "
     "So that a suppressed cell cannot be recovered by subtracting the others from a total, the "
     "smallest other cell of every row or column that has exactly one suppressed cell is "
-    "suppressed too, until no row or column has exactly one. Staff FTE and employer contacts do "
-    "not count persons and are not suppressed. Known limits: consecutive months of a cumulative "
-    "series can be differenced, and each table is protected on its own, so a cell hidden in "
-    "one table may be derivable from another (a table filtered to two of three gender values, "
-    "say, beside the area's total); cumulative figures are meant for areas, not small cells."
+    "suppressed too, until no row or column has exactly one. A filtered figure (groups, "
+    "gender, age band, language, education, areas, municipalities, providers) is also "
+    "compared with the same figure without each filter in turn: where the two differ by 1 to "
+    "threshold - 1 persons, the filtered figure is suppressed, since setting the two side by "
+    "side would show those few persons. Where a filter picks whole cells of the table (areas "
+    "in a table by municipality, say), the cells' sum is compared and the smallest of them "
+    "is suppressed. Staff FTE and employer contacts do not count persons and are not "
+    "suppressed. Known limits: consecutive months of a cumulative series can be differenced; "
+    "the filters are taken away one at a time and a filter's values are not, so a figure for "
+    "two of three gender values beside one for one of them is not compared; and a cell hidden "
+    "as a complement in one table may be shown in another. Cumulative figures are meant for "
+    "areas, not small cells."
 )
 
 AGE_BANDS_NOTE = (

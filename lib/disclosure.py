@@ -1,10 +1,12 @@
 """Disclosure control: primary and secondary (complementary) suppression.
 
 Primary: a count of persons under the threshold is suppressed, and so is a rate whose
-denominator is under it. Secondary: in every line of the table (the cells that share the values
-of all dimensions but one, whose total the product also shows), a single suppressed cell could be
-recovered by subtracting the others from the total; so the smallest unsuppressed cell of such a
-line is suppressed too, repeated until no line has exactly one suppressed cell.
+denominator is under it (and a filtered figure that would show a small difference: see
+reference_queries in lib/indicators.py). Secondary: in every line of the table (the cells that
+share the values of all dimensions but one, whose total the product also shows), a single
+suppressed cell could be recovered by subtracting the others from the total; so the smallest
+unsuppressed cell of such a line is suppressed too, repeated until no line has exactly one
+suppressed cell.
 """
 
 from __future__ import annotations
@@ -21,20 +23,29 @@ def primary(magnitude: pl.Expr, min_count: int) -> pl.Expr:
 
 
 def apply_disclosure_control(
-    df: pl.DataFrame, dims: list[str], basis: str | None, min_count: int
+    df: pl.DataFrame,
+    dims: list[str],
+    basis: str | None,
+    min_count: int,
+    *,
+    also: str | None = None,
 ) -> pl.DataFrame:
     """Add a boolean `suppressed` column to an aggregated table with `num` and `den` columns.
 
     basis: which column the threshold applies to: value/numerator -> num, denominator -> den;
     None (staff FTE, employer contacts: no persons counted) -> nothing is suppressed.
+    also: a boolean column of further cells to suppress before the complements are chosen
+    (lib/indicators.py: filtered figures that would show a small difference); dropped.
     """
+    extra = pl.col(also).fill_null(False) if also and also in df.columns else pl.lit(False)
     if basis is None or min_count <= 0:
-        return df.with_columns(suppressed=pl.lit(False))
+        return df.with_columns(suppressed=pl.lit(False)).drop(also or [], strict=False)
     mag_col = "den" if basis == "denominator" else "num"
     df = df.sort(dims, nulls_last=True) if dims else df
     df = df.with_columns(
-        _mag=pl.col(mag_col).cast(pl.Float64), suppressed=primary(pl.col(mag_col), min_count)
-    )
+        _mag=pl.col(mag_col).cast(pl.Float64),
+        suppressed=primary(pl.col(mag_col), min_count) | extra,
+    ).drop(also or [], strict=False)
     return secondary_suppression(df, dims).drop("_mag")
 
 

@@ -45,7 +45,8 @@ EN: dict[str, str] = {
     # Formatting
     "suppressed.long": "suppressed (< {n})",
     "suppressed.footnote": (
-        "– Suppressed: fewer than {n} persons behind the figure (disclosure control)."
+        "– Suppressed: fewer than {n} persons behind the figure, or behind its difference "
+        "from the same figure without a filter (disclosure control)."
     ),
     "change.vs": "vs {month}",
     "change.vs_pool": "vs {period}",
@@ -260,7 +261,8 @@ EN: dict[str, str] = {
     "column.denominator.help": "The count the numerator is divided by.",
     "column.suppressed": "Suppressed",
     "column.suppressed.help": (
-        "True where disclosure control hid the value (too few persons behind it)."
+        "True where disclosure control hid the value (too few persons behind it, or behind "
+        "its difference from the same figure without a filter)."
     ),
     "column.series": "Series",
     "column.series_id": "Series id",
@@ -288,7 +290,8 @@ EN: dict[str, str] = {
     "export.disclosure.on": (
         "Counts of persons under {n}, and rates whose denominator is under {n}, are suppressed: "
         "value empty and suppressed = true; further cells are suppressed where a total would "
-        "let a hidden cell be recovered by subtraction."
+        "let a hidden cell be recovered by subtraction, and where a filtered figure differs "
+        "from the same figure without that filter by fewer than {n} persons."
     ),
     "export.disclosure.off": "Off (threshold 0): nothing is suppressed.",
     "export.note": "Note",
@@ -605,7 +608,8 @@ EN.update(
         "{max} the Explorer shows at once. Narrow it: fewer months (or quarters instead of "
         "months), fewer areas or municipalities, or one dimension less.",
         "explorer.suppressed": "{n} cells are suppressed (..): fewer than {min} persons behind "
-        "them, or needed to protect such a cell (disclosure control).",
+        "them or behind their difference from the unfiltered figure, or needed to protect "
+        "such a cell (disclosure control).",
         "explorer.symbols": "`..` suppressed (disclosure control) · `.` not defined (no one in "
         "the denominator)",
         "explorer.symbol.suppressed": "..",

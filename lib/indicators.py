@@ -699,12 +699,94 @@ def _month_range(snap: Snapshot, ind: Indicator, q: Query) -> list[int]:
 def compute(snap: Snapshot, q: Query) -> pl.DataFrame:
     """The indicator table: the `by` dimensions, value, [numerator, denominator], suppressed."""
     ind = validate(snap, q)
+    by = list(q.by)
+    result = _values(_cells(snap, ind, q), ind)
+    if ind.disclosure is not None and q.min_count > 0:
+        result = _flag_left_out(snap, ind, q, result)
+    result = apply_disclosure_control(result, by, ind.disclosure, q.min_count, also="left_out")
+    months = _month_range(snap, ind, q)
+    single_months = "month" in by or len(months) == 1
+    has_den = ind.kind in ("rate", "ratio")
+    return _finish(result, by, ind, has_den, whole=ind.aggregation != "stock" or single_months)
+
+
+# Differencing: a filtered figure set beside the same figure without the filter shows, by
+# subtraction, the persons the filter left out. Where they are fewer than the threshold (but
+# some), the filtered figure is suppressed as if it were that small count. Each filter is taken
+# away on its own (the groups as a whole, and each of several groups). A filter on a dimension
+# the table is broken down by (places, when the table shows places) picks whole cells: then the
+# cells' sum is what is compared, and where it differs by a few persons the smallest of those
+# cells is suppressed (and, by the secondary rule, another), so the sum cannot be formed.
+
+
+def reference_queries(q: Query) -> list[tuple[Query, tuple[str, ...]]]:
+    """The queries a filtered figure of `q` could be differenced against, each with the `by`
+    dimensions summed over before comparing (none: cell by cell)."""
+    by = tuple(q.by)
+    refs: list[tuple[Query, tuple[str, ...]]] = []
+    if q.groups:
+        refs.append((replace(q, groups=()), ()))
+        if len(q.groups) > 1:
+            refs += [
+                (replace(q, groups=tuple(g for g in q.groups if g != x)), ()) for x in q.groups
+            ]
+    geo_by = tuple(d for d in by if d in GEO_DIMS)
+    for dim, _ in q.where:
+        if dim == "trial_or_comparison":
+            continue  # the side is a choice of scope, not a narrowing of it
+        whole = ()
+        if dim in GEO_DIMS and (dim in by or "municipality_code" in by):
+            whole = geo_by
+        elif dim in by:
+            whole = (dim,)
+        rest = tuple((d, v) for d, v in q.where if d != dim)
+        refs.append((replace(q, where=rest, by=tuple(d for d in by if d not in whole)), whole))
+    return refs
+
+
+def _flag_left_out(snap: Snapshot, ind: Indicator, q: Query, cells: pl.DataFrame):
+    """`cells` with `left_out`: true where a reference query's figure exceeds this one's by
+    1 to threshold - 1 persons (on the indicator's disclosure basis); for whole cells, true
+    on the smallest cell of each sum that does."""
+    mag = "den" if ind.disclosure == "denominator" else "num"
+    flags = []
+    out = cells
+    for i, (ref, whole) in enumerate(reference_queries(q)):
+        keys = list(ref.by)
+        theirs = _cells(snap, ind, ref).select(*keys, pl.col(mag).alias(f"_ref{i}"))
+        ours = (
+            out.group_by(keys).agg(_ours=pl.col(mag).sum())
+            if keys
+            else out.select(_ours=pl.col(mag).sum())
+        )
+        gap = pl.col(f"_ref{i}").fill_null(pl.col("_ours")) - pl.col("_ours")
+        small = (gap > 1e-9) & (gap < q.min_count)
+        if keys:
+            sums = ours.join(theirs, on=keys, how="left", nulls_equal=True)
+            sums = sums.select(*keys, small.alias(f"_gap{i}"))
+            out = out.join(sums, on=keys, how="left", nulls_equal=True)
+        else:
+            one = pl.concat([ours, theirs], how="horizontal").select(small).item()
+            out = out.with_columns(pl.lit(bool(one)).alias(f"_gap{i}"))
+        flag = pl.col(f"_gap{i}").fill_null(False)
+        if whole:
+            smallest = pl.col(mag).rank("ordinal")
+            flag &= (smallest.over(keys) if keys else smallest) == 1
+        flags.append(flag.alias(f"_flag{i}"))
+        out = out.with_columns(flags[-1]).drop(f"_gap{i}")
+    if not flags:
+        return out.with_columns(left_out=pl.lit(False))
+    names = [f"_flag{i}" for i in range(len(flags))]
+    return out.with_columns(left_out=pl.any_horizontal(names)).drop(names)
+
+
+def _cells(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
+    """Every cell of the table (zeros included): the `by` dimensions, num, den."""
     months = _month_range(snap, ind, q)
     by = list(q.by)
     time_dim = next((d for d in by if d in TIME_DIMS), None)
     geo_by = [d for d in by if d in GEO_DIMS]
     other_by = [d for d in by if d not in TIME_DIMS and d not in GEO_DIMS]
-    has_den = ind.kind in ("rate", "ratio")
 
     # Unit rows, filtered, then aggregated per municipality and month before anything is
     # joined to them: the person-month panel has millions of rows at national scale.
@@ -770,11 +852,7 @@ def compute(snap: Snapshot, q: Query) -> pl.DataFrame:
         result = grid.join(agg, on=by, how="left", nulls_equal=True)
     else:
         result = agg if agg.height else pl.DataFrame({"num": [0.0], "den": [0.0]})
-    result = result.with_columns(pl.col("num").fill_null(0), pl.col("den").fill_null(0))
-    result = _values(result, ind)
-    result = apply_disclosure_control(result, by, ind.disclosure, q.min_count)
-    single_months = time_dim == "month" or len(months) == 1
-    return _finish(result, by, ind, has_den, whole=ind.aggregation != "stock" or single_months)
+    return result.with_columns(pl.col("num").fill_null(0), pl.col("den").fill_null(0))
 
 
 def _running(
