@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -633,40 +634,50 @@ AGGREGATES_MAX_BYTES = 256 * 2**20  # per snapshot; the least recently used go f
 _aggregates_lock = threading.Lock()
 
 
-def _per_municipality(snap: Snapshot, ind: Indicator, q: Query, other_by: list[str]):
-    """municipality_code, the `other_by` columns, midx, num, den: the indicator's unit rows
-    after the query's groups and non-geographic filters, summed, for every place and month."""
-    row_where = tuple((d, v) for d, v in q.where if d not in GEO_DIMS)
-    key = (ind.id, tuple(other_by), q.groups, q.match, q.youth_age, q.weekly_contacts,
-           q.service_type, row_where)  # fmt: skip
+def _kept(snap: Snapshot, key: tuple, make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    """snap.aggregates[key], made by `make()` the first time (least recently used dropped
+    beyond AGGREGATES_MAX_BYTES)."""
     cache = snap.aggregates
     with _aggregates_lock:
         hit = cache.pop(key, None)
         if hit is not None:
             cache[key] = hit  # most recently used last
             return hit
-    source = replace(snap, panel=panel_subset(snap, q)) if ind.source == "panel" else snap
-    rows = unit_rows(source, ind, q).lazy()
-    if "age_band" in other_by or any(d == "age_band" for d, _ in row_where):
-        rows = rows.with_columns(age_band=age_band_expr())
-    g = group_expr(q.groups, q.match, q.youth_age)
-    if g is not None:
-        rows = rows.filter(g)
-    for dim, values in row_where:
-        rows = rows.filter(pl.col(dim).cast(pl.String).is_in(list(values)))
-    den = pl.col("den").sum() if ind.kind in ("rate", "ratio") else pl.lit(0).alias("den")
-    per_muni = (
-        rows.group_by("municipality_code", *other_by, "midx")
-        .agg(num=pl.col("num").sum(), den=den)
-        .collect()
-        .with_columns(pl.col("municipality_code").cast(pl.String))
-    )
+    made = make()
     with _aggregates_lock:
-        cache[key] = per_muni
+        cache[key] = made
         total = sum(df.estimated_size() for df in cache.values())
         while total > AGGREGATES_MAX_BYTES and len(cache) > 1:
             total -= cache.pop(next(iter(cache))).estimated_size()
-    return per_muni
+    return made
+
+
+def _per_municipality(snap: Snapshot, ind: Indicator, q: Query, other_by: list[str]):
+    """municipality_code, the `other_by` columns, midx, num, den: the indicator's unit rows
+    after the query's groups and non-geographic filters, summed, for every place and month."""
+    row_where = tuple((d, v) for d, v in q.where if d not in GEO_DIMS)
+    key = (ind.id, tuple(other_by), q.groups, q.match, q.youth_age, q.weekly_contacts,
+           q.service_type, row_where)  # fmt: skip
+
+    def make() -> pl.DataFrame:
+        source = replace(snap, panel=panel_subset(snap, q)) if ind.source == "panel" else snap
+        rows = unit_rows(source, ind, q).lazy()
+        if "age_band" in other_by or any(d == "age_band" for d, _ in row_where):
+            rows = rows.with_columns(age_band=age_band_expr())
+        g = group_expr(q.groups, q.match, q.youth_age)
+        if g is not None:
+            rows = rows.filter(g)
+        for dim, values in row_where:
+            rows = rows.filter(pl.col(dim).cast(pl.String).is_in(list(values)))
+        den = pl.col("den").sum() if ind.kind in ("rate", "ratio") else pl.lit(0).alias("den")
+        return (
+            rows.group_by("municipality_code", *other_by, "midx")
+            .agg(num=pl.col("num").sum(), den=den)
+            .collect()
+            .with_columns(pl.col("municipality_code").cast(pl.String))
+        )
+
+    return _kept(snap, key, make)
 
 
 def _time_columns(midx: pl.Expr) -> dict[str, pl.Expr]:
@@ -781,7 +792,14 @@ def _flag_left_out(snap: Snapshot, ind: Indicator, q: Query, cells: pl.DataFrame
 
 
 def _cells(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
-    """Every cell of the table (zeros included): the `by` dimensions, num, den."""
+    """Every cell of the table (zeros included): the `by` dimensions, num, den. Kept with the
+    snapshot's aggregates: the differencing check asks for the same unfiltered tables again
+    and again (every group of a page against everyone, say)."""
+    # The threshold does not change the cells; the query without it is the key.
+    return _kept(snap, ("cells", replace(q, min_count=0)), lambda: _make_cells(snap, ind, q))
+
+
+def _make_cells(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
     months = _month_range(snap, ind, q)
     by = list(q.by)
     time_dim = next((d for d in by if d in TIME_DIMS), None)
@@ -794,18 +812,17 @@ def _cells(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
 
     # Geography: scope municipalities, restricted by geographic filters; then the months (the
     # running indicator accumulates from the start and is cut afterwards).
-    geo = _places(snap, q.where)
+    geo_where = tuple((d, v) for d, v in q.where if d in GEO_DIMS)
     if ind.scope == "trial":
-        geo = geo.filter(pl.col("trial_or_comparison") == "trial")
-    keep = pl.col("municipality_code").is_in(geo["municipality_code"].implode())
+        geo_where += (("trial_or_comparison", ("trial",)),)
+    geo = _kept(snap, ("places", geo_where), lambda: _places(snap, geo_where))
+    per_muni = per_muni.join(geo, on="municipality_code", how="inner")
     if ind.aggregation != "running":
-        keep &= pl.col("midx").is_between(months[0], months[-1]) if months else pl.lit(False)
-    per_muni = per_muni.filter(keep)
+        in_range = pl.col("midx").is_between(months[0], months[-1]) if months else pl.lit(False)
+        per_muni = per_muni.filter(in_range)
     keys_no_time = geo_by + other_by
-    monthly = (
-        per_muni.join(geo, on="municipality_code", how="inner")
-        .group_by(*keys_no_time, "midx")
-        .agg(num=pl.col("num").sum(), den=pl.col("den").sum())
+    monthly = per_muni.group_by(*keys_no_time, "midx").agg(
+        num=pl.col("num").sum(), den=pl.col("den").sum()
     )
 
     if ind.aggregation == "running":
