@@ -760,35 +760,41 @@ def _flag_left_out(snap: Snapshot, ind: Indicator, q: Query, cells: pl.DataFrame
     1 to threshold - 1 persons (on the indicator's disclosure basis); for whole cells, true
     on the smallest cell of each sum that does."""
     mag = "den" if ind.disclosure == "denominator" else "num"
-    flags = []
+    by = list(q.by)
     out = cells
+    flags: list[pl.Expr] = []
+    temp: list[str] = []
+
+    def small(theirs: pl.Expr, ours: pl.Expr) -> pl.Expr:
+        gap = theirs.fill_null(ours) - ours
+        return (gap > 1e-9) & (gap < q.min_count)
+
     for i, (ref, whole) in enumerate(reference_queries(q)):
         keys = list(ref.by)
         theirs = _cells(snap, ind, ref).select(*keys, pl.col(mag).alias(f"_ref{i}"))
-        ours = (
-            out.group_by(keys).agg(_ours=pl.col(mag).sum())
+        temp.append(f"_ref{i}")
+        if not whole:  # cell by cell: the reference has this table's cells, and more
+            out = (
+                out.join(theirs, on=by, how="left", nulls_equal=True)
+                if by
+                else pl.concat([out, theirs], how="horizontal")
+            )
+            flags.append(small(pl.col(f"_ref{i}"), pl.col(mag)))
+            continue
+        # Whole cells: compare the sum over them, and mark the smallest of a sum that differs.
+        out = (
+            out.join(theirs, on=keys, how="left", nulls_equal=True)
             if keys
-            else out.select(_ours=pl.col(mag).sum())
+            else out.with_columns(pl.lit(theirs[f"_ref{i}"][0]).alias(f"_ref{i}"))
         )
-        gap = pl.col(f"_ref{i}").fill_null(pl.col("_ours")) - pl.col("_ours")
-        small = (gap > 1e-9) & (gap < q.min_count)
+        ours = pl.col(mag).sum()
+        smallest = pl.col(mag).rank("ordinal") == 1
         if keys:
-            sums = ours.join(theirs, on=keys, how="left", nulls_equal=True)
-            sums = sums.select(*keys, small.alias(f"_gap{i}"))
-            out = out.join(sums, on=keys, how="left", nulls_equal=True)
-        else:
-            one = pl.concat([ours, theirs], how="horizontal").select(small).item()
-            out = out.with_columns(pl.lit(bool(one)).alias(f"_gap{i}"))
-        flag = pl.col(f"_gap{i}").fill_null(False)
-        if whole:
-            smallest = pl.col(mag).rank("ordinal")
-            flag &= (smallest.over(keys) if keys else smallest) == 1
-        flags.append(flag.alias(f"_flag{i}"))
-        out = out.with_columns(flags[-1]).drop(f"_gap{i}")
+            ours, smallest = ours.over(keys), smallest.over(keys)
+        flags.append(small(pl.col(f"_ref{i}"), ours) & smallest)
     if not flags:
         return out.with_columns(left_out=pl.lit(False))
-    names = [f"_flag{i}" for i in range(len(flags))]
-    return out.with_columns(left_out=pl.any_horizontal(names)).drop(names)
+    return out.with_columns(left_out=pl.any_horizontal(flags).fill_null(False)).drop(temp)
 
 
 def _cells(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
