@@ -22,7 +22,7 @@ from lib.exports import Column
 from lib.filters import NO_GEO, FilterOptions
 from lib.format import unit_text
 from lib.i18n import t
-from lib.indicators import INDICATORS, Query
+from lib.indicators import INDICATORS, Query, reference_queries
 
 COMPARE_INDICATORS = (
     "active_caseload",
@@ -276,12 +276,20 @@ def _rate_value(num: pl.Expr, den: pl.Expr) -> pl.Expr:
     return pl.when(den > 0).then(100.0 * num / den).otherwise(None)
 
 
-def period_from_months(indicator: str, monthly: pl.DataFrame, dim: str) -> pl.DataFrame | None:
+def period_from_months(
+    indicator: str, monthly: pl.DataFrame, dim: str, query: Query
+) -> pl.DataFrame | None:
     """The table the indicator engine gives for a query over the whole period (`by=(dim,)`),
     worked out from the same query's table by (dim, month); None where that would not be exact
-    (`_exact_sums`): a flow is the sum of its months, a stock the mean of its month ends."""
+    (`_exact_sums`): a flow is the sum of its months, a stock the mean of its month ends.
+
+    `query` (the monthly table's): a filtered stock is left to the engine. The engine compares
+    a filtered figure with the unfiltered one (lib/indicators.reference_queries), and a mean of
+    month ends can differ by a few persons where no single month does (0 and 5: 2.5)."""
     ind = INDICATORS[indicator]
     if not _exact_sums(indicator, monthly):
+        return None
+    if ind.aggregation == "stock" and reference_queries(query):
         return None
     n = monthly["month"].n_unique()
     stock = ind.aggregation == "stock"
@@ -417,7 +425,7 @@ def unit_tables(
                 if query not in read:
                     todo.append(query)
                 elif whole not in read:
-                    derived = period_from_months(ind, read[query], dim)
+                    derived = period_from_months(ind, read[query], dim, query)
                     if derived is None:
                         todo.append(whole)
                     else:
