@@ -51,8 +51,8 @@ def apply_disclosure_control(
 
 def secondary_suppression(df: pl.DataFrame, dims: list[str]) -> pl.DataFrame:
     """Suppress complementary cells until no line has exactly one suppressed cell."""
-    if df.height <= 1:
-        return df
+    if df.height <= 1 or not df["suppressed"].any():
+        return df  # nothing hidden: nothing to protect
     for _ in range(_MAX_ROUNDS):
         changed = False
         for dim in dims:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -625,31 +624,12 @@ def panel_subset(snap: Snapshot, q: Query) -> pl.DataFrame:
 
 
 # An indicator's numerator and denominator per municipality and month, over every municipality
-# and month, kept on the snapshot (Snapshot.aggregates) for the next query that differs only in
-# its places or period: switching trial areas, municipalities, the trial/comparison side or the
-# months then filters a table of municipality-months instead of scanning the unit rows again.
+# and month, kept on the snapshot (Snapshot.aggregates, 256 MB at most) for the next query that
+# differs only in its places or period: switching trial areas, municipalities, the
+# trial/comparison side or the months then filters a table of municipality-months instead of
+# scanning the unit rows again.
 # Places and months act on the aggregation's own keys (municipality_code, midx), so filtering
 # after aggregating keeps exactly the cells that filtering before it would.
-AGGREGATES_MAX_BYTES = 256 * 2**20  # per snapshot; the least recently used go first
-_aggregates_lock = threading.Lock()
-
-
-def _kept(snap: Snapshot, key: tuple, make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
-    """snap.aggregates[key], made by `make()` the first time (least recently used dropped
-    beyond AGGREGATES_MAX_BYTES)."""
-    cache = snap.aggregates
-    with _aggregates_lock:
-        hit = cache.pop(key, None)
-        if hit is not None:
-            cache[key] = hit  # most recently used last
-            return hit
-    made = make()
-    with _aggregates_lock:
-        cache[key] = made
-        total = sum(df.estimated_size() for df in cache.values())
-        while total > AGGREGATES_MAX_BYTES and len(cache) > 1:
-            total -= cache.pop(next(iter(cache))).estimated_size()
-    return made
 
 
 def _per_municipality(snap: Snapshot, ind: Indicator, q: Query, other_by: list[str]):
@@ -677,7 +657,7 @@ def _per_municipality(snap: Snapshot, ind: Indicator, q: Query, other_by: list[s
             .with_columns(pl.col("municipality_code").cast(pl.String))
         )
 
-    return _kept(snap, key, make)
+    return snap.aggregates.get(key, make)
 
 
 def _time_columns(midx: pl.Expr) -> dict[str, pl.Expr]:
@@ -802,7 +782,8 @@ def _cells(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
     snapshot's aggregates: the differencing check asks for the same unfiltered tables again
     and again (every group of a page against everyone, say)."""
     # The threshold does not change the cells; the query without it is the key.
-    return _kept(snap, ("cells", replace(q, min_count=0)), lambda: _make_cells(snap, ind, q))
+    key = ("cells", replace(q, min_count=0))
+    return snap.aggregates.get(key, lambda: _make_cells(snap, ind, q))
 
 
 def _make_cells(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
@@ -821,7 +802,7 @@ def _make_cells(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
     geo_where = tuple((d, v) for d, v in q.where if d in GEO_DIMS)
     if ind.scope == "trial":
         geo_where += (("trial_or_comparison", ("trial",)),)
-    geo = _kept(snap, ("places", geo_where), lambda: _places(snap, geo_where))
+    geo = snap.aggregates.get(("places", geo_where), lambda: _places(snap, geo_where))
     per_muni = per_muni.join(geo, on="municipality_code", how="inner")
     if ind.aggregation != "running":
         in_range = pl.col("midx").is_between(months[0], months[-1]) if months else pl.lit(False)

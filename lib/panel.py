@@ -16,6 +16,9 @@ arithmetic; an open end is `OPEN`. Months are held as an integer index `year * 1
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
 import polars as pl
@@ -84,6 +87,42 @@ def _month_end_of_midx(expr: pl.Expr) -> pl.Expr:
     return pl.date(expr // 12, expr % 12 + 1, 1).dt.month_end().cast(pl.Int32)
 
 
+class Kept:
+    """Tables kept by key up to a number of bytes, the least recently used dropped first."""
+
+    def __init__(self, max_bytes: int = 256 * 2**20) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict = OrderedDict()  # key -> (table, its bytes)
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key, make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        """The table kept under `key`, made by `make()` the first time."""
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit[0]
+        table = make()
+        size = table.estimated_size()
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = (table, size)
+                self._bytes += size
+            while self._bytes > self.max_bytes and len(self._items) > 1:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._bytes -= dropped
+        return table
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 @dataclass
 class Snapshot:
     """The analytic representation of one loaded extract."""
@@ -108,10 +147,10 @@ class Snapshot:
     has_client_contacts: bool
     first_month: int  # month index
     last_month: int  # last complete month on or before as_of
-    # Per-municipality, per-month aggregates lib/indicators.py has computed from these frames,
-    # kept with them (and dropped with them when a new extract is loaded). Not an init field,
-    # so a snapshot made with dataclasses.replace() starts with an empty cache of its own.
-    aggregates: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Tables lib/indicators.py has computed from these frames, kept with them (and dropped with
+    # them when a new extract is loaded). Not an init field, so a snapshot made with
+    # dataclasses.replace() starts with an empty store of its own.
+    aggregates: Kept = field(default_factory=Kept, init=False, repr=False, compare=False)
 
     @property
     def months(self) -> list[int]:
