@@ -8,8 +8,6 @@ query's filters and groups, aggregation to the requested dimensions, the full gr
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -586,13 +584,11 @@ def age_band_expr() -> pl.Expr:
 
 
 # The person-month panel narrowed to a selection's persons (its groups and person filters), kept
-# for the next queries of the same selection: a page reads a dozen indicators for one sidebar
-# selection, and each would otherwise scan the whole panel again. The filters compute() applies
-# afterwards are the same, so they keep every row: the subset changes the work, never the numbers.
+# with the snapshot's other tables (Snapshot.aggregates) for the next queries of the same
+# selection: a page reads a dozen indicators for one sidebar selection, and each would otherwise
+# scan the whole panel again. The filters compute() applies afterwards are the same, so they
+# keep every row: the subset changes the work, never the numbers.
 SUBSET_MAX_PANEL_ROWS = 5_000_000  # national panels are not copied (memory)
-SUBSETS_KEPT = 8
-_subsets: OrderedDict = OrderedDict()
-_subsets_lock = threading.Lock()
 
 
 def panel_subset(snap: Snapshot, q: Query) -> pl.DataFrame:
@@ -602,25 +598,18 @@ def panel_subset(snap: Snapshot, q: Query) -> pl.DataFrame:
     if not (q.groups or person_where) or panel.height > SUBSET_MAX_PANEL_ROWS:
         return panel
     groups = (q.groups, q.match, q.youth_age) if q.groups else None
-    key = (id(panel), groups, person_where)
-    with _subsets_lock:
-        hit = _subsets.get(key)
-        if hit is not None and hit[0] is panel:
-            _subsets.move_to_end(key)
-            return hit[1]
-    preds = []
-    g = group_expr(q.groups, q.match, q.youth_age)
-    if g is not None:
-        preds.append(g)
-    for dim, values in person_where:
-        col = age_band_expr() if dim == "age_band" else pl.col(dim)
-        preds.append(col.cast(pl.String).is_in(list(values)))
-    subset = panel.filter(*preds)
-    with _subsets_lock:
-        _subsets[key] = (panel, subset)
-        while len(_subsets) > SUBSETS_KEPT:
-            _subsets.popitem(last=False)
-    return subset
+
+    def make() -> pl.DataFrame:
+        preds = []
+        g = group_expr(q.groups, q.match, q.youth_age)
+        if g is not None:
+            preds.append(g)
+        for dim, values in person_where:
+            col = age_band_expr() if dim == "age_band" else pl.col(dim)
+            preds.append(col.cast(pl.String).is_in(list(values)))
+        return panel.filter(*preds)
+
+    return snap.aggregates.get(("subset", groups, person_where), make)
 
 
 # An indicator's numerator and denominator per municipality and month, over every municipality
