@@ -255,6 +255,14 @@ def _in_range(month: str | None, months: Iterable[str]) -> bool:
     return bool(month) and bool(months) and min(months) <= month <= max(months)
 
 
+def _start(start_month: str | None, months: list[str]) -> tuple[str, str] | None:
+    """(start month, side of its label) when the trial's start lies within the chart's months,
+    else None (no rule drawn): part of a chart's shape."""
+    if start_month and _in_range(start_month, months):
+        return start_month, _label_side(start_month, months)
+    return None
+
+
 def _label_side(month: str, months: list[str]) -> str:
     """'left' when the month lies in the last third of the range, else 'right'."""
     first, last = min(months), max(months)
@@ -406,10 +414,7 @@ def trend_chart(
         if legend:
             rows = -(-len(names) // legend_columns) if legend_columns else 1
             extra = LEGEND_HEIGHT + 18 * (rows - 1)
-    months = df["month"].to_list()
-    start = None
-    if start_month and _in_range(start_month, months):
-        start = (start_month, _label_side(start_month, months))
+    start = _start(start_month, df["month"].to_list())
     shape = _trend_shape(
         unit, zero, series_shape, band, min_target, reference, start, height + extra
     )
@@ -625,10 +630,7 @@ def flow_chart(
         )
     )
     data, values = _series_order(data, colors)
-    months = df["month"].to_list()
-    start = None
-    if start_month and _in_range(start_month, months):
-        start = (start_month, _label_side(start_month, months))
+    start = _start(start_month, df["month"].to_list())
     return Spec(_flow_shape(start, height + LEGEND_HEIGHT), {"data": data, **values})
 
 
@@ -691,10 +693,7 @@ def stacked_area_chart(
     """Monthly values stacked by series (e.g. FTE by role). `df`: month, series, value."""
     data, values = _series_order(_plot_frame(df, unit, "value", "series"), colors)
     n = len(set(data["series"].to_list()))
-    months = df["month"].to_list()
-    start = None
-    if start_month and _in_range(start_month, months):
-        start = (start_month, _label_side(start_month, months))
+    start = _start(start_month, df["month"].to_list())
     columns = 3 if n > 3 else None
     rows = -(-n // 3) if n > 3 else 1
     height += LEGEND_HEIGHT + 18 * (rows - 1)
