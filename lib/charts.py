@@ -130,16 +130,18 @@ class Spec:
     def height(self) -> int | None:
         return self.shape.get("height")
 
-    def _bind(self, dataset: Callable[[pl.DataFrame], object]) -> dict:
+    def _bind(self, rows: bool) -> dict:
+        """The shape with every slot bound; each dataset named by its content, as rows or
+        (rows=False) as the Arrow bytes the name was taken from."""
         datasets: dict = {}  # the bound datasets first, then the shape's own
         names: dict[str, str] = {}
 
         def name_of(key: str) -> str:
             if key not in names:
                 df = self.values[key]
-                digest = hashlib.sha1(_arrow_bytes(df)).hexdigest()[:16]
-                names[key] = f"data-{digest}"
-                datasets[names[key]] = dataset(df)
+                payload = _arrow_bytes(df)
+                names[key] = f"data-{hashlib.sha1(payload).hexdigest()[:16]}"
+                datasets[names[key]] = df.to_dicts() if rows else payload
             return names[key]
 
         def walk(node):
@@ -163,7 +165,7 @@ class Spec:
     def to_dict(self, validate: bool = False) -> dict:
         """The Vega-Lite spec with its datasets as rows (as Altair's `to_dict` gives them);
         `validate` checks it against the Vega-Lite schema."""
-        spec = self._bind(lambda df: df.to_dicts())
+        spec = self._bind(rows=True)
         if validate:
             alt.LayerChart.from_dict(spec, validate=True)
         return spec
@@ -171,7 +173,7 @@ class Spec:
     def vega_lite(self) -> dict:
         """The spec for `st.vega_lite_chart`: datasets as Arrow bytes, which Streamlit sends
         as they are (rows would go through pandas first)."""
-        spec = self._bind(_arrow_bytes)
+        spec = self._bind(rows=False)
         spec["datasets"] = {
             k: v if isinstance(v, bytes) else _arrow_bytes(pl.DataFrame(v))
             for k, v in spec.get("datasets", {}).items()
