@@ -8,8 +8,8 @@ failure of a page into a short message. Pages are listed once, below.
 
 import streamlit as st
 
-from lib import ui
-from lib.i18n import t
+from lib.figures.i18n import t
+from lib.web import ui
 
 st.set_page_config(page_title="Trialwatch", page_icon=":material/monitoring:", layout="wide")
 ui.setup_language()

@@ -34,11 +34,11 @@ def _peak_mb() -> float:
 
 
 def phase_build(scale: str, workdir: Path) -> dict:
-    from lib.analytic import save_snapshot
-    from lib.demo import generate
-    from lib.extract import write_extract
-    from lib.panel import build_snapshot
-    from lib.store import get_engine, replace_register
+    from lib.engine.cache import save_snapshot
+    from lib.engine.snapshot import build_snapshot
+    from lib.register.demo import generate
+    from lib.register.extract import write_extract
+    from lib.register.store import get_engine, replace_register
 
     t0 = time.perf_counter()
     extract = generate(scale, 0)
@@ -63,8 +63,8 @@ def phase_build(scale: str, workdir: Path) -> dict:
 
 
 def phase_import(workdir: Path, url: str) -> dict:
-    from lib.extract import read_extract
-    from lib.store import get_engine, replace_register
+    from lib.register.extract import read_extract
+    from lib.register.store import get_engine, replace_register
 
     t0 = time.perf_counter()
     extract = read_extract(workdir / "extract")
@@ -75,8 +75,8 @@ def phase_import(workdir: Path, url: str) -> dict:
 
 
 def phase_indicators(workdir: Path) -> dict:
-    from lib.analytic import read_snapshot
-    from lib.indicators import CONTRACT_INDICATORS, Query, compute
+    from lib.engine.cache import read_snapshot
+    from lib.engine.indicators import CONTRACT_INDICATORS, Query, compute
 
     t0 = time.perf_counter()
     snap = read_snapshot(workdir / "snapshot")
@@ -109,11 +109,11 @@ def phase_explorer(workdir: Path) -> dict:
     the engine's table alone, then the whole build (which computes the table again)."""
     import datetime as dt
 
-    from lib import explorer
-    from lib.analytic import read_snapshot
-    from lib.blocks import PageContext
-    from lib.filters import Selection, options_from_snapshot
-    from lib.indicators import compute
+    from lib.engine.cache import read_snapshot
+    from lib.engine.indicators import compute
+    from lib.figures import explorer
+    from lib.figures.blocks import PageContext
+    from lib.figures.filters import Selection, options_from_snapshot
 
     snap = read_snapshot(workdir / "snapshot")
     opts = options_from_snapshot(snap)
@@ -158,7 +158,7 @@ def phase_dashboard(workdir: Path) -> dict:
     os.environ["TRIALWATCH_CACHE_DIR"] = str(workdir / "cache")
     from streamlit.testing.v1 import AppTest
 
-    from lib.access import snapshot
+    from lib.engine.access import snapshot
 
     areas = sorted(snapshot().trial_areas["trial_area_id"].to_list())
     switches = [

@@ -1,3 +1,3 @@
-from lib.cli import main
+from lib.cli.commands import main
 
 raise SystemExit(main())

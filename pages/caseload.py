@@ -3,8 +3,9 @@ make-up by group, and the cumulative transferred against the planned number."""
 
 import streamlit as st
 
-from lib import caseload, ui
-from lib.i18n import t
+from lib.figures import caseload
+from lib.figures.i18n import t
+from lib.web import ui
 
 ui.page_header("caseload.title", t("caseload.subtitle"))
 ctx = ui.page_context()

@@ -4,8 +4,9 @@ bar chart of every municipality or area."""
 
 import streamlit as st
 
-from lib import compare, ui
-from lib.i18n import t
+from lib.figures import compare
+from lib.figures.i18n import t
+from lib.web import ui
 
 ui.page_header("compare.title", t("compare.subtitle"))
 ctx = ui.page_context()

@@ -3,10 +3,11 @@ definition, how the contract is read, and the disclosure rule."""
 
 import streamlit as st
 
-from lib import about, ui
-from lib.definitions import AGE_BANDS_NOTE, DISCLOSURE_RULE, READINGS
-from lib.format import format_date
-from lib.i18n import t
+from lib.figures import about
+from lib.figures.definitions import AGE_BANDS_NOTE, DISCLOSURE_RULE, READINGS
+from lib.figures.format import format_date
+from lib.figures.i18n import t
+from lib.web import ui
 
 info = ui.current_info()
 settings = ui.get_settings()

@@ -3,9 +3,9 @@ study behind it, time to employment, peers, and expected against actual."""
 
 import streamlit as st
 
-from lib import evaluation_view as ev
-from lib import ui
-from lib.i18n import t
+from lib.figures import evaluation as ev
+from lib.figures.i18n import t
+from lib.web import ui
 
 ui.page_header(
     "Evaluation", t("Did the trial work? The counterfactual comparison, with its uncertainty.")

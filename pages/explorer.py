@@ -2,8 +2,8 @@
 selection; the pivot, a chart that fits, the downloads (CSV, Excel, Parquet), the command and
 Polars snippet that reproduce it, and saved views."""
 
-from lib import explorer_ui, ui
-from lib.i18n import t
+from lib.figures.i18n import t
+from lib.web import explorer_ui, ui
 
 ui.page_header("explorer.title", t("explorer.subtitle"))
 ctx = ui.page_context()

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from lib import ui
-from lib.format import format_date, format_month
-from lib.i18n import t
+from lib.figures.format import format_date, format_month
+from lib.figures.i18n import t
+from lib.web import ui
 
 sel = ui.selection()
 

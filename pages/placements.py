@@ -3,8 +3,9 @@ days after coaching by month of ending, per trial area and per provider, subsidi
 
 import streamlit as st
 
-from lib import placements, ui
-from lib.i18n import t
+from lib.figures import placements
+from lib.figures.i18n import t
+from lib.web import ui
 
 ui.page_header("placements.title", t("placements.subtitle"))
 ctx = ui.page_context()

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from lib import access, published
-from lib.format import DASH, format_month, format_value
-from lib.i18n import t
+from lib import published
+from lib.engine import access
+from lib.figures.format import DASH, format_month, format_value
+from lib.figures.i18n import t
 from lib.settings import get_settings
 
-# Every read names its viewer; role rules will pick it in lib/access.py.
+# Every read names its viewer; role rules will pick it in lib/engine/access.py.
 VIEWER = access.FULL_ACCESS
 
 

@@ -3,8 +3,9 @@ who is outside it), contacts against the weekly-contact target, employer contact
 
 import streamlit as st
 
-from lib import staffing, ui
-from lib.i18n import t
+from lib.figures import staffing
+from lib.figures.i18n import t
+from lib.web import ui
 
 ui.page_header("staffing.title", t("staffing.subtitle"))
 ctx = ui.page_context()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
-from lib.contract import Extract, polars_schema
-from lib.extract import write_extract
+from lib.register.contract import Extract, polars_schema
+from lib.register.extract import write_extract
 
 D = dt.date.fromisoformat
 

@@ -1,6 +1,6 @@
 """A hand-built register: seven persons whose every spell was chosen to exercise one rule.
 
-The expected values in tests/test_indicators.py are worked out by hand from this timeline:
+The expected values in tests/engine/test_indicators.py are worked out by hand from this timeline:
 
 trial T1 starts 2021-03-01; as_of 2021-06-30. Municipalities: 005 Alajärvi (area A1),
 091 Helsinki (area A2), 020 Akaa (comparison).
@@ -33,7 +33,7 @@ import datetime as dt
 
 import polars as pl
 
-from lib.contract import Extract, polars_schema
+from lib.register.contract import Extract, polars_schema
 
 AS_OF = dt.date(2021, 6, 30)
 

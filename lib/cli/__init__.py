@@ -1,0 +1,1 @@
+"""The `trialwatch` command line."""

@@ -1,0 +1,383 @@
+"""The `trialwatch` command line: the interface other systems script against.
+
+Exit status: 0 success, 2 refused input (bad extract or bad arguments), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from lib.engine.indicators import ALL_DIMS, DEFAULT_BY, GROUPS, INDICATORS, IndicatorError
+
+EXIT_REFUSED = 2
+
+
+def _db_option(parser: argparse.ArgumentParser, default) -> None:
+    parser.add_argument(
+        "--db",
+        default=default,
+        metavar="URL",
+        help="SQLAlchemy URL of the store (default: $TRIALWATCH_DB or data/trialwatch.sqlite)",
+    )
+
+
+def _group_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--group",
+        dest="groups",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="G",
+        help=f"restrict to persons in these groups: {', '.join(GROUPS)}",
+    )
+    parser.add_argument("--match", choices=["all", "any"], default="all")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="trialwatch",
+        description="Monitor municipal employment-service trials: load register extracts, "
+        "build the demo register, export indicators.",
+    )
+    _db_option(p, None)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="build the synthetic demo store")
+    _db_option(demo, argparse.SUPPRESS)
+    demo.add_argument("--scale", choices=["demo", "national"], default="demo")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument(
+        "--write-extract", metavar="FOLDER", help="also write the demo register as an extract"
+    )
+
+    imp = sub.add_parser("import", help="validate and load a register extract, atomically")
+    _db_option(imp, argparse.SUPPRESS)
+    imp.add_argument("folder", type=Path)
+
+    ind = sub.add_parser("indicators", help="write an indicator table")
+    _db_option(ind, argparse.SUPPRESS)
+    ind.add_argument("indicator", help=f"one of: {', '.join(INDICATORS)}")
+    ind.add_argument(
+        "--by",
+        default=",".join(DEFAULT_BY),
+        help=f"comma-separated dimensions from: {', '.join(ALL_DIMS)} "
+        f"(default {','.join(DEFAULT_BY)})",
+    )
+    _group_options(ind)
+    ind.add_argument("--from", dest="month_from", metavar="YYYY-MM")
+    ind.add_argument("--to", dest="month_to", metavar="YYYY-MM")
+    ind.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="DIM=V1,V2",
+        help="keep only these values of a dimension (repeatable; an extension of the contract, "
+        "used by the Explorer's reproduce command), e.g. --where trial_area_id=TA01,TA02 "
+        "--where gender=F",
+    )
+    ind.add_argument(
+        "--min-count", type=int, default=None, help="disclosure threshold (0 turns it off)"
+    )
+    ind.add_argument("--format", choices=["csv", "parquet", "json"], default="csv")
+    ind.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    ind.add_argument(
+        "--ci",
+        action="store_true",
+        help="for rates, add ci_low and ci_high: the 95 %% Wilson interval (after suppressed)",
+    )
+
+    eff = sub.add_parser(
+        "effect", help="difference-in-differences of the exit rate, trial against comparison"
+    )
+    _db_option(eff, argparse.SUPPRESS)
+    eff.add_argument("--by", choices=["trial_area_id"], default=None)
+    _group_options(eff)
+    eff.add_argument("--format", choices=["csv", "json"], default="csv")
+    eff.add_argument("--out", type=Path, help="file to write (default: standard output)")
+
+    hist = sub.add_parser("history", help="list the load history")
+    _db_option(hist, argparse.SUPPRESS)
+
+    pub = sub.add_parser(
+        "published",
+        help="published statistics (StatFin 12r5, 12u4, population) beside the register",
+    )
+    _db_option(pub, argparse.SUPPRESS)
+    pub_sub = pub.add_subparsers(dest="published_command", required=True, metavar="ACTION")
+    pub_imp = pub_sub.add_parser(
+        "import",
+        help="validate and load published tables (tidy CSV or PX files), atomically",
+        description="Load published tables into the store: each table held by the files "
+        "replaces that table's earlier load; every file is checked first, and all of them load "
+        "in one transaction or none does.",
+    )
+    _db_option(pub_imp, argparse.SUPPRESS)
+    pub_imp.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    pub_list = pub_sub.add_parser("list", help="the published tables loaded and their months")
+    _db_option(pub_list, argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = {
+        "demo": _demo,
+        "import": _import,
+        "indicators": _indicators,
+        "effect": _effect,
+        "history": _history,
+        "published": _published,
+    }[args.command]
+    try:
+        return handler(args) or 0
+    except IndicatorError as e:
+        print(f"trialwatch: {e}", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("trialwatch: interrupted; the store is unchanged.", file=sys.stderr)
+        return 130
+
+
+def _engine(args):
+    from lib.register.store import get_engine
+    from lib.settings import get_settings
+
+    url = get_settings(args.db).db_url
+    return get_engine(url), url
+
+
+def _demo(args) -> int:
+    from lib.cli.progress import TerminalProgress
+    from lib.engine.cache import snapshot_for
+    from lib.register.demo import generate
+    from lib.register.store import replace_register
+
+    engine, url = _engine(args)
+    t0 = time.perf_counter()
+    print(f"Building the synthetic {args.scale} register (seed {args.seed})...", file=sys.stderr)
+    extract = generate(args.scale, args.seed)
+    t1 = time.perf_counter()
+    if args.write_extract:
+        from lib.register.extract import write_extract
+
+        write_extract(extract, Path(args.write_extract))
+    with TerminalProgress("Loading") as progress:
+        batch = replace_register(
+            engine, extract, source_path=f"demo:{args.scale}:{args.seed}", progress=progress
+        )
+    t2 = time.perf_counter()
+    snapshot_for(engine, url, extract=extract)
+    t3 = time.perf_counter()
+    persons = extract.frames["job_seekers"].height
+    from lib.published import load_demo_series  # published statistics beside the register
+
+    print(load_demo_series(engine), file=sys.stderr)
+    print(
+        f"Demo store ready: {persons:,} persons, as of {extract.as_of}, batch {batch.batch_id} "
+        f"in {_safe_url(url)} (generate {t1 - t0:.1f} s, load {t2 - t1:.1f} s, "
+        f"analytic snapshot {t3 - t2:.1f} s).",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _import(args) -> int:
+    from lib.cli.progress import TerminalProgress
+    from lib.engine.cache import snapshot_for
+    from lib.register.extract import ExtractError, read_extract
+    from lib.register.store import replace_register
+
+    engine, url = _engine(args)
+    t0 = time.perf_counter()
+    try:
+        extract = read_extract(args.folder)
+    except ExtractError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        with TerminalProgress("Loading") as progress:
+            batch = replace_register(
+                engine, extract, source_path=str(Path(args.folder).resolve()), progress=progress
+            )
+    except Exception as e:  # the transaction rolled back: say so, with the cause
+        return _rolled_back(str(args.folder), e)
+    snapshot_for(engine, url, extract=extract)
+    same = f" (identical to batch {batch.same_as_batch})" if batch.same_as_batch else ""
+    print(
+        f"Imported {args.folder} as batch {batch.batch_id}{same}, as of {batch.as_of}, "
+        f"in {time.perf_counter() - t0:.1f} s.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _indicators(args) -> int:
+    from lib.engine.access import FULL_ACCESS, NoData, default_query, read_indicator
+
+    by = tuple(d.strip() for d in args.by.split(",") if d.strip()) if args.by else ()
+    kw = dict(
+        by=by,
+        groups=tuple(args.groups),
+        match=args.match,
+        month_from=args.month_from,
+        month_to=args.month_to,
+        where=parse_where(args.where),
+    )
+    if args.min_count is not None:
+        kw["min_count"] = args.min_count
+    query = default_query(args.indicator, **kw)
+    try:
+        df = read_indicator(query, FULL_ACCESS, db_url=args.db)
+    except NoData as e:
+        print(f"trialwatch: {e}", file=sys.stderr)
+        return 1
+    if args.ci:
+        from lib.stats.effect import with_wilson
+
+        if INDICATORS[query.indicator].kind != "rate":
+            raise IndicatorError(f"--ci applies to rates; {query.indicator} is not a rate.")
+        df = with_wilson(df)
+    write_table(df, args.format, args.out)
+    return 0
+
+
+def parse_where(items: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`--where DIM=V1,V2` options as a query's where clause. A dimension named twice keeps
+    the values both allow."""
+    out: dict[str, tuple[str, ...]] = {}
+    for item in items:
+        dim, sep, values = item.partition("=")
+        dim = dim.strip()
+        vals = tuple(v.strip() for v in values.split(",") if v.strip())
+        if not sep or not dim or not vals:
+            raise IndicatorError(f"--where {item!r}: write it as DIM=VALUE[,VALUE...].")
+        if dim not in ALL_DIMS:
+            raise IndicatorError(
+                f"Unknown dimension '{dim}' in --where. Choose from: {', '.join(ALL_DIMS)}."
+            )
+        if dim in out:
+            vals = tuple(v for v in out[dim] if v in set(vals))
+        out[dim] = vals
+    return tuple(out.items())
+
+
+def _effect(args) -> int:
+    from lib.engine.access import NoData, snapshot
+    from lib.engine.indicators import validate_groups
+    from lib.settings import get_settings
+    from lib.stats.effect import effect_table
+
+    validate_groups(tuple(args.groups), args.match)
+    try:
+        snap = snapshot(args.db)
+    except NoData as e:
+        print(f"trialwatch: {e}", file=sys.stderr)
+        return 1
+    df = effect_table(
+        snap,
+        by=args.by,
+        groups=tuple(args.groups),
+        match=args.match,
+        youth_age=get_settings(args.db).youth_age,
+    )
+    write_table(df, args.format, args.out)
+    return 0
+
+
+def write_table(df, fmt: str, out: Path | None) -> None:
+    """Write an indicator table as csv, parquet or json (a list of records)."""
+    target = out if out is not None else sys.stdout.buffer
+    if fmt == "csv":
+        df.write_csv(target)
+    elif fmt == "json":
+        if out is None:
+            sys.stdout.write(df.write_json() + "\n")
+        else:
+            df.write_json(out)
+    else:
+        df.write_parquet(target)
+
+
+def _history(args) -> int:
+    from lib.register.store import load_history
+
+    engine, _ = _engine(args)
+    for b in load_history(engine):
+        same = f" same as {b.same_as_batch}" if b.same_as_batch else ""
+        print(f"{b.batch_id}\t{b.loaded_at:%Y-%m-%d %H:%M}\tas of {b.as_of}\t{b.source_path}{same}")
+    return 0
+
+
+def _published(args) -> int:
+    from lib import published
+
+    engine, url = _engine(args)
+    if args.published_command == "list":
+        loads = published.current_loads(engine)
+        if not loads:
+            print("No published statistics loaded: run `trialwatch published import FILE...`.")
+            return 0
+        cov = published.coverage(engine)
+        for table_id, load in sorted(loads.items()):
+            rows = cov.filter(cov["table_id"] == table_id)
+            months = published.period_text(table_id, load.first_month, load.last_month)
+            print(
+                f"{table_id}\t{months}\t{load.rows:,} cells\tload {load.load_id} "
+                f"{load.loaded_at:%Y-%m-%d %H:%M}\t{', '.join(rows['measure'].to_list())}"
+            )
+        return 0
+    t0 = time.perf_counter()
+    try:
+        files = published.read_published_files(args.files)
+    except published.PublishedError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        loads = published.replace_published(engine, files)
+    except Exception as e:  # the transaction rolled back: say so, with the cause
+        return _rolled_back("the published files", e)
+    for f in files:
+        if f.ignored:
+            print(f"{f.file}: not read (not a measure Trialwatch uses): {', '.join(f.ignored)}",
+                  file=sys.stderr)  # fmt: skip
+    for load in loads:
+        same = f" (identical to load {load.same_as_load})" if load.same_as_load else ""
+        print(
+            f"Loaded published table {load.table_id}: {load.rows:,} cells, "
+            f"{published.period_text(load.table_id, load.first_month, load.last_month)}, "
+            f"as load {load.load_id}{same}.",
+            file=sys.stderr,
+        )
+    print(
+        f"Imported {len(files)} file(s) into {_safe_url(url)} in {time.perf_counter() - t0:.1f} s.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _rolled_back(what: str, cause: Exception) -> int:
+    """A load that failed inside its transaction: the store is as it was; say so, with why."""
+    print(
+        f"trialwatch: loading {what} failed and was rolled back; the store is unchanged. "
+        f"Cause: {cause}",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,3 @@
+"""The analytic engine: the snapshot, indicators, disclosure control and the access layer, the one
+door figures are read through.
+"""

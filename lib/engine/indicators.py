@@ -1,0 +1,913 @@
+"""Every indicator as a pure Polars function of the analytic snapshot.
+
+`compute(snapshot, query)` is the one implementation behind the dashboard, the CLI and the
+exports. The pipeline: the indicator's unit rows (person-months, events or episodes), the
+query's filters and groups, aggregation to the requested dimensions, the full grid of cells
+(zeros included), then disclosure control (lib/engine/disclosure.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import polars as pl
+
+from lib.engine.disclosure import apply_disclosure_control
+from lib.engine.snapshot import PLACEMENT_DAYS, Snapshot, month_index_of_label
+
+TIME_DIMS = ("month", "quarter", "year")
+GEO_DIMS = ("municipality_code", "trial_area_id", "region", "trial_or_comparison")
+PERSON_DIMS = ("gender", "age_band", "language", "education")
+STAFF_DIMS = ("role", "origin")
+CONTRACT_DIMS = TIME_DIMS + GEO_DIMS + PERSON_DIMS
+ALL_DIMS = CONTRACT_DIMS + STAFF_DIMS + ("provider_id",)
+DEFAULT_BY = ("municipality_code", "month")
+
+GROUPS = (
+    "long_term_unemployed",
+    "very_long_term_unemployed",
+    "repeatedly_unemployed",
+    "youth",
+    "older",
+    "foreign",
+    "reduced_work_capacity",
+    "newly_arrived",
+)
+OLDER_AGE = 55
+AGE_BANDS = ("<25", "25-34", "35-44", "45-54", "55+")
+
+
+class IndicatorError(ValueError):
+    """A query that cannot be answered, with a message that says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    label: str
+    unit: str  # persons | % | FTE | clients per FTE | contacts | contacts per client
+    kind: str  # count | rate (x100) | ratio
+    aggregation: str  # flow (sum) | stock (mean of month ends) | running (value at period end)
+    source: str  # panel | events | episodes | staff | employer
+    scope: str  # trial: trial municipalities | all: every municipality
+    disclosure: str | None  # value | denominator | numerator | None
+    definition: str
+    evaluation_day: str = "-"
+    needs: tuple[str, ...] = ()
+
+
+def _ind(*args, **kw) -> Indicator:
+    return Indicator(*args, **kw)
+
+
+INDICATORS: dict[str, Indicator] = {
+    i.id: i
+    for i in [
+        _ind(
+            "active_caseload",
+            "Active caseload",
+            "persons",
+            "count",
+            "stock",
+            "panel",
+            "trial",
+            "value",
+            "Persons in the trial (an open municipal responsibility spell) in the municipality on "
+            "the month's last day. Over a quarter or year: the mean of the month-end counts.",
+            "the month's last day",
+        ),
+        _ind(
+            "transfers_in",
+            "Transfers in",
+            "persons",
+            "count",
+            "flow",
+            "events",
+            "trial",
+            "value",
+            "Municipal responsibility spells starting in the month whose person's previous spell "
+            "was with the state and ended the day before (the initial transfer included).",
+            "the day before the spell starts",
+        ),
+        _ind(
+            "initial_transfer",
+            "Initial transfer",
+            "persons",
+            "count",
+            "flow",
+            "events",
+            "trial",
+            "value",
+            "Transfers in that start on the trial's start date (the mass transfer).",
+            "the day before the spell starts",
+        ),
+        _ind(
+            "later_transfers_in",
+            "Later transfers in",
+            "persons",
+            "count",
+            "flow",
+            "events",
+            "trial",
+            "value",
+            "Transfers in that start after the trial's start date.",
+            "the day before the spell starts",
+        ),
+        _ind(
+            "transfers_out",
+            "Transfers out",
+            "persons",
+            "count",
+            "flow",
+            "events",
+            "trial",
+            "value",
+            "Municipal responsibility spells ending in the month that are followed by a state "
+            "spell starting the next day (moved out of the trial area, or the trial ended).",
+            "the municipal spell's last day",
+        ),
+        _ind(
+            "new_clients",
+            "New clients",
+            "persons",
+            "count",
+            "flow",
+            "events",
+            "trial",
+            "value",
+            "Municipal responsibility spells starting in the month with no state spell ending the "
+            "day before (new registrations, returns after a gap, moves between trial areas).",
+            "the day before the spell starts",
+        ),
+        _ind(
+            "cumulative_transferred",
+            "Cumulative transferred",
+            "persons",
+            "count",
+            "running",
+            "events",
+            "trial",
+            "value",
+            "Transfers in since the trial's start up to the end of the month (or period).",
+            "the day before the spell starts",
+        ),
+        _ind(
+            "unemployed",
+            "Unemployed job seekers",
+            "persons",
+            "count",
+            "stock",
+            "panel",
+            "all",
+            "value",
+            "Persons unemployed on the month's last day, in the municipality of their "
+            "responsibility spell (state or municipal). Over a period: mean of month ends.",
+            "the month's last day",
+        ),
+        _ind(
+            "exit_rate",
+            "Exit to employment rate",
+            "%",
+            "rate",
+            "flow",
+            "panel",
+            "all",
+            "denominator",
+            "100 x (of those unemployed on the last day of the previous month, how many start an "
+            "employed spell in the month) / (those unemployed on the last day of the previous "
+            "month). Over a period: person-months pooled.",
+            "the last day of the previous month",
+        ),
+        *[
+            _ind(
+                f"placement_rate_{d}",
+                f"Placement at {d} days",
+                "%",
+                "rate",
+                "flow",
+                "episodes",
+                "all",
+                "denominator",
+                f"Of coaching episodes ending in the month, the share employed (open labour "
+                f"market) {d} days after the end date. Episodes whose end date + {d} days is "
+                f"after the as-of date are left out. Subsidised employment is reported beside it.",
+                "the episode's start date (municipality as of that day)",
+                ("service_episodes",),
+            )
+            for d in PLACEMENT_DAYS
+        ],
+        *[
+            _ind(
+                f"placement_subsidised_{d}",
+                f"In subsidised employment at {d} days",
+                "%",
+                "rate",
+                "flow",
+                "episodes",
+                "all",
+                "denominator",
+                f"Of coaching episodes ending in the month, the share in subsidised employment {d} "
+                f"days after the end date (shown beside placement, never added to it).",
+                "the episode's start date (municipality as of that day)",
+                ("service_episodes",),
+            )
+            for d in PLACEMENT_DAYS
+        ],
+        _ind(
+            "activation_rate",
+            "Activation rate",
+            "%",
+            "rate",
+            "stock",
+            "panel",
+            "all",
+            "denominator",
+            "100 x persons in services or subsidised employment / persons unemployed, in services "
+            "or in subsidised employment, on the month's last day.",
+            "the month's last day",
+        ),
+        _ind(
+            "staff_fte",
+            "Staff FTE",
+            "FTE",
+            "count",
+            "stock",
+            "staff",
+            "trial",
+            None,
+            "Sum of full-time equivalents of the municipality's employment-service staff in the "
+            "month, by role and origin. Over a period: mean of the months.",
+            "-",
+            ("staff_months",),
+        ),
+        _ind(
+            "clients_per_fte",
+            "Clients per client-facing FTE",
+            "clients per FTE",
+            "ratio",
+            "stock",
+            "staff",
+            "trial",
+            "numerator",
+            "Active caseload / FTE of roles coach and advisor, on the month's last day.",
+            "the month's last day",
+            ("staff_months",),
+        ),
+        _ind(
+            "contact_rate",
+            "Contact rate",
+            "%",
+            "rate",
+            "stock",
+            "panel",
+            "trial",
+            "denominator",
+            "Share (%) of the active caseload with at least one coaching contact in the month.",
+            "the month's last day",
+            ("client_contacts",),
+        ),
+        _ind(
+            "weekly_contact_rate",
+            "Weekly contact rate",
+            "%",
+            "rate",
+            "stock",
+            "panel",
+            "trial",
+            "denominator",
+            "Share (%) of the active caseload with at least the weekly-contact number of coaching "
+            "contacts in the month (4 by default: about one a week).",
+            "the month's last day",
+            ("client_contacts",),
+        ),
+        _ind(
+            "contacts_per_client",
+            "Coaching contacts per client",
+            "contacts per client",
+            "ratio",
+            "stock",
+            "panel",
+            "trial",
+            "denominator",
+            "Coaching contacts in the month / active caseload on the month's last day.",
+            "the month's last day",
+            ("client_contacts",),
+        ),
+        _ind(
+            "employer_contacts",
+            "Employer contacts",
+            "contacts",
+            "count",
+            "flow",
+            "employer",
+            "trial",
+            None,
+            "Contacts with employers made by the municipality's employment service in the month.",
+            "-",
+            ("employer_contacts",),
+        ),
+    ]
+}
+CONTRACT_INDICATORS = (
+    "active_caseload",
+    "transfers_in",
+    "transfers_out",
+    "new_clients",
+    "unemployed",
+    "exit_rate",
+    "placement_rate_14",
+    "placement_rate_90",
+    "placement_rate_180",
+    "activation_rate",
+    "staff_fte",
+    "clients_per_fte",
+    "contact_rate",
+)
+
+GROUP_DEFINITIONS = {
+    "long_term_unemployed": "The current continuous unemployment spell (back-to-back spells "
+    "counted as one) has lasted at least 365 days on the evaluation day.",
+    "very_long_term_unemployed": "The current continuous unemployment spell has lasted at least "
+    "730 days.",
+    "repeatedly_unemployed": "Not long-term unemployed, and at least 365 days unemployed in the "
+    "487 days ending on the evaluation day.",
+    "youth": "Age (the evaluation day's year minus birth year) under 25 (a setting: 25 or 30).",
+    "older": "Age 55 or over.",
+    "foreign": "Foreign citizen.",
+    "reduced_work_capacity": "Reduced work capacity recorded.",
+    "newly_arrived": "Foreign citizen first registered within the 1,095 days ending on the "
+    "evaluation day.",
+}
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to compute. Frozen and hashable, so it can key a cache."""
+
+    indicator: str
+    by: tuple[str, ...] = DEFAULT_BY
+    groups: tuple[str, ...] = ()
+    match: str = "all"
+    month_from: str | None = None
+    month_to: str | None = None
+    min_count: int = 5
+    # extra filters: (dimension, allowed values) pairs
+    where: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+    youth_age: int = 25
+    weekly_contacts: int = 4
+    service_type: str = "coaching"
+
+    def with_where(self, dim: str, values) -> Query:
+        rest = tuple((d, v) for d, v in self.where if d != dim)
+        return replace(self, where=rest + ((dim, tuple(values)),))
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+
+
+def validate(snap: Snapshot, q: Query) -> Indicator:
+    if q.indicator not in INDICATORS:
+        raise IndicatorError(
+            f"Unknown indicator '{q.indicator}'. Choose one of: {', '.join(INDICATORS)}."
+        )
+    ind = INDICATORS[q.indicator]
+    for dim in q.by:
+        if dim not in ALL_DIMS:
+            raise IndicatorError(
+                f"Unknown dimension '{dim}' in --by. Choose from: {', '.join(CONTRACT_DIMS)}."
+            )
+    if len(set(q.by)) != len(q.by):
+        raise IndicatorError("A dimension is named twice in --by.")
+    if len(set(q.by) & set(TIME_DIMS)) > 1:
+        raise IndicatorError("Use at most one of month, quarter, year in --by.")
+    person_level = ind.source in ("panel", "events", "episodes")
+    for dim, _ in q.where:
+        if dim in TIME_DIMS:
+            raise IndicatorError(f"Filter on '{dim}' with --from and --to, not --where.")
+        if dim not in ALL_DIMS:
+            raise IndicatorError(
+                f"Unknown dimension '{dim}' in --where. Choose from: {', '.join(ALL_DIMS)}."
+            )
+    for dim in [*q.by, *(d for d, _ in q.where)]:
+        if dim in PERSON_DIMS and not person_level:
+            raise IndicatorError(
+                f"'{dim}' does not apply to {ind.id}: it is not counted per person."
+            )
+        if dim in STAFF_DIMS and ind.id != "staff_fte":
+            raise IndicatorError(f"'{dim}' applies to staff_fte only.")
+        if dim == "provider_id" and ind.source != "episodes":
+            raise IndicatorError("'provider_id' applies to the placement indicators only.")
+    validate_groups(q.groups, q.match)
+    if q.groups and not person_level:
+        raise IndicatorError(f"Groups do not apply to {ind.id}: it is not counted per person.")
+    for label in (q.month_from, q.month_to):
+        if label is not None:
+            _check_month(label)
+    if q.month_from and q.month_to and q.month_from > q.month_to:
+        raise IndicatorError(f"--from {q.month_from} is after --to {q.month_to}.")
+    if q.min_count < 0:
+        raise IndicatorError("--min-count must be 0 or more.")
+    for table in ind.needs:
+        loaded = {
+            "service_episodes": snap.episodes.height > 0 or "start" in snap.episodes.columns,
+            "staff_months": snap.staff.height > 0,
+            "client_contacts": snap.has_client_contacts,
+            "employer_contacts": snap.employer_contacts is not None,
+        }[table]
+        if not loaded:
+            raise IndicatorUnavailable(
+                f"{ind.label} needs the '{table}' table, which the loaded extract does not have."
+            )
+    return ind
+
+
+def validate_groups(groups: tuple[str, ...], match: str) -> None:
+    for g in groups:
+        if g not in GROUPS:
+            raise IndicatorError(f"Unknown group '{g}'. Choose from: {', '.join(GROUPS)}.")
+    if match not in ("all", "any"):
+        raise IndicatorError("--match must be 'all' or 'any'.")
+
+
+class IndicatorUnavailable(IndicatorError):
+    """The indicator needs an optional table that the extract did not include."""
+
+
+def _check_month(label: str) -> None:
+    import re
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", label):
+        raise IndicatorError(f"'{label}' is not a month: write it as YYYY-MM, e.g. 2021-03.")
+
+
+# --------------------------------------------------------------------------------------------
+# Unit rows per source: columns midx, municipality_code, [person attributes], num, [den]
+
+
+def _person_rows(snap: Snapshot, ind: Indicator, q: Query) -> pl.LazyFrame:
+    # lazy, so the indicator's filter runs fused with the query's filters and aggregation
+    p = snap.panel.lazy()
+    iid = ind.id
+    if iid == "active_caseload":
+        return p.filter(pl.col("organisation") == "municipal").with_columns(num=pl.lit(1))
+    if iid == "unemployed":
+        return p.filter(pl.col("status") == "unemployed").with_columns(num=pl.lit(1))
+    if iid == "activation_rate":
+        active = pl.col("status").is_in(["services", "subsidised_employment"])
+        return p.filter(active | (pl.col("status") == "unemployed")).with_columns(
+            num=active.cast(pl.Int32), den=pl.lit(1)
+        )
+    if iid == "exit_rate":
+        # the row of month t-1 tells month t's risk set and outcome
+        return (
+            p.filter(pl.col("status") == "unemployed")
+            .with_columns(
+                midx=pl.col("midx") + 1, num=pl.col("employed_next").cast(pl.Int32), den=pl.lit(1)
+            )
+            .filter(pl.col("midx") <= snap.last_month)
+        )
+    caseload = p.filter(pl.col("organisation") == "municipal")
+    if iid == "contact_rate":
+        return caseload.with_columns(
+            num=(pl.col("coaching_contacts") >= 1).cast(pl.Int32), den=pl.lit(1)
+        )
+    if iid == "weekly_contact_rate":
+        return caseload.with_columns(
+            num=(pl.col("coaching_contacts") >= q.weekly_contacts).cast(pl.Int32), den=pl.lit(1)
+        )
+    if iid == "contacts_per_client":
+        return caseload.with_columns(num=pl.col("coaching_contacts"), den=pl.lit(1))
+    raise AssertionError(iid)
+
+
+def _event_rows(snap: Snapshot, ind: Indicator) -> pl.LazyFrame:
+    e = snap.events.lazy()
+    kind = {
+        "transfers_in": pl.col("kind") == "transfer_in",
+        "cumulative_transferred": pl.col("kind") == "transfer_in",
+        "initial_transfer": (pl.col("kind") == "transfer_in") & pl.col("initial"),
+        "later_transfers_in": (pl.col("kind") == "transfer_in") & ~pl.col("initial"),
+        "transfers_out": pl.col("kind") == "transfer_out",
+        "new_clients": pl.col("kind") == "new_client",
+    }[ind.id]
+    return e.filter(kind).with_columns(num=pl.lit(1))
+
+
+def _episode_rows(snap: Snapshot, ind: Indicator, q: Query) -> pl.LazyFrame:
+    d = int(ind.id.rsplit("_", 1)[1])
+    target = "employed" if ind.id.startswith("placement_rate") else "subsidised_employment"
+    ep = snap.episodes.lazy().filter(
+        (pl.col("service_type") == q.service_type)
+        & pl.col(f"observable_{d}")
+        & pl.col("municipality_code").is_not_null()
+        & (pl.col("midx") <= snap.last_month)
+    )
+    return ep.with_columns(
+        num=(pl.col(f"status_{d}") == target).fill_null(False).cast(pl.Int32), den=pl.lit(1)
+    )
+
+
+def _staff_rows(snap: Snapshot, ind: Indicator) -> pl.DataFrame:
+    s = snap.staff.filter(pl.col("midx") <= snap.last_month)
+    if ind.id == "staff_fte":
+        return s.with_columns(num=pl.col("fte"))
+    # clients_per_fte: caseload and client-facing FTE per municipality-month
+    fte = (
+        s.filter(pl.col("role").is_in(["coach", "advisor"]))
+        .group_by("municipality_code", "midx")
+        .agg(den=pl.col("fte").sum())
+    )
+    caseload = (
+        snap.panel.filter(pl.col("organisation") == "municipal")
+        .group_by("municipality_code", "midx")
+        .agg(num=pl.len().cast(pl.Float64))
+    )
+    return fte.join(
+        caseload, on=["municipality_code", "midx"], how="full", coalesce=True
+    ).with_columns(pl.col("num").fill_null(0.0), pl.col("den").fill_null(0.0))
+
+
+def _employer_rows(snap: Snapshot) -> pl.DataFrame:
+    return snap.employer_contacts.filter(pl.col("midx") <= snap.last_month).with_columns(
+        num=pl.col("employer_contacts")
+    )
+
+
+def unit_rows(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame | pl.LazyFrame:
+    if ind.source == "panel":
+        return _person_rows(snap, ind, q)
+    if ind.source == "events":
+        return _event_rows(snap, ind)
+    if ind.source == "episodes":
+        return _episode_rows(snap, ind, q)
+    if ind.source == "staff":
+        return _staff_rows(snap, ind)
+    return _employer_rows(snap)
+
+
+# --------------------------------------------------------------------------------------------
+# Filters and dimensions
+
+
+def group_expr(groups: tuple[str, ...], match: str, youth_age: int) -> pl.Expr | None:
+    """The person filter for a set of groups, all or any of them."""
+    if not groups:
+        return None
+    flags = {
+        "long_term_unemployed": pl.col("long_term"),
+        "very_long_term_unemployed": pl.col("very_long_term"),
+        "repeatedly_unemployed": pl.col("repeated"),
+        "youth": pl.col("age") < youth_age,
+        "older": pl.col("age") >= OLDER_AGE,
+        "foreign": pl.col("foreign"),
+        "reduced_work_capacity": pl.col("reduced_work_capacity"),
+        "newly_arrived": pl.col("newly_arrived"),
+    }
+    exprs = [flags[g].fill_null(False) for g in groups]
+    return pl.all_horizontal(exprs) if match == "all" else pl.any_horizontal(exprs)
+
+
+def age_band_expr() -> pl.Expr:
+    age = pl.col("age")
+    return (
+        pl.when(age < 25)
+        .then(pl.lit("<25"))
+        .when(age < 35)
+        .then(pl.lit("25-34"))
+        .when(age < 45)
+        .then(pl.lit("35-44"))
+        .when(age < 55)
+        .then(pl.lit("45-54"))
+        .otherwise(pl.lit("55+"))
+    )
+
+
+# The person-month panel narrowed to a selection's persons (its groups and person filters), kept
+# with the snapshot's other tables (Snapshot.aggregates) for the next queries of the same
+# selection: a page reads a dozen indicators for one sidebar selection, and each would otherwise
+# scan the whole panel again. The filters compute() applies afterwards are the same, so they
+# keep every row: the subset changes the work, never the numbers.
+SUBSET_MAX_PANEL_ROWS = 5_000_000  # national panels are not copied (memory)
+
+
+def panel_subset(snap: Snapshot, q: Query) -> pl.DataFrame:
+    """The panel rows the query's groups and person filters keep."""
+    panel = snap.panel
+    person_where = tuple((d, v) for d, v in q.where if d in PERSON_DIMS)
+    if not (q.groups or person_where) or panel.height > SUBSET_MAX_PANEL_ROWS:
+        return panel
+    groups = (q.groups, q.match, q.youth_age) if q.groups else None
+
+    def make() -> pl.DataFrame:
+        preds = []
+        g = group_expr(q.groups, q.match, q.youth_age)
+        if g is not None:
+            preds.append(g)
+        for dim, values in person_where:
+            col = age_band_expr() if dim == "age_band" else pl.col(dim)
+            preds.append(col.cast(pl.String).is_in(list(values)))
+        return panel.filter(*preds)
+
+    return snap.aggregates.get(("subset", groups, person_where), make)
+
+
+# An indicator's numerator and denominator per municipality and month, over every municipality
+# and month, kept on the snapshot (Snapshot.aggregates, 256 MB at most) for the next query that
+# differs only in its places or period: switching trial areas, municipalities, the
+# trial/comparison side or the months then filters a table of municipality-months instead of
+# scanning the unit rows again.
+# Places and months act on the aggregation's own keys (municipality_code, midx), so filtering
+# after aggregating keeps exactly the cells that filtering before it would.
+
+
+def _per_municipality(snap: Snapshot, ind: Indicator, q: Query, other_by: list[str]):
+    """municipality_code, the `other_by` columns, midx, num, den: the indicator's unit rows
+    after the query's groups and non-geographic filters, summed, for every place and month."""
+    row_where = tuple((d, v) for d, v in q.where if d not in GEO_DIMS)
+    key = (ind.id, tuple(other_by), q.groups, q.match, q.youth_age, q.weekly_contacts,
+           q.service_type, row_where)  # fmt: skip
+
+    def make() -> pl.DataFrame:
+        source = replace(snap, panel=panel_subset(snap, q)) if ind.source == "panel" else snap
+        rows = unit_rows(source, ind, q).lazy()
+        if "age_band" in other_by or any(d == "age_band" for d, _ in row_where):
+            rows = rows.with_columns(age_band=age_band_expr())
+        g = group_expr(q.groups, q.match, q.youth_age)
+        if g is not None:
+            rows = rows.filter(g)
+        for dim, values in row_where:
+            rows = rows.filter(pl.col(dim).cast(pl.String).is_in(list(values)))
+        den = pl.col("den").sum() if ind.kind in ("rate", "ratio") else pl.lit(0).alias("den")
+        return (
+            rows.group_by("municipality_code", *other_by, "midx")
+            .agg(num=pl.col("num").sum(), den=den)
+            .collect()
+            .with_columns(pl.col("municipality_code").cast(pl.String))
+        )
+
+    return snap.aggregates.get(key, make)
+
+
+def _time_columns(midx: pl.Expr) -> dict[str, pl.Expr]:
+    year = midx // 12
+    month = midx % 12 + 1
+    return {
+        "month": pl.format("{}-{}", year, month.cast(pl.String).str.zfill(2)),
+        "quarter": pl.format("{}-Q{}", year, (month - 1) // 3 + 1),
+        "year": year.cast(pl.Int32),
+    }
+
+
+def _places(snap: Snapshot, where) -> pl.DataFrame:
+    """The municipalities (with their geographic dimensions) the where clause's geographic
+    filters keep; its other filters are left to the caller."""
+    geo = snap.municipalities.select(*GEO_DIMS)
+    for dim, values in where:
+        if dim in GEO_DIMS:
+            geo = geo.filter(pl.col(dim).is_in(list(values)))
+    return geo
+
+
+def _month_range(snap: Snapshot, ind: Indicator, q: Query) -> list[int]:
+    first = snap.first_month + (1 if ind.id == "exit_rate" else 0)
+    lo = max(first, month_index_of_label(q.month_from)) if q.month_from else first
+    hi = min(snap.last_month, month_index_of_label(q.month_to)) if q.month_to else snap.last_month
+    return list(range(lo, hi + 1))
+
+
+def compute(snap: Snapshot, q: Query) -> pl.DataFrame:
+    """The indicator table: the `by` dimensions, value, [numerator, denominator], suppressed."""
+    ind = validate(snap, q)
+    by = list(q.by)
+    result = _values(_cells(snap, ind, q), ind)
+    if ind.disclosure is not None and q.min_count > 0:
+        result = _flag_left_out(snap, ind, q, result)
+    result = apply_disclosure_control(result, by, ind.disclosure, q.min_count, also="left_out")
+    months = _month_range(snap, ind, q)
+    single_months = "month" in by or len(months) == 1
+    has_den = ind.kind in ("rate", "ratio")
+    return _finish(result, by, ind, has_den, whole=ind.aggregation != "stock" or single_months)
+
+
+# Differencing: a filtered figure set beside the same figure without the filter shows, by
+# subtraction, the persons the filter left out. Where they are fewer than the threshold (but
+# some), the filtered figure is suppressed as if it were that small count. Each filter is taken
+# away on its own (the groups as a whole, and each of several groups). A filter on a dimension
+# the table is broken down by (places, when the table shows places) picks whole cells: then the
+# cells' sum is what is compared, and where it differs by a few persons the smallest of those
+# cells is suppressed (and, by the secondary rule, another), so the sum cannot be formed.
+
+
+def reference_queries(q: Query) -> list[tuple[Query, tuple[str, ...]]]:
+    """The queries a filtered figure of `q` could be differenced against, each with the `by`
+    dimensions summed over before comparing (none: cell by cell)."""
+    by = tuple(q.by)
+    refs: list[tuple[Query, tuple[str, ...]]] = []
+    if q.groups:
+        refs.append((replace(q, groups=()), ()))
+        if len(q.groups) > 1:
+            refs += [
+                (replace(q, groups=tuple(g for g in q.groups if g != x)), ()) for x in q.groups
+            ]
+    geo_by = tuple(d for d in by if d in GEO_DIMS)
+    for dim, _ in q.where:
+        if dim == "trial_or_comparison":
+            continue  # the side is a choice of scope, not a narrowing of it
+        whole = ()
+        if dim in GEO_DIMS and (dim in by or "municipality_code" in by):
+            whole = geo_by
+        elif dim in by:
+            whole = (dim,)
+        rest = tuple((d, v) for d, v in q.where if d != dim)
+        refs.append((replace(q, where=rest, by=tuple(d for d in by if d not in whole)), whole))
+    return refs
+
+
+def _flag_left_out(snap: Snapshot, ind: Indicator, q: Query, cells: pl.DataFrame):
+    """`cells` with `left_out`: true where a reference query's figure exceeds this one's by
+    1 to threshold - 1 persons (on the indicator's disclosure basis); for whole cells, true
+    on the smallest cell of each sum that does."""
+    mag = "den" if ind.disclosure == "denominator" else "num"
+    by = list(q.by)
+    out = cells
+    flags: list[pl.Expr] = []
+    temp: list[str] = []
+
+    def small(theirs: pl.Expr, ours: pl.Expr) -> pl.Expr:
+        gap = theirs.fill_null(ours) - ours
+        return (gap > 1e-9) & (gap < q.min_count)
+
+    for i, (ref, whole) in enumerate(reference_queries(q)):
+        keys = list(ref.by)
+        theirs = _cells(snap, ind, ref).select(*keys, pl.col(mag).alias(f"_ref{i}"))
+        temp.append(f"_ref{i}")
+        if not whole:  # cell by cell: the reference has this table's cells, and more
+            out = (
+                out.join(theirs, on=by, how="left", nulls_equal=True)
+                if by
+                else pl.concat([out, theirs], how="horizontal")
+            )
+            flags.append(small(pl.col(f"_ref{i}"), pl.col(mag)))
+            continue
+        # Whole cells: compare the sum over them, and mark the smallest of a sum that differs.
+        out = (
+            out.join(theirs, on=keys, how="left", nulls_equal=True)
+            if keys
+            else out.with_columns(pl.lit(theirs[f"_ref{i}"][0]).alias(f"_ref{i}"))
+        )
+        ours = pl.col(mag).sum()
+        smallest = pl.col(mag).rank("ordinal") == 1
+        if keys:
+            ours, smallest = ours.over(keys), smallest.over(keys)
+        flags.append(small(pl.col(f"_ref{i}"), ours) & smallest)
+    if not flags:
+        return out.with_columns(left_out=pl.lit(False))
+    return out.with_columns(left_out=pl.any_horizontal(flags).fill_null(False)).drop(temp)
+
+
+def _cells(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
+    """Every cell of the table (zeros included): the `by` dimensions, num, den. Kept with the
+    snapshot's aggregates: the differencing check asks for the same unfiltered tables again
+    and again (every group of a page against everyone, say)."""
+    # The threshold does not change the cells; the query without it is the key.
+    key = ("cells", replace(q, min_count=0))
+    return snap.aggregates.get(key, lambda: _make_cells(snap, ind, q))
+
+
+def _make_cells(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
+    months = _month_range(snap, ind, q)
+    by = list(q.by)
+    time_dim = next((d for d in by if d in TIME_DIMS), None)
+    geo_by = [d for d in by if d in GEO_DIMS]
+    other_by = [d for d in by if d not in TIME_DIMS and d not in GEO_DIMS]
+
+    # Unit rows, filtered, then aggregated per municipality and month before anything is
+    # joined to them: the person-month panel has millions of rows at national scale.
+    per_muni = _per_municipality(snap, ind, q, other_by)
+
+    # Geography: scope municipalities, restricted by geographic filters; then the months (the
+    # running indicator accumulates from the start and is cut afterwards).
+    geo_where = tuple((d, v) for d, v in q.where if d in GEO_DIMS)
+    if ind.scope == "trial":
+        geo_where += (("trial_or_comparison", ("trial",)),)
+    geo = snap.aggregates.get(("places", geo_where), lambda: _places(snap, geo_where))
+    per_muni = per_muni.join(geo, on="municipality_code", how="inner")
+    if ind.aggregation != "running":
+        in_range = pl.col("midx").is_between(months[0], months[-1]) if months else pl.lit(False)
+        per_muni = per_muni.filter(in_range)
+    keys_no_time = geo_by + other_by
+    monthly = per_muni.group_by(*keys_no_time, "midx").agg(
+        num=pl.col("num").sum(), den=pl.col("den").sum()
+    )
+
+    if ind.aggregation == "running":
+        monthly = _running(monthly, keys_no_time, snap, months)
+
+    # Time periods
+    period_of = pl.DataFrame({"midx": months}, schema={"midx": pl.Int32})
+    period_of = (
+        period_of.with_columns(**{time_dim: _time_columns(pl.col("midx"))[time_dim]})
+        if time_dim
+        else period_of
+    )
+    tkeys = [time_dim] if time_dim else []
+    n_months = (
+        period_of.group_by(*tkeys).agg(n=pl.len(), last=pl.col("midx").max())
+        if tkeys
+        else pl.DataFrame({"n": [len(months)], "last": [months[-1] if months else None]})
+    )
+    monthly = monthly.join(period_of, on="midx", how="inner")
+    if ind.aggregation == "running":
+        # value at the last month of each period
+        if tkeys:
+            monthly = monthly.join(n_months.select(*tkeys, "last"), on=tkeys).filter(
+                pl.col("midx") == pl.col("last")
+            )
+        else:
+            monthly = monthly.filter(pl.col("midx") == (months[-1] if months else -1))
+    agg = monthly.group_by(*tkeys, *keys_no_time).agg(
+        num=pl.col("num").sum(), den=pl.col("den").sum()
+    )
+    if ind.aggregation == "stock":
+        agg = (
+            agg.join(n_months.select(*tkeys, "n"), on=tkeys, how="left")
+            if tkeys
+            else agg.with_columns(n=pl.lit(len(months)))
+        )
+        agg = agg.with_columns(
+            num=pl.col("num") / pl.col("n"), den=pl.col("den") / pl.col("n")
+        ).drop("n")
+
+    # The full grid of cells, zeros included.
+    if by:
+        grid = _grid(geo, geo_by, other_by, tkeys, n_months, per_muni)
+        result = grid.join(agg, on=by, how="left", nulls_equal=True)
+    else:
+        result = agg if agg.height else pl.DataFrame({"num": [0.0], "den": [0.0]})
+    return result.with_columns(pl.col("num").fill_null(0), pl.col("den").fill_null(0))
+
+
+def _running(
+    monthly: pl.DataFrame, keys: list[str], snap: Snapshot, months: list[int]
+) -> pl.DataFrame:
+    """Cumulative sums over all months from the start of the data, per cell."""
+    all_months = pl.DataFrame(
+        {"midx": list(range(snap.first_month, snap.last_month + 1))}, schema={"midx": pl.Int32}
+    )
+    cells = monthly.select(keys).unique() if keys else pl.DataFrame()
+    full = cells.join(all_months, how="cross") if keys else all_months
+    full = (
+        full.join(monthly, on=[*keys, "midx"], how="left", nulls_equal=True)
+        .with_columns(pl.col("num").fill_null(0), pl.col("den").fill_null(0))
+        .sort(*keys, "midx")
+    )
+    cum = pl.col("num").cum_sum()
+    return full.with_columns(num=cum.over(keys) if keys else cum)
+
+
+def _grid(geo, geo_by, other_by, tkeys, n_months, rows) -> pl.DataFrame:
+    """Every cell: periods x the geographic combinations in scope x the other values observed."""
+    parts = []
+    if tkeys:
+        parts.append(n_months.select(tkeys))
+    if geo_by:
+        parts.append(geo.select(geo_by).unique())
+    if other_by:
+        parts.append(rows.select(other_by).unique())
+    grid = parts[0]
+    for p in parts[1:]:
+        grid = grid.join(p, how="cross")
+    return grid
+
+
+def _values(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
+    if ind.kind == "count":
+        return df.with_columns(value=pl.col("num").cast(pl.Float64))
+    scale = 100.0 if ind.kind == "rate" else 1.0
+    return df.with_columns(
+        value=pl.when(pl.col("den") > 0).then(scale * pl.col("num") / pl.col("den")).otherwise(None)
+    )
+
+
+def _finish(
+    df: pl.DataFrame, by: list[str], ind: Indicator, has_den: bool, whole: bool
+) -> pl.DataFrame:
+    """Contract column order; hidden values nulled; whole numbers of persons as integers."""
+    cols = [*by, "value"] + (["numerator", "denominator"] if has_den else []) + ["suppressed"]
+    df = df.rename({"num": "numerator", "den": "denominator"})
+    hide = pl.col("suppressed")
+    out = df.with_columns(
+        value=pl.when(hide).then(None).otherwise(pl.col("value")),
+        numerator=pl.when(hide).then(None).otherwise(pl.col("numerator")),
+        denominator=pl.when(hide).then(None).otherwise(pl.col("denominator")),
+    )
+    if whole and ind.kind == "count" and ind.unit in ("persons", "contacts"):
+        out = out.with_columns(pl.col("value").round(0).cast(pl.Int64))
+    if whole and ind.kind == "rate":
+        out = out.with_columns(
+            pl.col("numerator").round(0).cast(pl.Int64),
+            pl.col("denominator").round(0).cast(pl.Int64),
+        )
+    out = out.select(cols)
+    return out.sort(by, nulls_last=True) if by else out

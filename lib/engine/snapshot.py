@@ -1,0 +1,545 @@
+"""The analytic snapshot: the register turned into frames the indicators read.
+
+Built once per loaded batch (pure Polars, no I/O here; lib/register/store.py caches it as Parquet).
+Every derived fact of the contract is computed in exactly one place in this module:
+
+- a person's municipality and organisation on a day (the covering responsibility spell);
+- transfer in / transfer out / new client / initial transfer (`_transfer_events`);
+- unemployment duration with back-to-back spells merged, and days unemployed in a window
+  (`_merged_unemployment`, `attributes_at`);
+- the groups, evaluated on any day (`attributes_at`).
+
+Days are held as Int32 day numbers (days since 1970-01-01) so spell arithmetic is integer
+arithmetic; an open end is `OPEN`. Months are held as an integer index `year * 12 + month - 1`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+
+import polars as pl
+
+from lib.register.contract import EDUCATIONS, GENDERS, LANGUAGES, ORGANISATIONS, STATUSES, Extract
+
+OPEN = 2**31 - 1  # day number of an open end
+EPOCH = dt.date(1970, 1, 1)
+
+GENDER = pl.Enum(GENDERS)
+LANGUAGE = pl.Enum(LANGUAGES)
+EDUCATION = pl.Enum(EDUCATIONS)
+ORGANISATION = pl.Enum(ORGANISATIONS)
+STATUS = pl.Enum(STATUSES)
+EVENT_KINDS = ("transfer_in", "transfer_out", "new_client")
+EVENT = pl.Enum(EVENT_KINDS)
+
+# Group thresholds of the contract (days).
+LONG_TERM_DAYS = 365
+VERY_LONG_TERM_DAYS = 730
+REPEATED_WINDOW_DAYS = 487
+REPEATED_MIN_DAYS = 365
+NEWLY_ARRIVED_DAYS = 1095
+PLACEMENT_DAYS = (14, 90, 180)
+
+
+def day_number(d: dt.date) -> int:
+    return (d - EPOCH).days
+
+
+def day_date(n: int) -> dt.date:
+    return EPOCH + dt.timedelta(days=int(n))
+
+
+def month_index(d: dt.date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def month_label(midx: int) -> str:
+    return f"{midx // 12:04d}-{midx % 12 + 1:02d}"
+
+
+def month_index_of_label(label: str) -> int:
+    year, month = label.split("-")
+    return int(year) * 12 + int(month) - 1
+
+
+def month_end_day(midx: int) -> int:
+    """Day number of the last day of month `midx`."""
+    year, month = divmod(midx + 1, 12)
+    return day_number(dt.date(year, month + 1, 1)) - 1
+
+
+def _days(col: str) -> pl.Expr:
+    return pl.col(col).cast(pl.Int32)
+
+
+def _midx_of_day(expr: pl.Expr) -> pl.Expr:
+    """Month index of a day-number expression."""
+    d = expr.cast(pl.Date)
+    return (d.dt.year().cast(pl.Int32) * 12 + d.dt.month().cast(pl.Int32) - 1).cast(pl.Int32)
+
+
+def _month_end_of_midx(expr: pl.Expr) -> pl.Expr:
+    """Day number of the last day of a month-index expression."""
+    return pl.date(expr // 12, expr % 12 + 1, 1).dt.month_end().cast(pl.Int32)
+
+
+class Kept:
+    """Tables kept by key up to a number of bytes, the least recently used dropped first."""
+
+    def __init__(self, max_bytes: int = 256 * 2**20) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict = OrderedDict()  # key -> (table, its bytes)
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key, make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        """The table kept under `key`, made by `make()` the first time."""
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit[0]
+        table = make()
+        size = table.estimated_size()
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = (table, size)
+                self._bytes += size
+            while self._bytes > self.max_bytes and len(self._items) > 1:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._bytes -= dropped
+        return table
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@dataclass
+class Snapshot:
+    """The analytic representation of one loaded extract."""
+
+    as_of: dt.date
+    source: str | None
+    description: str | None
+    trials: pl.DataFrame
+    trial_areas: pl.DataFrame
+    municipalities: pl.DataFrame  # + trial_id, area_name, trial_or_comparison, trial_start
+    persons: pl.DataFrame  # pid + static attributes
+    resp: pl.DataFrame  # responsibility spells as day numbers
+    status: pl.DataFrame  # status spells as day numbers
+    unemp: pl.DataFrame  # merged unemployment spells with cumulative days before
+    panel: pl.DataFrame  # person x month end, for persons with a responsibility spell then
+    events: pl.DataFrame  # transfers in / out and new clients with attributes
+    episodes: pl.DataFrame  # service episodes with attributes at start and status at end + D
+    staff: pl.DataFrame  # staff months
+    employer_contacts: pl.DataFrame | None
+    providers: pl.DataFrame | None
+    payments: pl.DataFrame | None
+    has_client_contacts: bool
+    first_month: int  # month index
+    last_month: int  # last complete month on or before as_of
+    # Tables lib/engine/indicators.py has computed from these frames, kept with them (and dropped
+    # with
+    # them when a new extract is loaded). Not an init field, so a snapshot made with
+    # dataclasses.replace() starts with an empty store of its own.
+    aggregates: Kept = field(default_factory=Kept, init=False, repr=False, compare=False)
+
+    @property
+    def months(self) -> list[int]:
+        return list(range(self.first_month, self.last_month + 1))
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), pl.DataFrame)
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Building blocks
+
+
+def _merged_unemployment(status: pl.DataFrame) -> pl.DataFrame:
+    """Unemployment spells with back-to-back records merged into one.
+
+    Returns pid, ustart, uend (inclusive, OPEN if open), cum_before: unemployed days of the
+    person before ustart (over all earlier merged spells).
+    """
+    u = (
+        status.filter(pl.col("status") == "unemployed")
+        .select("pid", "start", "end")
+        .sort("pid", "start")
+    )
+    prev_end = pl.col("end").cast(pl.Int64).shift(1).over("pid")
+    u = u.with_columns(
+        new_run=(prev_end.is_null() | (pl.col("start") != prev_end + 1)).cast(pl.Int32)
+    ).with_columns(run=pl.col("new_run").cum_sum().over("pid"))
+    merged = (
+        u.group_by("pid", "run")
+        .agg(ustart=pl.col("start").min(), uend=pl.col("end").max())
+        .sort("pid", "ustart")
+        .drop("run")
+    )
+    length = (pl.col("uend").cast(pl.Int64) - pl.col("ustart") + 1).clip(upper_bound=OPEN)
+    return merged.with_columns(cum_before=(length.cum_sum().over("pid") - length).cast(pl.Int64))
+
+
+def _unemployed_days_through(frame: pl.DataFrame, unemp: pl.DataFrame, day: str) -> pl.Series:
+    """Unemployed days of each row's person on or before day `day` (a column of day numbers)."""
+    left = frame.select("pid", day).with_row_index("_row").sort(day)
+    right = unemp.sort("ustart")
+    j = left.join_asof(right, left_on=day, right_on="ustart", by="pid", check_sortedness=False)
+    covered = (pl.col(day).cast(pl.Int64) - pl.col("ustart") + 1).clip(
+        lower_bound=0,
+        upper_bound=pl.col("uend").cast(pl.Int64) - pl.col("ustart") + 1,
+    )
+    j = j.with_columns(
+        _u=pl.when(pl.col("ustart").is_null()).then(0).otherwise(pl.col("cum_before") + covered)
+    )
+    return j.sort("_row")["_u"]
+
+
+def attributes_at(frame: pl.DataFrame, snap_parts: dict, day: str = "day") -> pl.DataFrame:
+    """Add the person's attributes and group flags on day `day` to each row (pid, day, ...).
+
+    Adds: age, unemployment_days (duration of the covering merged unemployment spell, null when
+    not unemployed), unemployed_days_487 (days unemployed in the window ending on the day),
+    long_term, very_long_term, repeated, newly_arrived, foreign,
+    reduced_work_capacity, gender, language, education.
+    """
+    persons: pl.DataFrame = snap_parts["persons"]
+    unemp: pl.DataFrame = snap_parts["unemp"]
+    out = frame.with_row_index("_row")
+    # duration of the covering merged unemployment spell
+    left = out.select("_row", "pid", day).sort(day)
+    j = left.join_asof(
+        unemp.select("pid", "ustart", "uend").sort("ustart"),
+        left_on=day,
+        right_on="ustart",
+        by="pid",
+        check_sortedness=False,
+    ).with_columns(
+        unemployment_days=pl.when(pl.col("uend") >= pl.col(day))
+        .then(pl.col(day) - pl.col("ustart"))
+        .otherwise(None)
+        .cast(pl.Int32)
+    )
+    out = out.join(j.select("_row", "unemployment_days"), on="_row", how="left")
+    # days unemployed in the window of REPEATED_WINDOW_DAYS days ending on `day`
+    through = _unemployed_days_through(out, unemp, day)
+    out = out.with_columns(
+        _before=(pl.col(day) - REPEATED_WINDOW_DAYS).cast(pl.Int32), _through=through
+    )
+    before = _unemployed_days_through(out, unemp, "_before")
+    out = out.with_columns(unemployed_days_487=(pl.col("_through") - before).cast(pl.Int32))
+    out = out.join(persons, on="pid", how="left")
+    long_term = pl.col("unemployment_days").fill_null(-1) >= LONG_TERM_DAYS
+    return (
+        out.with_columns(
+            age=(pl.col(day).cast(pl.Date).dt.year().cast(pl.Int16) - pl.col("birth_year")).cast(
+                pl.Int16
+            ),
+            long_term=long_term,
+            very_long_term=pl.col("unemployment_days").fill_null(-1) >= VERY_LONG_TERM_DAYS,
+            repeated=~long_term & (pl.col("unemployed_days_487") >= REPEATED_MIN_DAYS),
+            newly_arrived=pl.col("foreign")
+            & pl.col("first_registered").is_not_null()
+            & (pl.col("first_registered") <= pl.col(day))
+            & (pl.col("first_registered") > pl.col(day) - NEWLY_ARRIVED_DAYS),
+        )
+        .sort("_row")
+        .drop("_row", "_before", "_through", "birth_year", "first_registered")
+    )
+
+
+def _covering(frame: pl.DataFrame, spells: pl.DataFrame, day: str, cols: list[str]) -> pl.DataFrame:
+    """Add `cols` of the spell (pid, start, end, ...) covering day `day`; null where none does."""
+    left = frame.with_row_index("_row")
+    j = (
+        left.select("_row", "pid", day)
+        .sort(day)
+        .join_asof(
+            spells.select("pid", "start", "end", *cols).sort("start"),
+            left_on=day,
+            right_on="start",
+            by="pid",
+            check_sortedness=False,
+        )
+    )
+    covered = pl.col("end") >= pl.col(day)
+    j = j.select("_row", *[pl.when(covered).then(pl.col(c)).otherwise(None).alias(c) for c in cols])
+    return left.join(j, on="_row", how="left").sort("_row").drop("_row")
+
+
+def _transfer_events(resp: pl.DataFrame, municipalities: pl.DataFrame) -> pl.DataFrame:
+    """Transfers in, transfers out and new clients, one row each, with their evaluation day.
+
+    transfer_in: a municipal spell whose person's previous spell is state and ended the day
+    before it starts; new_client: any other municipal spell; transfer_out: a municipal spell
+    followed by a state spell starting the day after it ends. In and new are dated at the
+    municipal spell's start and evaluated the day before; out is dated and evaluated at the
+    municipal spell's last day. The municipality is that of the municipal spell.
+    """
+    r = resp.sort("pid", "start").with_columns(
+        prev_org=pl.col("organisation").shift(1).over("pid"),
+        prev_end=pl.col("end").cast(pl.Int64).shift(1).over("pid"),
+        next_org=pl.col("organisation").shift(-1).over("pid"),
+        next_start=pl.col("start").shift(-1).over("pid"),
+    )
+    municipal = r.filter(pl.col("organisation") == "municipal")
+    is_in = (pl.col("prev_org") == "state") & (pl.col("prev_end") == pl.col("start") - 1)
+    starts = municipal.select(
+        "pid",
+        "municipality_code",
+        kind=pl.when(is_in).then(pl.lit("transfer_in")).otherwise(pl.lit("new_client")),
+        day=pl.col("start"),
+        eval_day=(pl.col("start") - 1).cast(pl.Int32),
+    )
+    outs = municipal.filter(
+        (pl.col("next_org") == "state") & (pl.col("next_start") == pl.col("end").cast(pl.Int64) + 1)
+    ).select("pid", "municipality_code", kind=pl.lit("transfer_out"), day="end", eval_day="end")
+    ev = pl.concat([starts, outs]).with_columns(pl.col("kind").cast(EVENT))
+    ev = ev.join(
+        municipalities.select("municipality_code", "trial_start"),
+        on="municipality_code",
+        how="left",
+    )
+    return ev.with_columns(
+        initial=(pl.col("kind") == "transfer_in") & (pl.col("day") == pl.col("trial_start")),
+        midx=_midx_of_day(pl.col("day")),
+    ).drop("trial_start")
+
+
+# --------------------------------------------------------------------------------------------
+# The build
+
+
+def build_snapshot(extract: Extract) -> Snapshot:
+    """Turn a validated extract into the analytic snapshot."""
+    f = extract.frames
+    as_of = extract.as_of
+    as_of_day = day_number(as_of)
+
+    trials = f["trials"]
+    areas = f["trial_areas"]
+    muni = (
+        f["municipalities"]
+        .join(areas.rename({"name": "area_name"}), on="trial_area_id", how="left")
+        .join(trials.select("trial_id", trial_start=_days("start_date")), on="trial_id", how="left")
+        .with_columns(
+            trial_or_comparison=pl.when(pl.col("trial_area_id").is_null())
+            .then(pl.lit("comparison"))
+            .otherwise(pl.lit("trial"))
+        )
+    )
+
+    persons = (
+        f["job_seekers"]
+        .sort("person_id")
+        .with_row_index("pid")
+        .select(
+            pl.col("pid").cast(pl.UInt32),
+            "person_id",
+            pl.col("birth_year").cast(pl.Int16),
+            pl.col("gender").cast(GENDER),
+            pl.col("language").cast(LANGUAGE),
+            pl.col("education").cast(EDUCATION),
+            foreign=pl.col("foreign_citizen").fill_null(False),
+            reduced_work_capacity=pl.col("reduced_work_capacity").fill_null(False),
+            first_registered=_days("first_registered"),
+        )
+    )
+    pid_map = persons.select("person_id", "pid")
+
+    def spells(frame: pl.DataFrame, *cols: str) -> pl.DataFrame:
+        return (
+            frame.join(pid_map, on="person_id", how="inner")
+            .select(
+                "pid",
+                *cols,
+                start=_days("start_date"),
+                end=_days("end_date").fill_null(OPEN),
+            )
+            .sort("pid", "start")
+        )
+
+    resp = spells(f["responsibility_spells"], "municipality_code", "organisation").with_columns(
+        pl.col("organisation").cast(ORGANISATION)
+    )
+    status = spells(f["status_spells"], "status").with_columns(pl.col("status").cast(STATUS))
+    unemp = _merged_unemployment(status)
+    parts = {"persons": persons.drop("person_id"), "unemp": unemp}
+
+    # Months covered: from the extract's period start (or first responsibility spell) to the
+    # last complete month.
+    if extract.period_start is not None:
+        first_month = month_index(extract.period_start)
+    elif resp.height:
+        first_month = month_index(day_date(resp["start"].min()))
+    else:
+        first_month = month_index(as_of)
+    last_month = (
+        month_index(as_of)
+        if month_end_day(month_index(as_of)) <= as_of_day
+        else (month_index(as_of) - 1)
+    )
+
+    # Person x month-end panel for every month end a responsibility spell covers.
+    me_first = _midx_of_day(pl.col("start"))
+    cap = pl.col("end").clip(upper_bound=as_of_day)  # last day that counts
+    me_last = _midx_of_day(cap)
+    panel = (
+        resp.select(
+            "pid",
+            "municipality_code",
+            "organisation",
+            # first month whose last day the spell covers, and the last one (complete months)
+            first=pl.max_horizontal(
+                pl.when(_month_end_of_midx(me_first) >= pl.col("start"))
+                .then(me_first)
+                .otherwise(me_first + 1),
+                pl.lit(first_month),
+            ),
+            last=pl.min_horizontal(
+                pl.when(_month_end_of_midx(me_last) <= cap).then(me_last).otherwise(me_last - 1),
+                pl.lit(last_month),
+            ),
+        )
+        .filter(pl.col("last") >= pl.col("first"))
+        .with_columns(midx=pl.int_ranges("first", pl.col("last") + 1, dtype=pl.Int32))
+        .explode("midx")
+        .drop("first", "last")
+        .with_columns(day=_month_end_of_midx(pl.col("midx")))
+    )
+    panel = _covering(panel, status, "day", ["status"])
+    panel = attributes_at(panel, parts, "day")
+    # exit numerator: an employed spell starts in the month after this month end
+    emp_starts = (
+        status.filter(pl.col("status") == "employed")
+        .select("pid", midx=_midx_of_day(pl.col("start")) - 1)
+        .unique()
+        .with_columns(employed_next=pl.lit(True))
+    )
+    panel = panel.join(emp_starts, on=["pid", "midx"], how="left").with_columns(
+        pl.col("employed_next").fill_null(False)
+    )
+    has_contacts = "client_contacts" in f
+    if has_contacts:
+        contacts = (
+            f["client_contacts"]
+            .join(pid_map, on="person_id", how="inner")
+            .select(
+                "pid",
+                midx=pl.col("month").map_batches(_month_labels_to_index, return_dtype=pl.Int32),
+                coaching_contacts=pl.col("coaching_contacts").cast(pl.Int32),
+            )
+        )
+        panel = panel.join(contacts, on=["pid", "midx"], how="left")
+    else:
+        panel = panel.with_columns(coaching_contacts=pl.lit(None, dtype=pl.Int32))
+    panel = panel.with_columns(pl.col("coaching_contacts").fill_null(0)).drop("day")
+
+    # Transfer events with attributes on their evaluation day.
+    events = _transfer_events(resp, muni)
+    events = events.filter(pl.col("midx").is_between(first_month, last_month))
+    events = attributes_at(events, parts, "eval_day")
+
+    # Service episodes: municipality and attributes at start, status at end + D.
+    episodes = _episodes(f, pid_map, resp, status, parts, as_of_day)
+
+    staff = (
+        f["staff_months"].select(
+            "municipality_code",
+            midx=pl.col("month").map_batches(_month_labels_to_index, return_dtype=pl.Int32),
+            role="role",
+            origin="origin",
+            fte="fte",
+        )
+        if "staff_months" in f
+        else pl.DataFrame(
+            schema={
+                "municipality_code": pl.String,
+                "midx": pl.Int32,
+                "role": pl.String,
+                "origin": pl.String,
+                "fte": pl.Float64,
+            }
+        )
+    )
+    employer = None
+    if "employer_contacts" in f:
+        employer = f["employer_contacts"].select(
+            "municipality_code",
+            midx=pl.col("month").map_batches(_month_labels_to_index, return_dtype=pl.Int32),
+            employer_contacts="employer_contacts",
+        )
+
+    return Snapshot(
+        as_of=as_of,
+        source=extract.source,
+        description=extract.description,
+        trials=trials,
+        trial_areas=areas,
+        municipalities=muni,
+        persons=persons,
+        resp=resp,
+        status=status,
+        unemp=unemp,
+        panel=panel,
+        events=events,
+        episodes=episodes,
+        staff=staff,
+        employer_contacts=employer,
+        providers=f.get("providers"),
+        payments=f.get("payments"),
+        has_client_contacts=has_contacts,
+        first_month=first_month,
+        last_month=last_month,
+    )
+
+
+def _month_labels_to_index(s: pl.Series) -> pl.Series:
+    parts = s.str.split_exact("-", 1)
+    year = parts.struct.field("field_0").cast(pl.Int32)
+    month = parts.struct.field("field_1").cast(pl.Int32)
+    return year * 12 + month - 1
+
+
+def _episodes(f, pid_map, resp, status, parts, as_of_day: int) -> pl.DataFrame:
+    if "service_episodes" not in f:
+        return pl.DataFrame(
+            schema={"episode_id": pl.String, "pid": pl.UInt32, "service_type": pl.String}
+        )
+    ep = (
+        f["service_episodes"]
+        .join(pid_map, on="person_id", how="inner")
+        .select(
+            "episode_id",
+            "pid",
+            "service_type",
+            "provider_id",
+            start=_days("start_date"),
+            end=_days("end_date"),
+        )
+    )
+    ep = _covering(ep, resp, "start", ["municipality_code"])
+    for d in PLACEMENT_DAYS:
+        ep = ep.with_columns(**{f"_d{d}": (pl.col("end") + d).cast(pl.Int32)})
+        ep = _covering(ep, status, f"_d{d}", ["status"]).rename({"status": f"status_{d}"})
+        # left out where end + D is after as_of (or the episode has not ended)
+        ep = ep.with_columns(
+            pl.when(pl.col(f"_d{d}") <= as_of_day).then(pl.col(f"status_{d}")).otherwise(None),
+            **{f"observable_{d}": pl.col(f"_d{d}").is_not_null() & (pl.col(f"_d{d}") <= as_of_day)},
+        ).drop(f"_d{d}")
+    ep = attributes_at(ep, parts, "start")
+    return ep.with_columns(midx=_midx_of_day(pl.col("end")))

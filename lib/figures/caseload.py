@@ -1,0 +1,417 @@
+"""Caseload and transfers: the monthly flows, the active caseload, its make-up by group, and the
+cumulative transferred against the planned number. Pure: indicator tables in, Blocks out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from lib.engine.indicators import GROUPS, INDICATORS, age_band_expr, group_expr
+from lib.figures import charts
+from lib.figures.blocks import (
+    Block,
+    Metric,
+    PageContext,
+    area_columns,
+    caption,
+    long_series,
+    metric_from,
+    month_column,
+    municipality_columns,
+    series_columns,
+    value_columns,
+    with_names,
+)
+from lib.figures.exports import Column
+from lib.figures.filters import PERSON_FIELDS
+from lib.figures.format import format_month, format_value
+from lib.figures.i18n import t
+
+FLOWS = ("initial_transfer", "later_transfers_in", "new_clients", "transfers_out")
+INFLOWS = FLOWS[:3]
+BREAKDOWNS = ("area", "municipality")
+# The caseload per area or municipality: up to MAX_COLOURED units each in its colour with a
+# legend; more: the HIGHLIGHTED largest in colour and the others grey behind them, MAX_LINES
+# lines at most (the table lists every one).
+MAX_COLOURED = 6
+HIGHLIGHTED = 5
+MAX_LINES = 30
+CONTEXT_COLOR = "#C5CAD3"  # grey context lines: light enough to sit behind the coloured ones
+
+
+@dataclass
+class CaseloadView:
+    metrics: list[Metric]
+    flows: Block
+    caseload: Block
+    makeup: Block
+    cumulative: Block
+
+
+def build(ctx: PageContext, *, breakdown: str = "area", include_initial: bool = False):
+    return CaseloadView(
+        metrics=metrics(ctx),
+        flows=flows_block(ctx, include_initial=include_initial),
+        caseload=caseload_block(ctx, breakdown),
+        makeup=makeup_block(ctx),
+        cumulative=cumulative_block(ctx),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Metrics
+
+
+def metrics(ctx: PageContext) -> list[Metric]:
+    """The period's flows (summed), the caseload and the cumulative transferred at its end."""
+    period = ctx.period_text()
+    end = ctx.period[1]
+    ends = ("active_caseload", "cumulative_transferred")
+    ctx.prefetch(  # side by side; the reads below find them cached
+        [ctx.query(ind, ()) for ind in FLOWS]
+        + [ctx.query(ind, (), period=(end, end)) for ind in ends]
+    )
+    out = []
+    for ind in FLOWS:
+        df = ctx.table(ind, by=())
+        out.append(metric_from(ind, t(INDICATORS[ind].label), ind, df, period))
+    end_text = t("caption.end_of", month=format_month(end))
+    for ind in ends:
+        df = ctx.table(ind, by=(), period=(end, end))
+        out.append(metric_from(ind, t(INDICATORS[ind].label), ind, df, end_text))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Flows
+
+
+def flows_table(ctx: PageContext, include_initial: bool = True) -> pl.DataFrame:
+    """month, series_id (indicator), series (label), value, suppressed: one row per flow and
+    month (transfers out as a positive count)."""
+    names = [f for f in FLOWS if include_initial or f != "initial_transfer"]
+    ctx.prefetch([ctx.query(f, ("month",)) for f in names])
+    parts = [(f, t(INDICATORS[f].label), ctx.table(f, by=("month",))) for f in names]
+    return long_series(parts).select("month", "series_id", "series", "value", "suppressed")
+
+
+def flows_block(ctx: PageContext, *, include_initial: bool = False) -> Block:
+    table = flows_table(ctx, include_initial)
+    plot = table.with_columns(
+        value=pl.when(pl.col("series_id") == "transfers_out")
+        .then(-pl.col("value"))
+        .otherwise(pl.col("value"))
+    )
+    colors = {t(INDICATORS[f].label): c for f, c in charts.FLOW_COLORS.items()}
+    chart = charts.flow_chart(plot, colors=colors, start_month=ctx.start_month)
+    notes = []
+    if not include_initial:
+        notes.append(t("caseload.flows.no_initial"))
+    return Block(
+        key="flows",
+        title=t("caseload.flows"),
+        indicators=FLOWS if include_initial else FLOWS[1:],
+        table=table,
+        columns=(
+            month_column(),
+            *series_columns(label=t("chart.flow")),
+            *value_columns("transfers_in", label=t("unit.persons")),
+        ),
+        chart=chart,
+        caption=caption(ctx, "persons", t("caseload.flows.caption")),
+        notes=tuple(notes),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Active caseload per area or municipality
+
+
+def caseload_block(ctx: PageContext, breakdown: str = "area") -> Block:
+    ind = "active_caseload"
+    if breakdown == "municipality":
+        dim = "municipality_code"
+        df = with_names(ctx.table(ind, by=(dim, "month")), ctx)
+        chart, notes = caseload_chart(
+            ctx,
+            df,
+            dim=dim,
+            names=ctx.municipality_names,
+            all_ids=[m.code for m in ctx.options.municipalities_of(ctx.state.trial)],
+        )
+        columns = (month_column(), *municipality_columns(), *value_columns(ind))
+        table = df.select("month", dim, "municipality_name", "value", "suppressed")
+        title = t("caseload.by_municipality")
+    else:
+        dim = "trial_area_id"
+        df = with_names(ctx.table(ind, by=(dim, "month")), ctx)
+        chart, notes = caseload_chart(
+            ctx, df, dim=dim, names=ctx.area_names, all_ids=ctx.options.all_area_ids()
+        )
+        columns = (month_column(), *area_columns(), *value_columns(ind))
+        table = df.select("month", dim, "area_name", "value", "suppressed")
+        title = t("caseload.by_area")
+    table = table.sort("month", dim)
+    return Block(
+        key=f"caseload-{breakdown}",
+        title=title,
+        indicators=(ind,),
+        table=table,
+        columns=columns,
+        chart=chart,
+        caption=caption(ctx, "persons", t("caption.month_ends")),
+        notes=tuple(notes),
+    )
+
+
+def caseload_chart(
+    ctx: PageContext, df: pl.DataFrame, *, dim: str, names: dict[str, str], all_ids: list[str]
+) -> tuple[charts.Spec, list[str]]:
+    """The active caseload per area (or municipality) over the months, and its notes.
+
+    Up to MAX_COLOURED units: a line each in the unit's own colour (the same on every page),
+    with a legend. More: the HIGHLIGHTED largest at the period's last month in colour, the
+    others as grey lines behind them (their names on hover), at most MAX_LINES in all: 25
+    coloured lines and a 25-entry legend cannot be read."""
+    last = df["month"].max() if df.height else None
+    ranked = (
+        df.filter(pl.col("month") == last)
+        .sort("value", dim, descending=[True, False], nulls_last=True)[dim]
+        .to_list()
+    )
+    kind = "municipality" if dim == "municipality_code" else "area"
+    notes = []
+    if len(ranked) <= MAX_COLOURED:
+        coloured, grey = ranked, []
+    else:
+        coloured, grey = ranked[:HIGHLIGHTED], ranked[HIGHLIGHTED:MAX_LINES]
+        notes.append(
+            t(
+                f"caseload.highlight.{kind}",
+                n=HIGHLIGHTED,
+                month=format_month(last),
+                others=len(grey),
+                most=MAX_COLOURED,
+            )
+        )
+        if len(ranked) > MAX_LINES:
+            notes.append(t("caseload.lines_cut", n=MAX_LINES, total=len(ranked)))
+    plot = df.with_columns(
+        _name=pl.col(dim).replace_strict(names, default=pl.col(dim), return_dtype=pl.String)
+    )
+    colors, dashes = charts.area_colors(all_ids), charts.area_dashes(all_ids)
+    title = t("column.municipality") if kind == "municipality" else t("chart.area")
+    # Largest first in the legend; each unit in its colour (and dash) of the whole extract.
+    front = charts.trend_chart(
+        plot.filter(pl.col(dim).is_in(coloured)),
+        unit="persons",
+        series="_name",
+        series_colors={names.get(a, a): colors.get(a, charts.RULE_COLOR) for a in coloured},
+        series_dashes={names.get(a, a): dashes.get(a, (1, 0)) for a in coloured},
+        series_title=title,
+        start_month=ctx.start_month,
+        height=charts.CHART_HEIGHT,
+        legend_columns=MAX_COLOURED,
+    )
+    if not grey:
+        return front, notes
+    behind = charts.trend_chart(
+        plot.filter(pl.col(dim).is_in(grey)),
+        unit="persons",
+        series="_name",
+        series_colors={names.get(a, a): CONTEXT_COLOR for a in grey},
+        series_title=title,
+        start_month=None,
+        height=front.height,  # the legend's room included: a layer has one height
+        legend=False,
+    )
+    # Grey beneath colour, in one flat layer; colour scales independent, so only the coloured
+    # lines are in the legend (the grey ones are named in their tooltips).
+    chart = charts.Spec.layered(
+        behind,
+        front,
+        height=front.height,
+        resolve={"scale": {"color": "independent", "strokeDash": "independent"}},
+    )
+    return chart, notes
+
+
+# ---------------------------------------------------------------------------------------------
+# Make-up by group
+
+
+def makeup_table(ctx: PageContext) -> pl.DataFrame:
+    """month, series_id (group), series (its name), value (persons in the group), total
+    (the caseload), share (%), suppressed: the caseload of the selection by group.
+
+    The sidebar's person filters apply; its group filter does not (every group is shown)."""
+    total_query = ctx.query("active_caseload", ("month",), groups=())
+    queries = {
+        g: ctx.query("active_caseload", ("month",), groups=(g,), match="all") for g in GROUPS
+    }
+    ctx.prefetch([total_query, *queries.values()])
+    total = ctx.read(total_query)
+    total = total.select("month", total="value", total_suppressed="suppressed")
+    parts = [(g, t(f"group.{g}"), ctx.read(q)) for g, q in queries.items()]
+    long = long_series(parts).join(total, on="month", how="left")
+    hidden = pl.col("suppressed") | pl.col("total_suppressed").fill_null(True)
+    share = (
+        pl.when(~hidden & (pl.col("total") > 0))
+        .then(100.0 * pl.col("value") / pl.col("total"))
+        .otherwise(None)
+    )
+    return long.with_columns(share=share, suppressed=hidden).select(
+        "month", "series_id", "series", "value", "total", "share", "suppressed"
+    )
+
+
+def makeup_block(ctx: PageContext) -> Block:
+    table = makeup_table(ctx)
+    names = [t(f"group.{g}") for g in GROUPS]
+    colors = dict(zip(names, charts.GROUP_PALETTE, strict=False))
+    chart = charts.trend_chart(
+        table.rename({"value": "persons"}).rename({"share": "value"}),
+        unit="%",
+        series="series",
+        series_colors=colors,
+        series_title=t("filter.groups"),
+        start_month=ctx.start_month,
+        height=charts.CHART_HEIGHT,
+        legend_columns=2,
+    )
+    notes = [t("caseload.makeup.overlap")]
+    if ctx.state.groups:
+        notes.append(t("caseload.makeup.no_group_filter"))
+    return Block(
+        key="makeup",
+        title=t("caseload.makeup"),
+        indicators=("active_caseload",),
+        table=table,
+        columns=(
+            month_column(),
+            *series_columns(label=t("filter.groups")),
+            Column(
+                "value",
+                t("caseload.makeup.persons"),
+                "number",
+                "persons",
+                description=t("caseload.makeup.persons.help"),
+            ),
+            Column(
+                "total",
+                t("caseload.makeup.total"),
+                "number",
+                "persons",
+                description=t("caseload.makeup.total.help"),
+            ),
+            Column(
+                "share",
+                t("caseload.makeup.share"),
+                "number",
+                "%",
+                description=t("caseload.makeup.share.help"),
+            ),
+            Column(
+                "suppressed",
+                t("column.suppressed"),
+                "flag",
+                description=t("column.suppressed.help"),
+            ),
+        ),
+        chart=chart,
+        caption=caption(ctx, "%", t("caseload.makeup.caption")),
+        notes=tuple(notes),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Cumulative transferred against the plan
+
+
+def planned_transfers(ctx: PageContext) -> tuple[float | None, bool]:
+    """(number, suppressed): job seekers served by the state office in the selected
+    municipalities at the end of the month before the trial's start: those the trial was
+    planned to take over. The sidebar's groups and person filters apply, evaluated that day.
+
+    Computed here from the analytic snapshot until the engine has a `state_caseload`
+    indicator (persons with an open state responsibility spell on the month's last day)."""
+    if ctx.snap is None or ctx.start_month is None:
+        return None, False
+    from lib.figures.filters import month_index
+
+    snap = ctx.snap()
+    before = month_index(ctx.start_month) - 1
+    if before < snap.first_month:
+        return None, False
+    rows = snap.panel.filter(
+        (pl.col("midx") == before) & (pl.col("organisation") == "state")
+    ).with_columns(age_band=age_band_expr())
+    state = ctx.state
+    g = group_expr(tuple(state.groups), state.match, ctx.youth_age)
+    if g is not None:
+        rows = rows.filter(g)
+    for f in PERSON_FIELDS:
+        values = getattr(state, f)
+        if values:
+            rows = rows.filter(pl.col(f).cast(pl.String).is_in(list(values)))
+    codes = [m.code for m in state.selected_municipalities(ctx.options)]
+    n = rows.filter(pl.col("municipality_code").is_in(codes)).height
+    if ctx.min_count > 0 and n < ctx.min_count:
+        return None, True
+    return float(n), False
+
+
+def cumulative_block(ctx: PageContext) -> Block:
+    ind = "cumulative_transferred"
+    df = ctx.table(ind, by=("month",))
+    planned, planned_suppressed = planned_transfers(ctx)
+    table = df.select("month", "value", "suppressed").with_columns(
+        planned=pl.lit(planned, dtype=pl.Float64)
+    )
+    reference = (
+        (planned, t("caseload.planned_line", n=format_value(planned, "persons")))
+        if planned
+        else None
+    )
+    chart = charts.trend_chart(
+        df,
+        unit="persons",
+        start_month=ctx.start_month,
+        height=charts.CHART_HEIGHT,
+        reference=reference,
+    )
+    notes = [t("caseload.planned.help")]
+    if planned_suppressed:
+        notes.append(t("caseload.planned.suppressed", n=ctx.min_count))
+    elif planned is not None and df.height:
+        last = df.filter(pl.col("month") == df["month"].max()).row(0, named=True)
+        if last["value"] is not None and planned:
+            notes.append(
+                t(
+                    "caseload.planned.share",
+                    share=format_value(100.0 * last["value"] / planned, "%"),
+                    month=format_month(last["month"]),
+                )
+            )
+    return Block(
+        key="cumulative",
+        title=t("caseload.cumulative"),
+        indicators=(ind,),
+        table=table,
+        columns=(
+            month_column(),
+            *value_columns(ind, label=t("caseload.cumulative.value")),
+            Column(
+                "planned",
+                t("caseload.planned"),
+                "number",
+                "persons",
+                description=t("caseload.planned.help"),
+            ),
+        ),
+        chart=chart,
+        caption=caption(ctx, "persons", t("caseload.cumulative.caption")),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,177 @@
+"""Chart builders of the Evaluation page: pure DataFrame -> Altair chart, as lib/figures/charts.py.
+
+Effects are in percentage points with their 95 % intervals; zero is always drawn, since the
+question each chart answers is whether an interval leaves zero.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from lib.figures.charts import AREA_PALETTE, COMPARISON_COLOR, RULE_COLOR, TRIAL_COLOR
+from lib.figures.format import format_number
+from lib.figures.i18n import t
+
+HEIGHT = 280
+
+
+def format_pp(v) -> str:
+    """A signed effect in percentage points, two decimals: '+0.72 pp'; None -> '–'."""
+    return "–" if v is None else f"{'+' if v > 0 else ''}{format_number(v, 2)} pp"
+
+
+def _effect_text(r: dict) -> str:
+    """'+1.20 pp (+0.40 pp to +2.00 pp)' for a tooltip."""
+    return f"{format_pp(r['estimate'])} ({format_pp(r['ci_low'])} to {format_pp(r['ci_high'])})"
+
+
+def _zero_rule(axis: str) -> alt.Chart:
+    enc = {axis: alt.datum(0)}
+    return (
+        alt.Chart(pl.DataFrame({"z": [0]})).mark_rule(color=RULE_COLOR, strokeWidth=1).encode(**enc)
+    )
+
+
+def event_study_chart(events: pl.DataFrame) -> alt.LayerChart:
+    """Effect by month relative to the trial's start, with its 95 % band and zero line."""
+    df = events.with_columns(
+        text=pl.struct("estimate", "ci_low", "ci_high").map_elements(
+            _effect_text, return_dtype=pl.String
+        ),
+        period=pl.when(pl.col("relative_month") < 0)
+        .then(pl.lit(t("Before the start")))
+        .otherwise(pl.lit(t("From the start"))),
+    )
+    x = alt.X(
+        "relative_month:Q",
+        title=t("Months from the trial's start (0 = first trial month)"),
+        axis=alt.Axis(tickMinStep=6, grid=False),
+    )
+    y_title = t("Difference in exit rate (pp)")
+    base = alt.Chart(df)
+    band = base.mark_area(opacity=0.18, color=TRIAL_COLOR).encode(
+        x=x, y=alt.Y("ci_low:Q", title=y_title), y2="ci_high:Q"
+    )
+    line = base.mark_line(point=alt.OverlayMarkDef(size=18), color=TRIAL_COLOR).encode(
+        x=x,
+        y=alt.Y("estimate:Q", title=y_title),
+        tooltip=[
+            alt.Tooltip("month:N", title=t("Month")),
+            alt.Tooltip("text:N", title=t("Effect (95 % interval)")),
+        ],
+    )
+    start = (
+        alt.Chart(pl.DataFrame({"x": [-0.5], "label": [t("Trial starts")]}))
+        .mark_rule(color=RULE_COLOR, strokeDash=[4, 3])
+        .encode(x="x:Q")
+    )
+    label = (
+        alt.Chart(pl.DataFrame({"x": [-0.5], "label": [t("Trial starts")]}))
+        .mark_text(align="left", dx=4, dy=-6, color=RULE_COLOR, fontSize=11)
+        .encode(x="x:Q", y=alt.value(8), text="label:N")
+    )
+    return alt.layer(band, _zero_rule("y"), line, start, label).properties(height=HEIGHT)
+
+
+def forest_chart(effects: pl.DataFrame, label: str = "area_name") -> alt.LayerChart:
+    """One row per area: the estimate as a point, its 95 % interval as a bar, zero as a rule."""
+    df = effects.filter(pl.col("estimate").is_not_null()).with_columns(
+        text=pl.struct("estimate", "ci_low", "ci_high").map_elements(
+            _effect_text, return_dtype=pl.String
+        ),
+        verdict=pl.when(pl.col("ci_low") > 0)
+        .then(pl.lit(t("Above zero")))
+        .when(pl.col("ci_high") < 0)
+        .then(pl.lit(t("Below zero")))
+        .otherwise(pl.lit(t("Interval includes zero"))),
+    )
+    order = df.sort("estimate", descending=True)[label].to_list()
+    y = alt.Y(
+        f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)
+    )
+    x_title = t("Effect on the exit rate (percentage points, 95 % interval)")
+    colors = alt.Scale(
+        domain=[t("Above zero"), t("Interval includes zero"), t("Below zero")],
+        range=[AREA_PALETTE[0], COMPARISON_COLOR, AREA_PALETTE[5]],
+    )
+    base = alt.Chart(df)
+    bars = base.mark_rule(strokeWidth=2).encode(
+        y=y,
+        x=alt.X("ci_low:Q", title=x_title),
+        x2="ci_high:Q",
+        color=alt.Color("verdict:N", scale=colors, legend=alt.Legend(title=None, orient="top")),
+    )
+    points = base.mark_point(filled=True, size=60).encode(
+        y=y,
+        x="estimate:Q",
+        color=alt.Color("verdict:N", scale=colors, legend=None),
+        tooltip=[
+            alt.Tooltip(f"{label}:N", title=t("Area")),
+            alt.Tooltip("text:N", title=t("Effect (95 % interval)")),
+            alt.Tooltip("trial_municipalities:Q", title=t("Trial municipalities")),
+        ],
+    )
+    return alt.layer(bars, _zero_rule("x"), points).properties(height=max(160, 24 * df.height))
+
+
+def survival_chart(curve: pl.DataFrame, names: dict[str, str] | None = None) -> alt.LayerChart:
+    """Kaplan-Meier step curves (share still without work) with their 95 % bands."""
+    names = names or {}
+    df = curve.with_columns(
+        series=pl.col("stratum").cast(pl.String).replace(names),
+        pct=100 * pl.col("survival"),
+        lo=100 * pl.col("ci_low"),
+        hi=100 * pl.col("ci_high"),
+    )
+    fixed = {"trial": TRIAL_COLOR, "comparison": COMPARISON_COLOR}
+    strata = df["stratum"].cast(pl.String).unique(maintain_order=True).to_list()
+    others = iter(AREA_PALETTE)
+    colors = {names.get(s, s): fixed.get(s) or next(others, "#000000") for s in strata}
+    scale = alt.Scale(domain=list(colors), range=list(colors.values()))
+    x = alt.X("day:Q", title=t("Days since the start"), axis=alt.Axis(grid=False))
+    y_title = t("Still without open-market work (%)")
+    base = alt.Chart(df)
+    band = base.mark_area(opacity=0.15, interpolate="step-after").encode(
+        x=x,
+        y=alt.Y("lo:Q", title=y_title),
+        y2="hi:Q",
+        color=alt.Color("series:N", scale=scale, legend=None),
+    )
+    line = base.mark_line(interpolate="step-after").encode(
+        x=x,
+        y=alt.Y("pct:Q", title=y_title, scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("series:N", scale=scale, legend=alt.Legend(title=None, orient="top")),
+        tooltip=[
+            alt.Tooltip("series:N", title=t("Group")),
+            alt.Tooltip("day:Q", title=t("Day")),
+            alt.Tooltip("pct:Q", title=t("Still without work (%)"), format=".1f"),
+            alt.Tooltip("at_risk:Q", title=t("Still followed"), format=","),
+        ],
+    )
+    return alt.layer(band, line).properties(height=HEIGHT)
+
+
+def expected_chart(table: pl.DataFrame, label: str) -> alt.LayerChart:
+    """Actual minus expected rate per unit, with its 95 % interval (percentage points)."""
+    df = table.filter(pl.col("difference").is_not_null())
+    order = df.sort("difference", descending=True)[label].to_list()
+    y = alt.Y(
+        f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)
+    )
+    x_title = t("Actual minus expected (percentage points, 95 % interval)")
+    base = alt.Chart(df)
+    bars = base.mark_rule(strokeWidth=2, color=TRIAL_COLOR).encode(
+        y=y, x=alt.X("ci_low:Q", title=x_title), x2="ci_high:Q"
+    )
+    points = base.mark_point(filled=True, size=50, color=TRIAL_COLOR).encode(
+        y=y,
+        x="difference:Q",
+        tooltip=[
+            alt.Tooltip(f"{label}:N", title=t("Unit")),
+            alt.Tooltip("actual:Q", title=t("Actual (%)"), format=".1f"),
+            alt.Tooltip("expected:Q", title=t("Expected (%)"), format=".1f"),
+            alt.Tooltip("difference:Q", title=t("Difference (pp)"), format="+.2f"),
+        ],
+    )
+    return alt.layer(bars, _zero_rule("x"), points).properties(height=max(160, 22 * df.height))

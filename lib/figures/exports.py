@@ -1,0 +1,248 @@
+"""Downloads: the table behind a chart as CSV or Excel, with what it is written into the file.
+
+Pure (no Streamlit). A download holds exactly the rows and columns of the table the page shows,
+with the same column names as `trialwatch indicators` (`month`, `trial_area_id`, `value`,
+`numerator`, `denominator`, `suppressed`, ...) plus name columns for people, and metadata: the
+title, each indicator's definition, unit and evaluation day, every filter in force, the as-of
+date and source of the data, the disclosure rule, what every column means and a link that
+reproduces the view.
+
+CSV: UTF-8; the metadata comes first as lines starting with "# " ("# key: value"), then the
+header row and the data. Read it back with
+
+    polars.read_csv(path, comment_prefix="#")      or      pandas.read_csv(path, comment="#")
+
+(`read_csv_export` below does it and returns the metadata too). Suppressed cells have an empty
+value and `suppressed` = true. Months are text `YYYY-MM`, codes text with their leading zeros.
+
+Excel (.xlsx): sheet "data" (the same table, header in row 1) and sheet "about" (the same
+metadata as two columns, key and value); the Explorer adds a sheet "pivot" with the table laid
+out as the page shows it.
+
+Parquet: the same table with its types (months and codes as text, flags as booleans), the
+metadata as the file's key-value metadata (`polars.read_parquet_metadata(path)`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from lib.engine.indicators import INDICATORS
+from lib.figures.i18n import t
+
+CSV_READ_HINT = 'polars.read_csv(path, comment_prefix="#") or pandas.read_csv(path, comment="#")'
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a shown and downloaded table."""
+
+    name: str  # the column in the frame (and the download)
+    label: str  # its heading on the page
+    kind: str = "text"  # text | month | number | flag | code
+    unit: str | None = None  # for numbers: decides the decimals shown
+    description: str = ""
+    shown: bool = True  # False: in the download only (codes, numerators, denominators)
+
+
+@dataclass(frozen=True)
+class ExportMeta:
+    """What a download says about itself."""
+
+    title: str
+    indicators: tuple[str, ...] = ()
+    filters: tuple[tuple[str, str], ...] = ()
+    as_of: dt.date | None = None
+    source: str | None = None
+    loaded_at: dt.datetime | None = None
+    batch_id: int | None = None
+    min_count: int = 5
+    notes: tuple[str, ...] = ()
+    link: str | None = None
+    generated_at: dt.datetime = field(
+        default_factory=lambda: dt.datetime.now().replace(microsecond=0)
+    )
+    synthetic: bool = False
+
+
+def metadata(meta: ExportMeta, columns: Iterable[Column]) -> list[tuple[str, str]]:
+    """The metadata as (key, value) pairs, in the order they are written."""
+    out: list[tuple[str, str]] = [("Trialwatch export", meta.title)]
+    if meta.synthetic:
+        out.append((t("export.warning"), t("notice.synthetic")))
+    for ind_id in meta.indicators:
+        ind = INDICATORS[ind_id]
+        out.append(
+            (
+                t("export.indicator"),
+                f"{t(ind.label)} ({ind.id}); {t('export.unit')}: {t('unit.' + ind.unit)}",
+            )
+        )
+        out.append((t("export.definition"), t(ind.definition)))
+        if ind.evaluation_day and ind.evaluation_day != "-":
+            out.append((t("export.evaluation_day"), t(ind.evaluation_day)))
+    for label, value in meta.filters:
+        out.append((f"{t('export.filter')} – {label}", value))
+    if meta.as_of is not None:
+        out.append((t("export.as_of"), meta.as_of.isoformat()))
+    if meta.source:
+        out.append((t("export.source"), meta.source))
+    if meta.batch_id is not None:
+        loaded = f", {meta.loaded_at:%Y-%m-%d %H:%M}" if meta.loaded_at else ""
+        out.append((t("export.batch"), f"{meta.batch_id}{loaded}"))
+    out.append((t("export.disclosure"), disclosure_text(meta.min_count)))
+    for note in meta.notes:
+        out.append((t("export.note"), note))
+    for col in columns:
+        text = col.label if not col.description else f"{col.label}: {col.description}"
+        out.append((f"{t('export.column')} {col.name}", text))
+    out.append((t("export.generated"), meta.generated_at.isoformat(sep=" ")))
+    if meta.link:
+        out.append((t("export.link"), meta.link))
+    out.append((t("export.read_back"), CSV_READ_HINT))
+    return out
+
+
+def disclosure_text(min_count: int) -> str:
+    if min_count <= 0:
+        return t("export.disclosure.off")
+    return t("export.disclosure.on", n=min_count)
+
+
+def export_frame(df: pl.DataFrame, columns: Iterable[Column]) -> pl.DataFrame:
+    """The table as downloaded: the listed columns in order, months and codes as text."""
+    cols = [c for c in columns if c.name in df.columns]
+    return df.select([pl.col(c.name) for c in cols])
+
+
+def to_csv(df: pl.DataFrame, columns: Iterable[Column], meta: ExportMeta) -> bytes:
+    """The CSV download: '# key: value' metadata lines, then the table."""
+    columns = list(columns)
+    buf = io.StringIO()
+    for key, value in metadata(meta, columns):
+        lines = str(value).splitlines() or [""]
+        buf.write(f"# {key}: {lines[0]}\n")
+        for more in lines[1:]:
+            buf.write(f"#   {more}\n")
+    table = export_frame(df, columns)
+    buf.write(table.write_csv(null_value=""))
+    return buf.getvalue().encode("utf-8")
+
+
+def to_parquet(df: pl.DataFrame, columns: Iterable[Column], meta: ExportMeta) -> bytes:
+    """The Parquet download: the table, with the metadata in the file's key-value metadata."""
+    columns = list(columns)
+    buf = io.BytesIO()
+    pairs: dict[str, str] = {}
+    for key, value in metadata(meta, columns):
+        pairs[key] = f"{pairs[key]} | {value}" if key in pairs else str(value)
+    export_frame(df, columns).write_parquet(buf, metadata=pairs)
+    return buf.getvalue()
+
+
+def to_excel(
+    df: pl.DataFrame,
+    columns: Iterable[Column],
+    meta: ExportMeta,
+    *,
+    pivot: pl.DataFrame | None = None,
+) -> bytes:
+    """The Excel download: sheet 'data' with the table, sheet 'about' with the metadata, and
+    with `pivot` a sheet 'pivot' laid out as the page shows it (text cells as shown)."""
+    import xlsxwriter
+
+    columns = list(columns)
+    table = export_frame(df, columns)
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    bold = book.add_format({"bold": True})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    formats = {
+        0: book.add_format({"num_format": "#,##0"}),
+        1: book.add_format({"num_format": "#,##0.0"}),
+        3: book.add_format({"num_format": "#,##0.000"}),
+    }
+    by_name = {c.name: c for c in columns}
+
+    def number_format(name: str, v: float):
+        col = by_name[name]
+        return formats[_excel_decimals(col.unit, v)] if col.kind in ("number", "bar") else None
+
+    _write_sheet(book.add_worksheet("data"), table, bold, number_format)
+    if pivot is not None:
+        _write_sheet(book.add_worksheet("pivot"), pivot, bold, lambda name, v: None)
+    about = book.add_worksheet("about")
+    about.write_string(0, 0, "key", bold)
+    about.write_string(0, 1, "value", bold)
+    for i, (key, value) in enumerate(metadata(meta, columns), start=1):
+        about.write_string(i, 0, key, wrap)
+        about.write_string(i, 1, str(value), wrap)
+    about.set_column(0, 0, 34)
+    about.set_column(1, 1, 110)
+    book.close()
+    return out.getvalue()
+
+
+def _write_sheet(sheet, table: pl.DataFrame, bold, number_format) -> None:
+    """A table on a sheet: the header in bold in row 1 (frozen), numbers as numbers (formatted
+    by `number_format(column, value)`, None for plain), text as text, columns sized to fit."""
+    for j, name in enumerate(table.columns):
+        sheet.write_string(0, j, str(name), bold)
+        width = max(len(str(name)), 10)
+        for i, v in enumerate(table[name].to_list(), start=1):
+            if v is None:
+                continue
+            if isinstance(v, bool):
+                sheet.write_boolean(i, j, v)
+            elif isinstance(v, int | float):
+                sheet.write_number(i, j, v, number_format(name, v))
+            else:
+                sheet.write_string(i, j, str(v))
+                width = max(width, min(len(str(v)), 40))
+        sheet.set_column(j, j, width + 2)
+    sheet.freeze_panes(1, 0)
+
+
+def _excel_decimals(unit: str | None, value: float) -> int:
+    if unit in ("persons", "contacts") and float(value).is_integer():
+        return 0
+    if unit in ("clients per FTE", "contacts per client"):
+        return 3 if abs(value) < 10 else 1
+    return 1 if unit else 3
+
+
+def read_csv_export(source: str | Path | bytes) -> tuple[pl.DataFrame, dict[str, str]]:
+    """A CSV download read back: the table, and the metadata as a dict (key -> value; a key
+    that occurs more than once, such as 'Definition', keeps its values joined by ' | ')."""
+    raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+    text = raw.decode("utf-8")
+    meta: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        body = line[1:].strip()
+        if ": " in body and not line.startswith("#   "):
+            key, value = body.split(": ", 1)
+            meta[key] = f"{meta[key]} | {value}" if key in meta else value
+    schema = {}
+    header = next(csv.reader([next(ln for ln in text.splitlines() if not ln.startswith("#"))]))
+    for name in header:
+        if name in ("month", "quarter") or name.endswith(("_code", "_id", "_name", "label")):
+            schema[name] = pl.String
+    df = pl.read_csv(io.BytesIO(raw), comment_prefix="#", schema_overrides=schema)
+    return df, meta
+
+
+def file_name(title: str, as_of: dt.date | None, ext: str) -> str:
+    """'trialwatch-active-caseload-2024-06-30.csv': lower-case words joined by dashes."""
+    stem = "".join(ch.lower() if ch.isalnum() else "-" for ch in title)
+    stem = "-".join(part for part in stem.split("-") if part)[:60]
+    date = f"-{as_of.isoformat()}" if as_of else ""
+    return f"trialwatch-{stem}{date}.{ext}"

@@ -1,0 +1,535 @@
+"""The sidebar's selection as a value: `FilterState`, its URL form and the queries it makes.
+
+Pure: no Streamlit. `FilterOptions` says what the loaded extract offers (trials, trial areas,
+municipalities, months); `FilterState` is what the user picked, frozen and hashable. The state
+turns into indicator queries (`to_query`), into URL parameters and back (`to_params`,
+`from_params`: a bad or stale value is dropped with a notice, never an error), and into words
+(`describe`) for captions and the metadata written into every download.
+
+URL parameters (a parameter at its default is left out, so a plain link is the default view):
+
+    trial=FI-KUNTAKOKEILU       the trial (default: the earliest)
+    area=TA01,TA02              trial areas (default: all of the trial's)
+    muni=091,049                municipalities (default: all of the chosen areas')
+    from=2021-03  to=2024-06    the period (default: the trial's months up to as_of)
+    group=youth,older match=any groups, and whether a person must be in all of them or any
+    gender=F  age=<25,25-34  language=sv  edu=basic    person filters (default: everyone)
+    comparison=0                hide the comparison municipalities (default: shown)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+from lib.engine.indicators import AGE_BANDS, GROUPS, INDICATORS, Query
+from lib.engine.snapshot import month_index_of_label, month_label
+from lib.figures.i18n import t
+from lib.register.contract import EDUCATIONS, GENDERS, LANGUAGES
+
+PERSON_SOURCES = ("panel", "events", "episodes")
+MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+# URL parameter name of each FilterState field.
+PARAMS = {
+    "trial": "trial",
+    "areas": "area",
+    "municipalities": "muni",
+    "month_from": "from",
+    "month_to": "to",
+    "groups": "group",
+    "match": "match",
+    "gender": "gender",
+    "age_band": "age",
+    "language": "language",
+    "education": "edu",
+    "comparison": "comparison",
+}
+PERSON_FIELDS = ("gender", "age_band", "language", "education")
+PERSON_VALUES = {
+    "gender": GENDERS,
+    "age_band": AGE_BANDS,
+    "language": LANGUAGES,
+    "education": EDUCATIONS,
+}
+SELECTION = "selection"
+COMPARISON = "comparison"
+WHOLE_TRIAL = "trial"
+NO_GEO = "none"
+
+
+# ---------------------------------------------------------------------------------------------
+# What the extract offers
+
+
+@dataclass(frozen=True)
+class TrialOption:
+    id: str
+    name: str
+    start_month: str
+    end_month: str | None
+
+
+@dataclass(frozen=True)
+class AreaOption:
+    id: str
+    trial_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class MunicipalityOption:
+    code: str
+    name: str
+    name_sv: str | None
+    region: str
+    area_id: str | None  # None: a comparison municipality
+    population: int | None = None
+
+    def label(self, lang: str = "en") -> str:
+        """The name in the user's language (Swedish name where there is one)."""
+        return (self.name_sv or self.name) if lang == "sv" else self.name
+
+    def search_label(self, lang: str = "en") -> str:
+        """The name with the other language's name beside it, so either can be typed."""
+        first = self.label(lang)
+        other = self.name if lang == "sv" else self.name_sv
+        return f"{first} ({other})" if other and other != first else first
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the loaded extract offers to filter by."""
+
+    trials: tuple[TrialOption, ...]
+    areas: tuple[AreaOption, ...]
+    municipalities: tuple[MunicipalityOption, ...]
+    first_month: str
+    last_month: str
+
+    @property
+    def months(self) -> list[str]:
+        return month_range(self.first_month, self.last_month)
+
+    def trial(self, trial_id: str | None) -> TrialOption | None:
+        return next((x for x in self.trials if x.id == trial_id), None)
+
+    def areas_of(self, trial_id: str | None) -> list[AreaOption]:
+        return [a for a in self.areas if a.trial_id == trial_id]
+
+    def area_names(self) -> dict[str, str]:
+        return {a.id: a.name for a in self.areas}
+
+    def all_area_ids(self) -> list[str]:
+        return sorted(a.id for a in self.areas)
+
+    def municipality(self, code: str) -> MunicipalityOption | None:
+        return self._by_code().get(code)
+
+    def _by_code(self) -> dict[str, MunicipalityOption]:
+        return {m.code: m for m in self.municipalities}
+
+    def municipalities_of(
+        self, trial_id: str | None, area_ids: tuple[str, ...] = ()
+    ) -> list[MunicipalityOption]:
+        """The trial's municipalities (of `area_ids` if any are given), sorted by name."""
+        areas = set(area_ids) or {a.id for a in self.areas_of(trial_id)}
+        return sorted(
+            (m for m in self.municipalities if m.area_id in areas), key=lambda m: m.name.lower()
+        )
+
+    def municipality_names(self, lang: str = "en") -> dict[str, str]:
+        return {m.code: m.label(lang) for m in self.municipalities}
+
+    def default_period(self, trial_id: str | None) -> tuple[str, str]:
+        """The trial's months up to the last complete month of the extract."""
+        trial = self.trial(trial_id)
+        first, last = self.first_month, self.last_month
+        if trial is not None:
+            first = min(max(trial.start_month, first), last)
+            if trial.end_month:
+                last = max(min(trial.end_month, last), first)
+        return first, last
+
+    def default_state(self) -> FilterState:
+        trial = self.trials[0].id if self.trials else None
+        month_from, month_to = self.default_period(trial)
+        return FilterState(trial=trial, month_from=month_from, month_to=month_to)
+
+
+def options_from_snapshot(snap) -> FilterOptions:
+    """The FilterOptions of an analytic snapshot (lib/panel.Snapshot)."""
+    from lib.engine.snapshot import month_label
+
+    trials = []
+    for row in snap.trials.sort("start_date", "trial_id").iter_rows(named=True):
+        start, end = row["start_date"], row.get("end_date")
+        trials.append(
+            TrialOption(
+                id=row["trial_id"],
+                name=row["name"],
+                start_month=f"{start.year:04d}-{start.month:02d}",
+                end_month=f"{end.year:04d}-{end.month:02d}" if end else None,
+            )
+        )
+    areas = tuple(
+        AreaOption(r["trial_area_id"], r["trial_id"], r["name"])
+        for r in snap.trial_areas.sort("trial_area_id").iter_rows(named=True)
+    )
+    munis = tuple(
+        MunicipalityOption(
+            code=r["municipality_code"],
+            name=r["name"],
+            name_sv=r.get("name_sv"),
+            region=r["region"],
+            area_id=r.get("trial_area_id"),
+            population=r.get("population"),
+        )
+        for r in snap.municipalities.sort("municipality_code").iter_rows(named=True)
+    )
+    return FilterOptions(
+        trials=tuple(trials),
+        areas=areas,
+        municipalities=munis,
+        first_month=month_label(snap.first_month),
+        last_month=month_label(snap.last_month),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Months
+
+
+month_index = month_index_of_label  # 'YYYY-MM' -> year * 12 + month - 1 (lib/panel)
+month_of_index = month_label  # the inverse
+
+
+def month_range(first: str, last: str) -> list[str]:
+    return [month_of_index(m) for m in range(month_index(first), month_index(last) + 1)]
+
+
+def shift(label: str, n: int) -> str:
+    return month_of_index(month_index(label) + n)
+
+
+# ---------------------------------------------------------------------------------------------
+# The selection
+
+
+@dataclass(frozen=True)
+class FilterState:
+    """What the user picked in the sidebar. Empty tuples mean 'all'."""
+
+    trial: str | None = None
+    areas: tuple[str, ...] = ()
+    municipalities: tuple[str, ...] = ()
+    month_from: str | None = None
+    month_to: str | None = None
+    groups: tuple[str, ...] = ()
+    match: str = "all"
+    gender: tuple[str, ...] = ()
+    age_band: tuple[str, ...] = ()
+    language: tuple[str, ...] = ()
+    education: tuple[str, ...] = ()
+    comparison: bool = True
+
+    # --- geography -----------------------------------------------------------------------
+
+    def geo_where(self, opts: FilterOptions, side: str = SELECTION) -> tuple:
+        """The geographic `where` of a query: the selection, the whole trial, or the
+        comparison municipalities."""
+        if side == COMPARISON:
+            return (("trial_or_comparison", ("comparison",)),)
+        if side == SELECTION and self.municipalities:
+            return (("municipality_code", tuple(self.municipalities)),)
+        if side == SELECTION and self.areas:
+            return (("trial_area_id", tuple(self.areas)),)
+        trial_areas = [a.id for a in opts.areas_of(self.trial)]
+        if len(trial_areas) == len(opts.areas):
+            return (("trial_or_comparison", ("trial",)),)
+        return (("trial_area_id", tuple(trial_areas)),)
+
+    def selected_area_ids(self, opts: FilterOptions) -> list[str]:
+        """The trial areas in view: those picked, those of the picked municipalities, or all."""
+        if self.municipalities:
+            ids = {m.area_id for m in opts.municipalities if m.code in self.municipalities}
+            return sorted(a for a in ids if a)
+        return list(self.areas) or [a.id for a in opts.areas_of(self.trial)]
+
+    def selected_municipalities(self, opts: FilterOptions) -> list[MunicipalityOption]:
+        if self.municipalities:
+            return [m for m in opts.municipalities_of(self.trial) if m.code in self.municipalities]
+        return opts.municipalities_of(self.trial, self.areas)
+
+    @property
+    def whole_trial(self) -> bool:
+        return not self.areas and not self.municipalities
+
+    # --- persons -------------------------------------------------------------------------
+
+    def person_where(self) -> tuple:
+        return tuple((f, tuple(getattr(self, f))) for f in PERSON_FIELDS if getattr(self, f))
+
+    @property
+    def person_filtered(self) -> bool:
+        return bool(self.groups) or bool(self.person_where())
+
+    # --- queries -------------------------------------------------------------------------
+
+    def to_query(
+        self,
+        opts: FilterOptions,
+        indicator: str,
+        by: tuple[str, ...] = ("month",),
+        *,
+        side: str = SELECTION,
+        where: tuple = (),
+        period: tuple[str | None, str | None] | None = None,
+        persons: bool = True,
+        groups: tuple[str, ...] | None = None,
+        match: str | None = None,
+        base: Callable[..., Query] | None = None,
+    ) -> Query:
+        """The indicator query for this selection.
+
+        side: SELECTION (the sidebar's areas and municipalities), WHOLE_TRIAL, COMPARISON, or
+        NO_GEO (only `where` says where). where: extra (dimension, values) filters. period:
+        (from, to) instead of the sidebar's. Groups and person filters are applied only where
+        the indicator counts persons (and `persons` is true); `groups`/`match` replace the
+        sidebar's groups. `not_applied` says which filters were left out.
+        """
+        base = base or _default_query
+        month_from, month_to = period if period is not None else (self.month_from, self.month_to)
+        person_level = INDICATORS[indicator].source in PERSON_SOURCES
+        kw: dict = {}
+        geo = () if side == NO_GEO else self.geo_where(opts, side)
+        extra = tuple(where)
+        if person_level and persons:
+            extra = self.person_where() + extra
+            chosen = self.groups if groups is None else tuple(groups)
+            if chosen:
+                kw.update(groups=tuple(chosen), match=match or self.match)
+        return base(
+            indicator,
+            by=tuple(by),
+            where=_merge_where(geo, extra),
+            month_from=month_from,
+            month_to=month_to,
+            **kw,
+        )
+
+    def not_applied(self, indicator: str) -> list[str]:
+        """The filters in force that do not apply to `indicator` (staff, employer contacts)."""
+        if INDICATORS[indicator].source in PERSON_SOURCES:
+            return []
+        out = []
+        if self.groups:
+            out.append(t("filter.groups"))
+        for f in PERSON_FIELDS:
+            if getattr(self, f):
+                out.append(t(f"filter.{f}"))
+        return out
+
+    # --- URL -----------------------------------------------------------------------------
+
+    def to_params(self, opts: FilterOptions) -> dict[str, str]:
+        """The URL parameters of this state: only those that differ from the default."""
+        default = opts.default_state()
+        trial_default = replace(default, trial=self.trial)
+        period_from, period_to = opts.default_period(self.trial)
+        out: dict[str, str] = {}
+        if self.trial != default.trial and self.trial is not None:
+            out[PARAMS["trial"]] = self.trial
+        for name in ("areas", "municipalities", "groups", *PERSON_FIELDS):
+            values = getattr(self, name)
+            if values:
+                out[PARAMS[name]] = ",".join(values)
+        if self.month_from and self.month_from != period_from:
+            out[PARAMS["month_from"]] = self.month_from
+        if self.month_to and self.month_to != period_to:
+            out[PARAMS["month_to"]] = self.month_to
+        if self.groups and self.match != trial_default.match:
+            out[PARAMS["match"]] = self.match
+        if not self.comparison:
+            out[PARAMS["comparison"]] = "0"
+        return out
+
+    @classmethod
+    def from_params(
+        cls, params: Mapping[str, str | list[str]], opts: FilterOptions
+    ) -> tuple[FilterState, list[str]]:
+        """The state a URL describes, and a notice for every value that had to be dropped.
+
+        Unknown parameter names are ignored (other pages have their own)."""
+        notices: list[str] = []
+        state = opts.default_state()
+
+        def value(name: str) -> str | None:
+            raw = params.get(PARAMS[name])
+            if isinstance(raw, list | tuple):
+                raw = ",".join(str(r) for r in raw)
+            return None if raw is None else str(raw).strip()
+
+        raw = value("trial")
+        if raw:
+            if opts.trial(raw) is None:
+                notices.append(t("notice.param.trial", value=raw))
+            else:
+                period = opts.default_period(raw)
+                state = replace(state, trial=raw, month_from=period[0], month_to=period[1])
+
+        def pick(name: str, allowed, label_key: str) -> tuple[str, ...]:
+            raw = value(name)
+            if not raw:
+                return ()
+            items = [v.strip() for v in raw.split(",") if v.strip()]
+            allowed = list(allowed)
+            kept = tuple(dict.fromkeys(v for v in items if v in allowed))
+            dropped = [v for v in items if v not in allowed]
+            if dropped:
+                notices.append(t(label_key, values=", ".join(dropped)))
+            return kept
+
+        area_ids = [a.id for a in opts.areas_of(state.trial)]
+        areas = pick("areas", area_ids, "notice.param.area")
+        muni_codes = [m.code for m in opts.municipalities_of(state.trial, areas)]
+        munis = pick("municipalities", muni_codes, "notice.param.muni")
+        groups = pick("groups", GROUPS, "notice.param.group")
+        person = {f: pick(f, PERSON_VALUES[f], f"notice.param.{f}") for f in PERSON_FIELDS}
+        state = replace(state, areas=areas, municipalities=munis, groups=groups, **person)
+
+        raw = value("match")
+        if raw:
+            if raw in ("all", "any"):
+                state = replace(state, match=raw)
+            else:
+                notices.append(t("notice.param.match", value=raw))
+
+        raw = value("comparison")
+        if raw:
+            if raw in ("0", "1"):
+                state = replace(state, comparison=raw == "1")
+            else:
+                notices.append(t("notice.param.comparison", value=raw))
+
+        month_from, month_to = state.month_from, state.month_to
+        for name in ("month_from", "month_to"):
+            raw = value(name)
+            if not raw:
+                continue
+            if not MONTH_RE.fullmatch(raw):
+                notices.append(t("notice.param.month", value=raw))
+                continue
+            clamped = min(max(raw, opts.first_month), opts.last_month)
+            if clamped != raw:
+                notices.append(t("notice.param.month_outside", value=raw, month=clamped))
+            if name == "month_from":
+                month_from = clamped
+            else:
+                month_to = clamped
+        if month_from and month_to and month_from > month_to:
+            notices.append(t("notice.param.period", start=month_from, end=month_to))
+            month_from, month_to = opts.default_period(state.trial)
+        state = replace(state, month_from=month_from, month_to=month_to)
+        return state, notices
+
+    def sanitized(self, opts: FilterOptions) -> FilterState:
+        """The state with every value the extract no longer offers dropped (e.g. after a new
+        import), and the period inside the extract's months."""
+        params = self.to_params(opts)
+        # a state's own values round-trip; what the extract lacks is dropped
+        state, _ = FilterState.from_params(params, opts)
+        return state
+
+    # --- words ---------------------------------------------------------------------------
+
+    def describe(self, opts: FilterOptions, lang: str = "en") -> list[tuple[str, str]]:
+        """The selection in words, one (label, value) pair per filter, for captions and
+        the metadata of downloads."""
+        from lib.figures.format import format_period
+
+        trial = opts.trial(self.trial)
+        names = opts.area_names()
+        munis = opts.municipality_names(lang)
+        everyone = t("filter.all")
+        out = [
+            (t("filter.trial"), trial.name if trial else everyone),
+            (
+                t("filter.areas"),
+                ", ".join(names.get(a, a) for a in self.areas) if self.areas else everyone,
+            ),
+            (
+                t("filter.municipalities"),
+                ", ".join(munis.get(m, m) for m in self.municipalities)
+                if self.municipalities
+                else everyone,
+            ),
+            (
+                t("filter.period"),
+                format_period(self.month_from, self.month_to)
+                if self.month_from and self.month_to
+                else everyone,
+            ),
+            (t("filter.groups"), group_text(self.groups, self.match) if self.groups else everyone),
+        ]
+        for f in PERSON_FIELDS:
+            values = getattr(self, f)
+            out.append((t(f"filter.{f}"), ", ".join(value_label(f, v) for v in values) or everyone))
+        out.append(
+            (t("filter.comparison"), t("filter.shown") if self.comparison else t("filter.hidden"))
+        )
+        return out
+
+    def summary(self, opts: FilterOptions, lang: str = "en") -> str:
+        """A one-line summary of the filters that differ from 'all' (for captions)."""
+        everyone = t("filter.all")
+        skip = {t("filter.trial"), t("filter.comparison")}
+        parts = [
+            f"{k}: {v}" for k, v in self.describe(opts, lang) if v != everyone and k not in skip
+        ]
+        return " · ".join(parts)
+
+
+def group_text(groups: tuple[str, ...], match: str) -> str:
+    names = [t(f"group.{g}") for g in groups]
+    if len(names) == 1:
+        return names[0]
+    joiner = t("filter.match.all_join") if match == "all" else t("filter.match.any_join")
+    return joiner.join(names)
+
+
+def value_label(field_name: str, value: str) -> str:
+    """A person-filter value in words ('F' -> 'women', 'upper_secondary' -> 'upper secondary')."""
+    return t(f"value.{field_name}.{value}")
+
+
+def _merge_where(*parts: tuple) -> tuple:
+    """Where clauses combined; a dimension named twice keeps the values both allow."""
+    merged: dict[str, tuple[str, ...]] = {}
+    for part in parts:
+        for dim, values in part:
+            values = tuple(values)
+            if dim in merged:
+                keep = set(values)
+                values = tuple(v for v in merged[dim] if v in keep)
+            merged[dim] = values
+    return tuple(merged.items())
+
+
+def _default_query(indicator: str, **kw) -> Query:
+    from lib.engine.access import default_query
+
+    return default_query(indicator, **kw)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A FilterState with the options it was checked against: what pages pass around."""
+
+    state: FilterState
+    options: FilterOptions = field(repr=False)
+    lang: str = "en"
+
+    def query(self, indicator: str, by: tuple[str, ...] = ("month",), **kw) -> Query:
+        return self.state.to_query(self.options, indicator, by, **kw)

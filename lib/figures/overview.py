@@ -1,0 +1,548 @@
+"""The Overview's figures: headline indicators for the whole trial and per trial area.
+
+Pure Polars and plain Python: the indicator tables come from an injected `read(query)` (the
+dashboard passes lib/web/ui.py's cached reader, tests pass `compute` on a snapshot), and the queries
+from an injected `query(indicator, **kw)` (lib.engine.access.default_query by default). Everything
+that
+picks "the latest month", computes a change or decides to pool thin months lives here, so it is
+tested without a browser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from lib.engine.indicators import INDICATORS, IndicatorUnavailable, Query
+from lib.engine.snapshot import month_end_day, month_index_of_label, month_label
+
+Reader = Callable[[Query], pl.DataFrame]
+# query(indicator, *, by, where=(), month_from=None, month_to=None, side="selection"): the
+# query for the figures in view ("selection": the trial, or the sidebar's areas and groups;
+# "comparison": the comparison municipalities). lib/figures/filters.py makes one from the sidebar.
+QueryMaker = Callable[..., Query]
+
+TRIAL_ONLY = ("trial_or_comparison", ("trial",))
+CLIENT_FACING_ROLES = ("coach", "advisor")
+PLACEMENT_INDICATOR = "placement_rate_90"
+PLACEMENT_DAYS = 90
+# A single month of placement outcomes resting on fewer episodes than this is pooled with the
+# two months before it: a monthly share of a handful of episodes jumps too much to be read.
+THIN_EPISODES = 30
+POOL_MONTHS = 3
+# Trend charts show this many months before the trial's start: enough to see the before-period
+# that the trial-versus-comparison reading rests on, without years of an empty register.
+CHART_MONTHS_BEFORE_START = 24
+
+# Which direction of change is good news (drives the metric's green/red); others are neutral.
+GOOD_DIRECTION = {"exit_rate": "up", "placement_rate_90": "up"}
+
+HEADLINE_KEYS = (
+    "active_caseload",
+    "cumulative_transferred",
+    "client_facing_fte",
+    "clients_per_fte",
+    "exit_rate",
+    "placement_rate_90",
+)
+
+
+def _default_query(indicator: str, *, side: str = "selection", where: tuple = (), **kw) -> Query:
+    """The whole trial (side 'selection') or the comparison municipalities ('comparison')."""
+    from lib.engine.access import default_query
+
+    scope = ("trial_or_comparison", ("comparison",)) if side == "comparison" else TRIAL_ONLY
+    return default_query(indicator, where=(scope, *where), **kw)
+
+
+# ---------------------------------------------------------------------------------------------
+# Months
+
+
+def shift_month(month: str, n: int) -> str:
+    """'2021-03' shifted by n months ('2021-03', -1 -> '2021-02')."""
+    return month_label(month_index_of_label(month) + n)
+
+
+def latest_observable_month(as_of: dt.date, days: int) -> str:
+    """The latest month all of whose episodes' outcomes `days` after their end are observable.
+
+    An episode ending on the month's last day is observed on that day + `days`, which must be on
+    or before `as_of`; later months are only partly observable (and biased to early endings).
+    """
+    as_of_day = (as_of - dt.date(1970, 1, 1)).days
+    midx = as_of.year * 12 + as_of.month - 1
+    while month_end_day(midx) + days > as_of_day:
+        midx -= 1
+    return month_label(midx)
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One cell of an indicator table: the value, whether it is suppressed, its parts."""
+
+    value: float | None
+    suppressed: bool = False
+    numerator: float | None = None
+    denominator: float | None = None
+
+    @property
+    def shown(self) -> bool:
+        """True when there is a number to show (not suppressed, not undefined)."""
+        return self.value is not None and not self.suppressed
+
+
+MISSING = Figure(None)
+
+
+def figure_of(row: dict | None) -> Figure:
+    if row is None:
+        return MISSING
+    return Figure(
+        value=row.get("value"),
+        suppressed=bool(row.get("suppressed") or False),
+        numerator=row.get("numerator"),
+        denominator=row.get("denominator"),
+    )
+
+
+def figure_at(df: pl.DataFrame, month: str, **dims) -> Figure:
+    """The cell of `df` for `month` (and any other dimension values); MISSING if absent."""
+    rows = df.filter(pl.col("month") == month, *[pl.col(k) == v for k, v in dims.items()])
+    return figure_of(rows.row(0, named=True) if rows.height else None)
+
+
+def single_figure(df: pl.DataFrame) -> Figure:
+    """The one cell of a table without dimensions."""
+    return figure_of(df.row(0, named=True) if df.height else None)
+
+
+def change(current: Figure, previous: Figure | None) -> float | None:
+    """current - previous, when both are shown; for rates, in percentage points."""
+    if previous is None or not (current.shown and previous.shown):
+        return None
+    return float(current.value) - float(previous.value)
+
+
+def is_thin(fig: Figure, thin: int = THIN_EPISODES) -> bool:
+    """Too few units behind a rate to show it on its own (suppressed counts as thin)."""
+    return fig.suppressed or fig.denominator is None or fig.denominator < thin
+
+
+# ---------------------------------------------------------------------------------------------
+# Context and headlines
+
+
+@dataclass(frozen=True)
+class OverviewContext:
+    """What the Overview needs to know about the loaded extract."""
+
+    as_of: dt.date
+    first_month: str
+    last_month: str  # the last complete month on or before as_of
+    start_month: str | None  # the (earliest) trial's start month
+    areas: pl.DataFrame  # trial_area_id, area_name; sorted by id
+    min_count: int = 5
+    period_from: str | None = None  # the sidebar's first month: charts start there when set
+
+    @property
+    def area_ids(self) -> list[str]:
+        return self.areas["trial_area_id"].to_list()
+
+    @property
+    def area_names(self) -> dict[str, str]:
+        return dict(zip(self.areas["trial_area_id"], self.areas["area_name"], strict=True))
+
+    @property
+    def chart_from(self) -> str:
+        """Where whole-trial trend charts start: CHART_MONTHS_BEFORE_START before the trial's
+        start (the before-period the comparison needs), never before the data's first month;
+        or the first month of the period picked in the sidebar."""
+        if self.period_from is not None:
+            return max(self.period_from, self.first_month)
+        if self.start_month is None:
+            return self.first_month
+        return max(shift_month(self.start_month, -CHART_MONTHS_BEFORE_START), self.first_month)
+
+    @property
+    def trend_from(self) -> str:
+        """Where per-area trends start: the trial's start month (or the data's first month),
+        or the first month of the period picked in the sidebar."""
+        if self.period_from is not None:
+            return max(self.period_from, self.first_month)
+        return max(self.start_month or self.first_month, self.first_month)
+
+
+def context_from_snapshot(snap, min_count: int) -> OverviewContext:
+    """The OverviewContext of an analytic snapshot (lib/panel.Snapshot)."""
+    starts = snap.trials["start_date"].drop_nulls()
+    start = starts.min() if starts.len() else None
+    areas = (
+        snap.trial_areas.select("trial_area_id", area_name=pl.col("name"))
+        .unique("trial_area_id")
+        .sort("trial_area_id")
+    )
+    return OverviewContext(
+        as_of=snap.as_of,
+        first_month=month_label(snap.first_month),
+        last_month=month_label(snap.last_month),
+        start_month=f"{start.year:04d}-{start.month:02d}" if start else None,
+        areas=areas,
+        min_count=min_count,
+    )
+
+
+@dataclass
+class Headline:
+    """One headline indicator for the whole trial, ready to render."""
+
+    key: str  # HEADLINE_KEYS
+    indicator: str  # lib.engine.indicators id (label, unit, definition)
+    unit: str
+    month: str  # the month shown (for a pool, its last month)
+    current: Figure
+    previous: Figure | None = None
+    previous_month: str | None = None  # the month (or last month of the pool) compared with
+    change: float | None = None
+    trend: pl.DataFrame = field(default_factory=pl.DataFrame)  # month, value, suppressed[, group]
+    status: str = "ok"  # ok | suppressed | no_staff | no_outcomes | unavailable | empty
+    message: str | None = None  # why unavailable
+    pool_from: str | None = None  # first month of a pooled period
+    comparison: Figure | None = None  # exit rate: the comparison municipalities
+    comparison_change: float | None = None
+    band: tuple[float, float] | None = None
+
+    @property
+    def pooled(self) -> bool:
+        return self.pool_from is not None
+
+    @property
+    def good_direction(self) -> str | None:
+        return GOOD_DIRECTION.get(self.key)
+
+
+def _status(fig: Figure) -> str:
+    if fig.suppressed:
+        return "suppressed"
+    return "ok" if fig.value is not None else "empty"
+
+
+def _trend(df: pl.DataFrame, *extra: str) -> pl.DataFrame:
+    return df.select("month", *extra, "value", "suppressed")
+
+
+def monthly_headline(key: str, indicator: str, df: pl.DataFrame, month: str) -> Headline:
+    """A headline from a whole-trial table by month: the value in `month`, change on the month
+    before, the whole series as the trend."""
+    cur = figure_at(df, month)
+    prev_month = shift_month(month, -1)
+    prev = figure_at(df, prev_month)
+    head = Headline(
+        key=key,
+        indicator=indicator,
+        unit=INDICATORS[indicator].unit,
+        month=month,
+        current=cur,
+        previous=prev,
+        previous_month=prev_month,
+        change=change(cur, prev),
+        trend=_trend(df),
+        status=_status(cur),
+    )
+    if key == "clients_per_fte" and not cur.suppressed and cur.value is None:
+        head.status = "no_staff"  # caseload but no coach or advisor FTE recorded
+    return head
+
+
+def unavailable(key: str, indicator: str, month: str, message: str) -> Headline:
+    return Headline(
+        key=key,
+        indicator=indicator,
+        unit=INDICATORS[indicator].unit,
+        month=month,
+        current=MISSING,
+        status="unavailable",
+        message=message,
+    )
+
+
+def exit_rate_headline(df: pl.DataFrame, month: str) -> Headline:
+    """Exit rate of the trial municipalities in `month`, the comparison municipalities beside it.
+
+    `df` is exit_rate by (trial_or_comparison, month)."""
+    trial = df.filter(pl.col("trial_or_comparison") == "trial")
+    comp = df.filter(pl.col("trial_or_comparison") == "comparison")
+    head = monthly_headline("exit_rate", "exit_rate", trial, month)
+    head.trend = _trend(df.rename({"trial_or_comparison": "group"}), "group")
+    head.comparison = figure_at(comp, month)
+    head.comparison_change = change(head.comparison, figure_at(comp, shift_month(month, -1)))
+    return head
+
+
+def _sides(trial: pl.DataFrame, comparison: pl.DataFrame) -> pl.DataFrame:
+    """Two monthly tables as one with trial_or_comparison ('trial' for the selection)."""
+    return pl.concat(
+        [
+            trial.with_columns(trial_or_comparison=pl.lit("trial")),
+            comparison.with_columns(trial_or_comparison=pl.lit("comparison")),
+        ],
+        how="diagonal_relaxed",
+    )
+
+
+def placement_headline(
+    read: Reader, ctx: OverviewContext, query: QueryMaker = _default_query
+) -> Headline:
+    """Placement at 90 days for the trial municipalities, in the latest month whose outcomes are
+    all observable; pooled over that month and the two before when it is thin."""
+    key = ind = PLACEMENT_INDICATOR
+    month = min(latest_observable_month(ctx.as_of, PLACEMENT_DAYS), ctx.last_month)
+    if month < ctx.first_month:
+        return Headline(key, ind, "%", month, MISSING, status="no_outcomes")
+    monthly = read(query(ind, by=("month",), month_to=month))
+    head = monthly_headline(key, ind, monthly, month)
+    if not is_thin(head.current):
+        return head
+    first = max(shift_month(month, -(POOL_MONTHS - 1)), ctx.first_month)
+    pooled = single_figure(read(query(ind, by=(), month_from=first, month_to=month)))
+    prev_to = shift_month(first, -1)
+    prev = MISSING
+    if prev_to >= ctx.first_month:
+        prev_from = max(shift_month(prev_to, -(POOL_MONTHS - 1)), ctx.first_month)
+        prev = single_figure(read(query(ind, by=(), month_from=prev_from, month_to=prev_to)))
+    head.current, head.previous, head.previous_month = pooled, prev, prev_to
+    head.pool_from = first
+    head.change = change(pooled, prev)
+    head.status = _status(pooled)
+    if head.status == "empty" or (pooled.shown and not pooled.denominator):
+        head.status = "no_outcomes"
+    return head
+
+
+def whole_trial_headlines(
+    read: Reader,
+    ctx: OverviewContext,
+    query: QueryMaker = _default_query,
+    *,
+    fte_band: tuple[float, float] | None = None,
+) -> list[Headline]:
+    """The six headline indicators for the trial municipalities as a whole, in HEADLINE_KEYS
+    order. Figures are for ctx.last_month (placement: see placement_headline)."""
+    month = ctx.last_month
+    by_month = ("month",)
+    specs = [
+        ("active_caseload", "active_caseload", ()),
+        ("cumulative_transferred", "cumulative_transferred", ()),
+        ("client_facing_fte", "staff_fte", (("role", CLIENT_FACING_ROLES),)),
+        ("clients_per_fte", "clients_per_fte", ()),
+    ]
+    heads = []
+    for key, ind, where in specs:
+        try:
+            df = read(query(ind, by=by_month, where=where))
+        except IndicatorUnavailable as exc:
+            heads.append(unavailable(key, ind, month, str(exc)))
+            continue
+        heads.append(monthly_headline(key, ind, df, month))
+    heads[3].band = fte_band
+    trial = read(query("exit_rate", by=by_month))
+    comparison = read(query("exit_rate", by=by_month, side="comparison"))
+    heads.append(exit_rate_headline(_sides(trial, comparison), month))
+    try:
+        heads.append(placement_headline(read, ctx, query))
+    except IndicatorUnavailable as exc:
+        heads.append(unavailable(PLACEMENT_INDICATOR, PLACEMENT_INDICATOR, month, str(exc)))
+    for head in heads:
+        if head.trend.height:
+            head.trend = head.trend.filter(pl.col("month") >= ctx.chart_from)
+    return heads
+
+
+# ---------------------------------------------------------------------------------------------
+# Per trial area
+
+AREA_VALUE_COLUMNS = HEADLINE_KEYS  # the area table shows every headline
+# Each value column V comes with V_suppressed, V_month (change on the previous month; for the
+# pooled placement, on the three months before) and V_year (change on a year earlier).
+CHANGES = ("month", "year")
+
+
+def _area_values(df: pl.DataFrame, month: str | None, name: str) -> pl.DataFrame:
+    """trial_area_id, <name>, <name>_suppressed for one month (or a table without months)."""
+    rows = df.filter(pl.col("month") == month) if month else df
+    return rows.select(
+        "trial_area_id",
+        pl.col("value").cast(pl.Float64).alias(name),
+        pl.col("suppressed").alias(f"{name}_suppressed"),
+    )
+
+
+def _with_changes(out: pl.DataFrame, name: str, current, before: dict) -> pl.DataFrame:
+    """Join the current values and the changes on each earlier table in `before`."""
+    out = out.join(current, on="trial_area_id", how="left")
+    for change_name, table in before.items():
+        prev = table.rename({name: "_prev", f"{name}_suppressed": "_prev_supp"})
+        out = out.join(prev, on="trial_area_id", how="left")
+        shown = ~pl.col(f"{name}_suppressed").fill_null(True) & ~pl.col("_prev_supp").fill_null(
+            True
+        )
+        out = out.with_columns(
+            pl.when(shown).then(pl.col(name) - pl.col("_prev")).alias(f"{name}_{change_name}")
+        ).drop("_prev", "_prev_supp")
+    return out
+
+
+def area_placement_period(placement: Headline, ctx: OverviewContext) -> tuple[str, str]:
+    """The months a per-area placement rate covers: always pooled over POOL_MONTHS months ending
+    with the whole-trial headline's month, since one month is thin in all but the largest areas
+    (and one period for every area keeps the column comparable)."""
+    first = max(shift_month(placement.month, -(POOL_MONTHS - 1)), ctx.first_month)
+    return first, placement.month
+
+
+def off_target(value: float | None, band: tuple[float, float] | None) -> str | None:
+    """'below' or 'above' the target band, None inside it (or without a value or band)."""
+    if value is None or band is None:
+        return None
+    if value < band[0]:
+        return "below"
+    if value > band[1]:
+        return "above"
+    return None
+
+
+def area_table(
+    read: Reader,
+    ctx: OverviewContext,
+    placement: Headline | None = None,
+    query: QueryMaker = _default_query,
+    *,
+    trend_from: str | None = None,
+    fte_band: tuple[float, float] | None = None,
+) -> pl.DataFrame:
+    """The headline indicators per trial area, one row per area of ctx.areas, sorted by name.
+
+    Columns: trial_area_id, area_name; for each AREA_VALUE_COLUMNS V: V (null where suppressed
+    or undefined), V_suppressed, V_month and V_year (changes on the month before and a year
+    before; null unless both figures are shown); clients_per_fte_target ('below' / 'above' the
+    band, else null); `trend` (the monthly active caseload from `trend_from`, a list; null when
+    any month of it is suppressed) and `no_staff` (caseload but no coach or advisor FTE).
+    Placement covers `area_placement_period` (its changes: the three months before, and the
+    same months a year before).
+    """
+    month = ctx.last_month
+    earlier = {"month": shift_month(month, -1), "year": shift_month(month, -12)}
+    by = ("trial_area_id", "month")
+    out = ctx.areas
+
+    caseload = read(query("active_caseload", by=by))
+    tables: list[tuple[str, str, tuple]] = [
+        ("cumulative_transferred", "cumulative_transferred", ()),
+        ("client_facing_fte", "staff_fte", (("role", CLIENT_FACING_ROLES),)),
+        ("clients_per_fte", "clients_per_fte", ()),
+        ("exit_rate", "exit_rate", ()),
+    ]
+    frames: dict[str, pl.DataFrame | None] = {"active_caseload": caseload}
+    for name, ind, where in tables:
+        try:
+            # The full series, as everywhere else: secondary suppression depends on the table's
+            # cells, so a shorter table could hide (or show) a different set of cells.
+            frames[name] = read(query(ind, by=by, where=where))
+        except IndicatorUnavailable:
+            frames[name] = None
+    for name, df in frames.items():
+        if df is None:
+            out = out.with_columns(
+                pl.lit(None, pl.Float64).alias(name),
+                pl.lit(False).alias(f"{name}_suppressed"),
+                *[pl.lit(None, pl.Float64).alias(f"{name}_{c}") for c in CHANGES],
+            )
+            continue
+        before = {c: _area_values(df, m, name) for c, m in earlier.items()}
+        out = _with_changes(out, name, _area_values(df, month, name), before)
+
+    name = PLACEMENT_INDICATOR
+    if placement is not None and placement.status != "unavailable":
+        first, last = area_placement_period(placement, ctx)
+        n = month_index_of_label(last) - month_index_of_label(first) + 1
+
+        def pooled(shift: int) -> pl.DataFrame:
+            lo, hi = shift_month(first, shift), shift_month(last, shift)
+            if hi < ctx.first_month:
+                return ctx.areas.select(
+                    "trial_area_id",
+                    pl.lit(None, pl.Float64).alias(name),
+                    pl.lit(False).alias(f"{name}_suppressed"),
+                )
+            df = read(
+                query(name, by=("trial_area_id",), month_from=max(lo, ctx.first_month), month_to=hi)
+            )
+            return _area_values(df, None, name)
+
+        out = _with_changes(out, name, pooled(0), {"month": pooled(-n), "year": pooled(-12)})
+    else:
+        out = out.with_columns(
+            pl.lit(None, pl.Float64).alias(name),
+            pl.lit(False).alias(f"{name}_suppressed"),
+            *[pl.lit(None, pl.Float64).alias(f"{name}_{c}") for c in CHANGES],
+        )
+
+    trend_rows = caseload.filter(
+        pl.col("month").is_between(pl.lit(trend_from or ctx.trend_from), pl.lit(month))
+    ).sort("trial_area_id", "month")
+    # A sparkline cannot show a gap, and leaving a suppressed month out would bend time: an area
+    # with any suppressed month in the window gets no trend (null) rather than a false one.
+    trend = trend_rows.group_by("trial_area_id", maintain_order=True).agg(
+        trend=pl.when(pl.col("suppressed").any())
+        .then(pl.lit(None, pl.List(pl.Float64)))
+        .otherwise(pl.col("value").cast(pl.Float64).implode())
+    )
+    out = out.join(trend, on="trial_area_id", how="left")
+    out = out.with_columns(
+        pl.col(f"{c}_suppressed").fill_null(False) for c in AREA_VALUE_COLUMNS
+    ).with_columns(
+        no_staff=pl.col("clients_per_fte").is_null()
+        & ~pl.col("clients_per_fte_suppressed")
+        & (pl.col("active_caseload").fill_null(0) > 0),
+        clients_per_fte_target=pl.Series(
+            [off_target(v, fte_band) for v in out["clients_per_fte"].to_list()],
+            dtype=pl.String,
+        ),
+    )
+    return out.sort("area_name")
+
+
+@dataclass
+class Overview:
+    """Everything the Overview page shows."""
+
+    context: OverviewContext
+    headlines: list[Headline]
+    areas: pl.DataFrame
+
+    def headline(self, key: str) -> Headline:
+        return next(h for h in self.headlines if h.key == key)
+
+    @property
+    def placement(self) -> Headline:
+        return self.headline(PLACEMENT_INDICATOR)
+
+
+def build(
+    read: Reader,
+    ctx: OverviewContext,
+    query: QueryMaker = _default_query,
+    *,
+    fte_band: tuple[float, float] | None = None,
+) -> Overview:
+    """The whole-trial headlines and the per-area table."""
+    heads = whole_trial_headlines(read, ctx, query, fte_band=fte_band)
+    placement = next(h for h in heads if h.key == PLACEMENT_INDICATOR)
+    return Overview(ctx, heads, area_table(read, ctx, placement, query, fte_band=fte_band))

@@ -1,0 +1,343 @@
+"""Did the trial work? Difference-in-differences of the exit rate, the event study, Wilson.
+
+The unit that was treated is the municipality, so the estimate is built from one contrast per
+municipality and its uncertainty from how those contrasts vary between municipalities:
+
+1. For each municipality m, its exit rate before the trial's start (all person-months at risk
+   pooled) and from the start to as_of: the change d_m = after_m - before_m (percentage points).
+2. The estimate is the at-risk-weighted mean change of the trial municipalities minus that of
+   the comparison municipalities (weights w_m = person-months at risk in m, before and after).
+   With two municipalities and two periods this is the textbook difference-in-differences.
+3. Its variance adds the two sides' variances of a weighted mean of independent municipal
+   changes. Each change varies by binomial sampling (s_m^2 = p(1-p)/n before + after) and by
+   municipality-level shocks (tau^2, estimated from the comparison municipalities as in a
+   random-effects meta-analysis). A side with 20 municipalities or more uses the empirical
+   spread of its municipalities' changes instead (cluster-robust); with fewer, the model
+   variance (tau^2 + s_m^2) is used, because an empirical variance from a handful of clusters
+   is far too small. The 95 % interval is estimate +- 1.96 standard errors.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from lib.engine.indicators import IndicatorError, group_expr
+from lib.engine.snapshot import Snapshot, month_index, month_label
+
+Z95 = 1.959963984540054
+MIN_EMPIRICAL_CLUSTERS = 20
+
+
+# --------------------------------------------------------------------------------------------
+# Wilson score interval
+
+
+def wilson(numerator, denominator, z: float = Z95) -> tuple[float | None, float | None]:
+    """The 95 % Wilson score interval of a proportion, in per cent; (None, None) if n = 0."""
+    if denominator is None or numerator is None or denominator <= 0:
+        return (None, None)
+    n = float(denominator)
+    p = numerator / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (100 * (centre - half), 100 * (centre + half))
+
+
+def with_wilson(df: pl.DataFrame, z: float = Z95) -> pl.DataFrame:
+    """Add ci_low / ci_high (per cent) to a rate table with numerator and denominator."""
+    n = pl.col("denominator").cast(pl.Float64)
+    p = pl.col("numerator").cast(pl.Float64) / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * (p * (1 - p) / n + z * z / (4 * n * n)).sqrt() / (1 + z * z / n)
+    ok = n > 0
+    return df.with_columns(
+        ci_low=pl.when(ok).then(100 * (centre - half)).otherwise(None),
+        ci_high=pl.when(ok).then(100 * (centre + half)).otherwise(None),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The at-risk cells
+
+
+def trial_start_month(snap: Snapshot) -> int:
+    """Month index of the trial's start (the trial with the most trial municipalities)."""
+    counts = (
+        snap.municipalities.filter(pl.col("trial_id").is_not_null())
+        .group_by("trial_id")
+        .len()
+        .sort("len", descending=True)
+    )
+    if counts.height == 0:
+        raise IndicatorError("No trial municipalities in the loaded extract: nothing to compare.")
+    tid = counts["trial_id"][0]
+    start = snap.trials.filter(pl.col("trial_id") == tid)["start_date"][0]
+    return month_index(start)
+
+
+def exit_cells(
+    snap: Snapshot, groups: tuple[str, ...] = (), match: str = "all", youth_age: int = 25
+) -> pl.DataFrame:
+    """Person-months at risk (n) and exits (y) per municipality and month t.
+
+    At risk in t: unemployed on the last day of t-1 (the exit_rate indicator's denominator);
+    exit: an employed spell starts in t. Groups are evaluated on the last day of t-1.
+    """
+    rows = snap.panel.filter(pl.col("status") == "unemployed")
+    g = group_expr(groups, match, youth_age)
+    if g is not None:
+        rows = rows.filter(g)
+    return (
+        rows.with_columns(midx=pl.col("midx") + 1)
+        .filter(pl.col("midx").is_between(snap.first_month + 1, snap.last_month))
+        .group_by("municipality_code", "midx")
+        .agg(n=pl.len(), y=pl.col("employed_next").sum())
+        .join(
+            snap.municipalities.select("municipality_code", "trial_area_id"),
+            on="municipality_code",
+        )
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Difference-in-differences
+
+
+@dataclass(frozen=True)
+class Effect:
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    se: float | None
+    trial_municipalities: int
+    comparison_municipalities: int
+    person_months: int
+    method_trial: str  # empirical | model
+    method_comparison: str
+
+
+def municipal_changes(cells: pl.DataFrame, start: int) -> pl.DataFrame:
+    """Per municipality: before and after rates (%), their change, weight and sampling variance."""
+    per = (
+        cells.with_columns(after=pl.col("midx") >= start)
+        .group_by("municipality_code", "trial_area_id", "after")
+        .agg(n=pl.col("n").sum(), y=pl.col("y").sum())
+    )
+    before = per.filter(~pl.col("after")).select(
+        "municipality_code", "trial_area_id", n0="n", y0="y"
+    )
+    after = per.filter(pl.col("after")).select("municipality_code", n1="n", y1="y")
+    m = before.join(after, on="municipality_code", how="inner").filter(
+        (pl.col("n0") > 0) & (pl.col("n1") > 0)
+    )
+    p0 = pl.col("y0") / pl.col("n0")
+    p1 = pl.col("y1") / pl.col("n1")
+    return m.with_columns(
+        rate_before=100 * p0,
+        rate_after=100 * p1,
+        change=100 * (p1 - p0),
+        weight=(pl.col("n0") + pl.col("n1")).cast(pl.Float64),
+        # binomial variance of the change, in percentage points squared
+        s2=1e4 * (p0 * (1 - p0) / pl.col("n0") + p1 * (1 - p1) / pl.col("n1")),
+    ).sort("municipality_code")
+
+
+def _tau2(d: np.ndarray, s2: np.ndarray, w: np.ndarray) -> float:
+    """Between-municipality variance of true changes (method of moments, DerSimonian-Laird)."""
+    if len(d) < 2:
+        return 0.0
+    iv = 1 / np.maximum(s2, 1e-12)
+    mean = np.sum(iv * d) / np.sum(iv)
+    q = np.sum(iv * (d - mean) ** 2)
+    c = np.sum(iv) - np.sum(iv**2) / np.sum(iv)
+    return max(0.0, (q - (len(d) - 1)) / c) if c > 0 else 0.0
+
+
+def _side(d: np.ndarray, s2: np.ndarray, w: np.ndarray, tau2: float) -> tuple[float, float, str]:
+    """Weighted mean change of one side and its variance."""
+    wn = w / w.sum()
+    mean = float(np.sum(wn * d))
+    g = len(d)
+    if g >= MIN_EMPIRICAL_CLUSTERS:
+        var = g / (g - 1) * float(np.sum(wn**2 * (d - mean) ** 2))
+        return mean, var, "empirical"
+    return mean, float(np.sum(wn**2 * (tau2 + s2))), "model"
+
+
+def did(changes: pl.DataFrame, treated: pl.Expr, control: pl.Expr) -> Effect:
+    """The difference-in-differences from per-municipality changes (see the module docstring)."""
+    t = changes.filter(treated)
+    c = changes.filter(control)
+    pm = int(t["n0"].sum() + t["n1"].sum() + c["n0"].sum() + c["n1"].sum()) if t.height else 0
+    if t.height == 0 or c.height == 0:
+        return Effect(None, None, None, None, t.height, c.height, pm, "-", "-")
+
+    def cols(f: pl.DataFrame) -> tuple[np.ndarray, ...]:
+        return tuple(f[k].to_numpy().astype(float) for k in ("change", "s2", "weight"))
+
+    (dt_, st, wt), (dc, sc, wc) = cols(t), cols(c)
+    tau2 = _tau2(dc, sc, wc)
+    mt, vt, how_t = _side(dt_, st, wt, tau2)
+    mc, vc, how_c = _side(dc, sc, wc, tau2)
+    est = mt - mc
+    se = math.sqrt(vt + vc)
+    return Effect(est, est - Z95 * se, est + Z95 * se, se, t.height, c.height, pm, how_t, how_c)
+
+
+def effect_table(
+    snap: Snapshot,
+    by: str | None = None,
+    groups: tuple[str, ...] = (),
+    match: str = "all",
+    youth_age: int = 25,
+) -> pl.DataFrame:
+    """The trial effect on the exit rate: overall, or per trial area (`by="trial_area_id"`)."""
+    if by not in (None, "trial_area_id"):
+        raise IndicatorError("The effect can be broken down by trial_area_id only.")
+    start = trial_start_month(snap)
+    if start <= snap.first_month + 1:
+        raise IndicatorError(
+            "The extract has no months before the trial's start: a before-after comparison "
+            "needs data from before it."
+        )
+    changes = municipal_changes(exit_cells(snap, groups, match, youth_age), start)
+    control = pl.col("trial_area_id").is_null()
+    if by is None:
+        rows = [({}, did(changes, pl.col("trial_area_id").is_not_null(), control))]
+    else:
+        areas = snap.trial_areas["trial_area_id"].sort().to_list()
+        rows = [
+            ({"trial_area_id": a}, did(changes, pl.col("trial_area_id") == a, control))
+            for a in areas
+        ]
+    records = [
+        {
+            **key,
+            "estimate": e.estimate,
+            "ci_low": e.ci_low,
+            "ci_high": e.ci_high,
+            "trial_municipalities": e.trial_municipalities,
+            "comparison_municipalities": e.comparison_municipalities,
+            "person_months": e.person_months,
+        }
+        for key, e in rows
+    ]
+    schema = ({"trial_area_id": pl.String} if by else {}) | {
+        "estimate": pl.Float64,
+        "ci_low": pl.Float64,
+        "ci_high": pl.Float64,
+        "trial_municipalities": pl.Int64,
+        "comparison_municipalities": pl.Int64,
+        "person_months": pl.Int64,
+    }
+    return pl.DataFrame(records, schema=schema, orient="row")
+
+
+# --------------------------------------------------------------------------------------------
+# Event study
+
+
+def event_study(
+    snap: Snapshot,
+    trial_area_id: str | None = None,
+    groups: tuple[str, ...] = (),
+    match: str = "all",
+    youth_age: int = 25,
+) -> pl.DataFrame:
+    """Effect by month relative to the start (k = 0 is the first trial month), with intervals.
+
+    Each municipality's monthly rate is taken relative to its own before-period rate; the
+    coefficient of month k is the trial side's weighted mean of those deviations minus the
+    comparison side's, with the same variance rules as the overall estimate. Before the start
+    the coefficients should hover around zero if the trends were parallel.
+    """
+    start = trial_start_month(snap)
+    cells = exit_cells(snap, groups, match, youth_age)
+    base = (
+        cells.filter(pl.col("midx") < start)
+        .group_by("municipality_code")
+        .agg(b=pl.col("y").sum() / pl.col("n").sum())
+    )
+    treated = (
+        pl.col("trial_area_id") == trial_area_id
+        if trial_area_id
+        else pl.col("trial_area_id").is_not_null()
+    )
+    control = pl.col("trial_area_id").is_null()
+    c = (
+        cells.join(base, on="municipality_code", how="inner")
+        .with_columns(
+            dev=100 * (pl.col("y") / pl.col("n") - pl.col("b")),
+            s2=1e4 * pl.col("b") * (1 - pl.col("b")) / pl.col("n"),
+            side=pl.when(treated).then(pl.lit("trial")).when(control).then(pl.lit("comparison")),
+        )
+        .filter(pl.col("side").is_not_null() & (pl.col("n") > 0))
+    )
+    out = []
+    for (midx,), part in c.partition_by("midx", as_dict=True, maintain_order=True).items():
+        t = part.filter(pl.col("side") == "trial")
+        k = part.filter(pl.col("side") == "comparison")
+        if t.height == 0 or k.height == 0:
+            continue
+        dc, sc, wc = (k[x].to_numpy().astype(float) for x in ("dev", "s2", "n"))
+        tau2 = _tau2(dc, sc, wc)
+        mt, vt, _ = _side(*(t[x].to_numpy().astype(float) for x in ("dev", "s2", "n")), tau2)
+        mc, vc, _ = _side(dc, sc, wc, tau2)
+        est, se = mt - mc, math.sqrt(vt + vc)
+        out.append(
+            {
+                "relative_month": midx - start,
+                "month": month_label(midx),
+                "estimate": est,
+                "ci_low": est - Z95 * se,
+                "ci_high": est + Z95 * se,
+                "person_months": int(part["n"].sum()),
+            }
+        )
+    return pl.DataFrame(
+        out,
+        schema={
+            "relative_month": pl.Int64,
+            "month": pl.String,
+            "estimate": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+            "person_months": pl.Int64,
+        },
+    ).sort("relative_month")
+
+
+@dataclass(frozen=True)
+class PreTrend:
+    slope_per_year: float | None  # percentage points a year, before the start
+    ci_low: float | None
+    ci_high: float | None
+    months: int
+    share_covering_zero: float | None
+    parallel: bool | None
+
+
+def pre_trend(events: pl.DataFrame) -> PreTrend:
+    """Is there a trend in the before-period event coefficients? (weighted least squares)"""
+    pre = events.filter(pl.col("relative_month") < 0)
+    if pre.height < 3:
+        return PreTrend(None, None, None, pre.height, None, None)
+    x = pre["relative_month"].to_numpy().astype(float)
+    y = pre["estimate"].to_numpy()
+    se = ((pre["ci_high"] - pre["ci_low"]) / (2 * Z95)).to_numpy()
+    w = 1 / np.maximum(se, 1e-9) ** 2
+    xm = np.sum(w * x) / np.sum(w)
+    ym = np.sum(w * y) / np.sum(w)
+    sxx = np.sum(w * (x - xm) ** 2)
+    slope = np.sum(w * (x - xm) * (y - ym)) / sxx
+    resid = y - ym - slope * (x - xm)
+    # scale by the residual spread when it exceeds the stated errors (overdispersion)
+    phi = max(1.0, float(np.sum(w * resid**2) / (len(x) - 2)))
+    se_slope = math.sqrt(phi / sxx)
+    covering = float(((pre["ci_low"] <= 0) & (pre["ci_high"] >= 0)).mean())
+    lo, hi = slope - Z95 * se_slope, slope + Z95 * se_slope
+    return PreTrend(12 * slope, 12 * lo, 12 * hi, pre.height, covering, bool(lo <= 0 <= hi))

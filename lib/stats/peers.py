@@ -1,0 +1,197 @@
+"""Peers: for any municipality, the municipalities most like it (as Kolada offers).
+
+Pure Polars/NumPy: the analytic snapshot in, frames out. `municipality_features` builds one row
+per municipality from the register; `nearest` ranks the others by a standardised distance and is
+all the method there is (tested on a hand-built feature table); `peers` is the two together.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from lib.engine.snapshot import Snapshot, month_index_of_label, month_label
+
+FEATURES = ("log_population", "unemployment_rate", "long_term_share", "foreign_share")
+FEATURE_LABELS = {
+    "log_population": "Population (log)",
+    "unemployment_rate": "Unemployed job seekers per 100 inhabitants",
+    "long_term_share": "Share of long-term unemployed among the unemployed",
+    "foreign_share": "Share of foreign citizens among the unemployed",
+}
+DEFAULT_WINDOW = 12
+DEFAULT_REGION_WEIGHT = 1.0
+AMONG = ("all", "comparison", "trial")
+
+METHOD = (
+    "Peers are the municipalities most like the chosen one on four measures: population (on a "
+    "log scale, so that 10,000 against 20,000 weighs as much as 100,000 against 200,000), "
+    "unemployed job seekers per 100 inhabitants, the share of long-term unemployed (12 months "
+    "or more) among them, and the share of foreign citizens among them. The register measures "
+    "are averages of the month ends of the 12 months up to the chosen month. Each measure is "
+    "turned into a z-score (its distance from the mean of all municipalities in standard "
+    "deviations), so that each weighs the same; a measure a municipality lacks (no unemployed "
+    "job seekers) counts as average. The distance between two municipalities is the square root "
+    "of the sum of their squared z-score differences, plus 1 when they are in different regions "
+    "(as much as one standard deviation on one measure). The municipalities with the smallest "
+    "distance are the peers. Like Kolada's similar municipalities, this finds municipalities with "
+    "similar conditions, not ones that would have had the same results: it is a starting point "
+    "for comparison, not a counterfactual."
+)
+
+
+class PeersError(ValueError):
+    """A request that cannot be answered, with a message that says why and what to do."""
+
+
+def municipality_features(
+    snap: Snapshot, month: str | None = None, window: int = DEFAULT_WINDOW
+) -> pl.DataFrame:
+    """One row per municipality: identity, population, unemployed and the FEATURES.
+
+    unemployed: mean month-end count of unemployed job seekers (municipality of the
+    responsibility spell) over the `window` months ending with `month` (default: the last
+    complete month); the shares pool those person-months.
+    """
+    last = snap.last_month if month is None else month_index_of_label(month)
+    if not snap.first_month <= last <= snap.last_month:
+        raise PeersError(
+            f"Month {month} is outside the data ({month_label(snap.first_month)} .. "
+            f"{month_label(snap.last_month)})."
+        )
+    if window < 1:
+        raise PeersError("window must be at least 1 month.")
+    first = max(snap.first_month, last - window + 1)
+    n_months = last - first + 1
+    unemployed = (
+        snap.panel.filter(
+            (pl.col("status") == "unemployed") & pl.col("midx").is_between(first, last)
+        )
+        .group_by("municipality_code")
+        .agg(
+            _n=pl.len(),
+            _lt=pl.col("long_term").sum(),
+            _fr=pl.col("foreign").sum(),
+        )
+    )
+    muni = snap.municipalities.select(
+        "municipality_code", "name", "region", "trial_area_id", "trial_or_comparison", "population"
+    )
+    out = muni.join(unemployed, on="municipality_code", how="left").with_columns(
+        pl.col("_n", "_lt", "_fr").fill_null(0)
+    )
+    pop = pl.col("population").cast(pl.Float64)
+    has_pop = pop.is_not_null() & (pop > 0)
+    has_u = pl.col("_n") > 0
+    return (
+        out.with_columns(unemployed=pl.col("_n") / n_months)
+        .with_columns(
+            log_population=pl.when(has_pop).then(pop.log()).otherwise(None),
+            unemployment_rate=pl.when(has_pop).then(100 * pl.col("unemployed") / pop),
+            long_term_share=pl.when(has_u).then(pl.col("_lt") / pl.col("_n")),
+            foreign_share=pl.when(has_u).then(pl.col("_fr") / pl.col("_n")),
+        )
+        .drop("_n", "_lt", "_fr")
+        .sort("municipality_code")
+    )
+
+
+def standardise(features: pl.DataFrame, cols=FEATURES) -> np.ndarray:
+    """z-scores of `cols` (rows x cols): (x - mean) / standard deviation over the rows
+    (population SD, ddof 0), missing values and constant columns as 0 (the average)."""
+    z = np.zeros((features.height, len(cols)))
+    for j, c in enumerate(cols):
+        x = features[c].cast(pl.Float64).to_numpy()
+        ok = ~np.isnan(x)
+        if ok.sum() == 0:
+            continue
+        mean, sd = x[ok].mean(), x[ok].std()
+        if sd > 0:
+            z[ok, j] = (x[ok] - mean) / sd
+    return z
+
+
+def nearest(
+    features: pl.DataFrame,
+    municipality_code: str,
+    n: int = 5,
+    region_weight: float = DEFAULT_REGION_WEIGHT,
+    among: str = "all",
+) -> pl.DataFrame:
+    """The n municipalities nearest to `municipality_code` in `features` (one row each).
+
+    distance = sqrt(sum over FEATURES of (z_i - z_j)^2 + region_weight * [regions differ]),
+    z-scores over every row of `features` (see `standardise`). `among` restricts the candidates
+    to comparison or trial municipalities (column trial_or_comparison). Sorted by distance, then
+    code; adds columns distance and same_region.
+    """
+    if among not in AMONG:
+        raise PeersError(f"among must be one of: {', '.join(AMONG)}.")
+    codes = features["municipality_code"].to_list()
+    if municipality_code not in codes:
+        raise PeersError(
+            f"Unknown municipality '{municipality_code}'. Give its code as text with its leading "
+            "zeros, e.g. 091."
+        )
+    z = standardise(features)
+    i = codes.index(municipality_code)
+    region = features["region"].to_list()
+    differ = np.array([r != region[i] for r in region], dtype=float)
+    dist = np.sqrt(((z - z[i]) ** 2).sum(axis=1) + region_weight * differ)
+    out = features.with_columns(
+        distance=pl.Series(dist), same_region=pl.Series(differ == 0)
+    ).filter(pl.col("municipality_code") != municipality_code)
+    if among != "all":
+        out = out.filter(pl.col("trial_or_comparison") == among)
+    return out.sort("distance", "municipality_code").head(n)
+
+
+def peers(
+    snap: Snapshot,
+    municipality_code: str,
+    n: int = 5,
+    month: str | None = None,
+    window: int = DEFAULT_WINDOW,
+    region_weight: float = DEFAULT_REGION_WEIGHT,
+    among: str = "all",
+    min_count: int = 5,
+) -> pl.DataFrame:
+    """The n most similar municipalities to `municipality_code`, nearest first.
+
+    Columns: municipality_code, name, distance, region, same_region, trial_area_id,
+    trial_or_comparison, population, unemployed, unemployment_rate, long_term_share,
+    foreign_share, suppressed. A municipality whose mean number of unemployed is under
+    `min_count` keeps its place (the distance discloses nothing) but its register figures are
+    hidden (suppressed).
+    """
+    feats = municipality_features(snap, month, window)
+    out = nearest(feats, municipality_code, n, region_weight, among)
+    return with_disclosure(out, min_count).select(
+        "municipality_code",
+        "name",
+        "distance",
+        "region",
+        "same_region",
+        "trial_area_id",
+        "trial_or_comparison",
+        "population",
+        "unemployed",
+        "unemployment_rate",
+        "long_term_share",
+        "foreign_share",
+        "suppressed",
+    )
+
+
+def with_disclosure(features: pl.DataFrame, min_count: int) -> pl.DataFrame:
+    """Hide the register figures of municipalities with fewer than min_count unemployed."""
+    hide = pl.col("unemployed") < min_count if min_count > 0 else pl.lit(False)
+    cols = ("unemployed", "unemployment_rate", "long_term_share", "foreign_share")
+    return features.with_columns(suppressed=hide).with_columns(
+        *[pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in cols]
+    )
+
+
+def peer_codes(snap: Snapshot, municipality_code: str, n: int = 5, **kw) -> list[str]:
+    """Codes of the peers (the Compare page's default peer set)."""
+    return peers(snap, municipality_code, n, **kw)["municipality_code"].to_list()

@@ -1,0 +1,1 @@
+"""The Streamlit layer: the only code that imports Streamlit."""

@@ -1,0 +1,444 @@
+"""The Explorer's widgets: the slice's controls, its table, chart, downloads, the reproduce
+box and the saved views (Streamlit; the logic is in lib/figures/explorer.py and
+lib/register/views.py).
+
+A saved view is the page's URL parameters (the sidebar's and the Explorer's own). Its link is
+the Explorer's address with those parameters and `saved=ID`: opening it in a new session sets
+the sidebar and the controls from the URL like any shared link; "Open" in the list does the
+same within the session.
+"""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from lib.engine.indicators import INDICATORS
+from lib.figures import exports
+from lib.figures.blocks import PageContext
+from lib.figures.explorer import (
+    NONE,
+    PARAMS,
+    ROLES,
+    ExplorerView,
+    SliceSpec,
+    dim_label,
+    free_dimensions,
+    metric_text,
+)
+from lib.figures.filters import FilterState
+from lib.figures.format import format_date
+from lib.figures.i18n import t
+from lib.register import views
+from lib.web import sidebar, ui
+
+PAGE = "explorer"
+SAVED = "saved"  # URL parameter: the saved view a link opens
+WHO = "_tw_explorer_who"
+FLASH = "_tw_explorer_flash"
+DEFAULT = SliceSpec()
+TALL = 620  # px: a taller chart scrolls in its own box
+
+
+# ---------------------------------------------------------------------------------------------
+# The controls
+
+
+def controls(ctx: PageContext) -> SliceSpec:
+    """Indicator, rows, columns and colour (each kept in the URL); returns the slice."""
+    top = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
+    indicator = ui.page_choice(
+        PARAMS["indicator"],
+        t("explorer.indicator"),
+        list(INDICATORS),
+        DEFAULT.indicator,
+        format_func=lambda i: t(INDICATORS[i].label),
+        container=top[0],
+    )
+    chosen: dict[str, str | None] = {}
+    defaults = {"rows": DEFAULT.rows, "cols": DEFAULT.cols, "colour": DEFAULT.colour}
+    for col, role in zip(top[1:], ROLES, strict=True):
+        options = free_dimensions(indicator, [d for d in chosen.values() if d])
+        if role != "rows" or not options:
+            options = [NONE, *options]
+        default = defaults[role] or NONE
+        value = ui.page_choice(
+            PARAMS[role],
+            t(f"explorer.{role}"),
+            options,
+            default if default in options else options[0],
+            format_func=dim_label,
+            help=t(f"explorer.{role}.help"),
+            container=col,
+        )
+        chosen[role] = None if value == NONE else value
+    return SliceSpec(indicator=indicator, **chosen)
+
+
+# ---------------------------------------------------------------------------------------------
+# The slice
+
+
+def compute(ctx: PageContext, spec: SliceSpec) -> ExplorerView:
+    """The slice, built with progress shown while the table is computed (cached after)."""
+    from lib.figures.explorer import estimate_cells
+
+    n_providers = _n_providers()
+    cells = estimate_cells(spec, ctx, n_providers)
+    t0 = time.perf_counter()
+    with st.spinner(t("explorer.progress.read", cells=f"{cells:,}"), show_time=True):
+        view = ui.build(_build, ctx, spec, n_providers=n_providers)
+    seconds = time.perf_counter() - t0
+    if seconds > 1.0:
+        st.toast(t("explorer.progress.done", seconds=f"{seconds:.1f}"), icon=":material/timer:")
+    return view
+
+
+def _build(ctx: PageContext, spec: SliceSpec, *, n_providers: int) -> ExplorerView:
+    from lib.figures.explorer import build
+
+    return build(ctx, spec, n_providers=n_providers)
+
+
+def _n_providers() -> int:
+    snap = ui.snapshot()
+    providers = getattr(snap, "providers", None)
+    return 0 if providers is None else providers.height
+
+
+def show(view: ExplorerView, ctx: PageContext) -> None:
+    """The chart, the pivot with its symbols, the notes and the downloads."""
+    if view.message:
+        st.warning(view.message, icon=":material/filter_alt:")
+        return
+    ind = INDICATORS[view.spec.indicator]
+    with st.container(border=True):
+        ui.definition_popover((ind.id,), label=t(ind.label), key="definition-explorer")
+        if not view.spec.dims:
+            row = view.table.row(0, named=True) if view.table.height else {}
+            value = (
+                t("chart.suppressed")
+                if row.get("suppressed")
+                else metric_text(row.get("value"), ind.unit)
+            )
+            st.metric(t("explorer.single"), value)
+        elif view.chart is not None:
+            height = view.chart.get("height") if isinstance(view.chart, dict) else None
+            rows = len({r for r in view.pivot[view.pivot.columns[0]].to_list()})
+            if isinstance(height, dict) and height.get("step", 0) * rows > TALL:
+                # a long ranking scrolls inside its own box instead of pushing the table away
+                with st.container(height=TALL, border=False):
+                    ui.chart_element(view.chart, key="chart-explorer")
+            else:
+                ui.chart_element(view.chart, key="chart-explorer")
+        st.caption("  \n".join([view.caption, *view.notes]))
+        _pivot_table(view)
+        st.caption(
+            t("explorer.symbols")
+            + " · "
+            + t(
+                "explorer.cells",
+                rows=f"{view.pivot.height:,}",
+                cells=f"{view.table.height:,}",
+            )
+        )
+        _downloads(view, ctx)
+    _reproduce(view)
+
+
+def _pivot_table(view: ExplorerView) -> None:
+    config = {}
+    for name in view.pivot.columns:
+        heading = name in view.pivot_index
+        config[name] = st.column_config.TextColumn(
+            name, alignment="left" if heading else "right", pinned=heading or None
+        )
+    rows = view.pivot.height
+    st.dataframe(
+        view.pivot,
+        column_config=config,
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * max(rows, 1), 38 + 35 * 15),
+        key="table-explorer",
+    )
+
+
+def export_meta(view: ExplorerView, ctx: PageContext) -> exports.ExportMeta:
+    sel = ctx.sel
+    spec = view.spec
+    layout = tuple((t(f"explorer.{role}"), dim_label(getattr(spec, role))) for role in ROLES)
+    return ui.explorer_export_meta(
+        title=_title(spec),
+        indicators=(spec.indicator,),
+        filters=tuple(sel.state.describe(sel.options, sel.lang)) + layout,
+        notes=(
+            view.caption,
+            *view.notes,
+            t("explorer.symbols").replace("`", ""),
+            f"{t('explorer.reproduce.cli')} {view.command}",
+        ),
+    )
+
+
+def _title(spec: SliceSpec) -> str:
+    label = t(INDICATORS[spec.indicator].label)
+    if not spec.dims:
+        return label
+    return f"{label} by {', '.join(dim_label(d).lower() for d in spec.dims)}"
+
+
+def _downloads(view: ExplorerView, ctx: PageContext) -> None:
+    meta = export_meta(view, ctx)
+    table, columns = view.table, list(view.columns)
+    formats = (
+        ("download.csv", lambda: exports.to_csv(table, columns, meta), "csv", "text/csv"),
+        (
+            "download.excel",
+            lambda: exports.to_excel(table, columns, meta, pivot=view.pivot),
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        (
+            "explorer.download.parquet",
+            lambda: exports.to_parquet(table, columns, meta),
+            "parquet",
+            "application/vnd.apache.parquet",
+        ),
+    )
+    ui.download_row(formats, meta, key="explorer")
+
+
+def _reproduce(view: ExplorerView) -> None:
+    with st.expander(t("explorer.reproduce"), icon=":material/terminal:"):
+        st.caption(t("explorer.reproduce.help"))
+        st.markdown(t("explorer.reproduce.cli"))
+        st.code(view.command, language="bash", wrap_lines=True)
+        st.markdown(t("explorer.reproduce.polars"))
+        st.code(view.snippet, language="python")
+
+
+# ---------------------------------------------------------------------------------------------
+# Saved views
+
+
+def view_params(ctx: PageContext, spec: SliceSpec) -> dict[str, str]:
+    """What a saved view keeps: the sidebar's parameters and the slice's."""
+    return {**ctx.state.to_params(ctx.options), **spec.to_params()}
+
+
+def view_link(view_id: int, params: dict[str, str]) -> str:
+    base = (st.context.url or "").split("?")[0]
+    # '+' is escaped: a query string reads a bare '+' as a space (age=55+)
+    return f"{base}?{urlencode({**params, SAVED: str(view_id)}, safe=',<')}"
+
+
+def _engine(db_url: str | None = None):
+    """The store's engine. Callbacks run before the page's frame, so they are given the URL."""
+    from lib.register.store import get_engine
+
+    return get_engine(db_url or ui.current_info().db_url)
+
+
+def _flash(text: str, kind: str = "success") -> None:
+    st.session_state[FLASH] = (kind, text)
+
+
+def _open(view_id: int, db_url: str, opts) -> None:
+    """Set the sidebar and the controls from a saved view (a button's callback, so it runs
+    before any widget is drawn)."""
+    view = views.get_view(_engine(db_url), view_id)
+    if view is None:
+        _flash(t("explorer.views.gone", id=view_id), "warning")
+        return
+    params = views.params_of(view)
+    state, notices = FilterState.from_params(params, opts)
+    sidebar.apply_state(state, notices)
+    ss = st.session_state
+    store = ss.setdefault(sidebar.PAGE_STATE, {})
+    for name in PARAMS.values():
+        store.pop(name, None)
+        ss.pop(f"p_{name}", None)
+    st.query_params.from_dict({**params, SAVED: str(view_id)})
+
+
+def _save(params: dict[str, str], db_url: str) -> None:
+    ss = st.session_state
+    name = ss.get("explorer-save-name", "")
+    who = ss.get("explorer-save-who", "")
+    try:
+        view = views.save_view(_engine(db_url), PAGE, name, params, who)
+    except views.ViewError as e:
+        _flash(str(e), "error")
+        return
+    ss[WHO] = who
+    ss["explorer-save-name"] = ""
+    st.query_params[SAVED] = str(view.view_id)
+    _flash(t("explorer.views.saved", name=view.name))
+
+
+def _act(action, done: str) -> None:
+    """Run a saved-view action (a callback); say what it did, or why it could not."""
+    try:
+        view = action()
+    except views.ViewError as e:
+        _flash(str(e), "error")
+        return
+    _flash(t(done, name=view.name))
+
+
+def _rename(view_id: int, db_url: str) -> None:
+    name = st.session_state.get(f"explorer-rename-{view_id}", "")
+    _act(lambda: views.rename_view(_engine(db_url), view_id, name), "explorer.views.renamed")
+
+
+def _delete(view_id: int, name: str, db_url: str) -> None:
+    def delete():
+        views.delete_view(_engine(db_url), view_id)
+        if st.query_params.get(SAVED) == str(view_id):
+            del st.query_params[SAVED]
+        return SimpleNamespace(name=name)
+
+    _act(delete, "explorer.views.deleted")
+
+
+def flash() -> None:
+    """The outcome of the last save, rename or delete, once."""
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        kind, text = message
+        getattr(st, kind)(text)
+
+
+def current_view(ctx: PageContext, spec: SliceSpec, db_url: str) -> None:
+    """'Saved view: NAME' when the URL names a view and the page shows it; when the slice or
+    the sidebar changed since, says so and offers to update the view. (Registers `saved` as
+    this page's URL parameter, so the frame keeps it.)"""
+    ss = st.session_state
+    ss.setdefault(sidebar.PAGE_PARAMS_SEEN, set()).add(SAVED)
+    ss.setdefault(sidebar.PAGE_PARAMS_ALL, set()).add(SAVED)
+    raw = st.query_params.get(SAVED)
+    if not raw:
+        return
+    view = views.get_view(_engine(db_url), int(raw)) if raw.isdigit() else None
+    if view is None:
+        st.warning(t("explorer.views.gone", id=raw), icon=":material/link_off:")
+        del st.query_params[SAVED]
+        return
+    by = t("explorer.views.by", who=view.created_by, when=_when(view.updated_at))
+    current = view_params(ctx, spec)
+    if current == views.params_of(view):
+        st.caption(f":material/bookmark: {t('explorer.views.current', name=view.name)} · {by}")
+        return
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.caption(f":material/bookmark_border: {t('explorer.views.changed', name=view.name)}")
+    right.button(
+        t("explorer.views.update"),
+        key="explorer-update",
+        on_click=_update,
+        args=(view.view_id, current, db_url),
+        icon=":material/save:",
+        type="tertiary",
+    )
+
+
+def _update(view_id: int, params: dict[str, str], db_url: str) -> None:
+    _act(lambda: views.update_view(_engine(db_url), view_id, params), "explorer.views.updated")
+
+
+def _when(moment) -> str:
+    local = moment.astimezone()
+    return f"{format_date(local)} {local:%H:%M}"
+
+
+def saved_views(ctx: PageContext, spec: SliceSpec) -> None:
+    """The list of saved views (open, link, rename, delete) and the form to save this one."""
+    db_url = ui.current_info().db_url
+    current_view(ctx, spec, db_url)
+    saved = views.list_views(_engine(db_url), PAGE)
+    with st.expander(
+        f"{t('explorer.views')} ({len(saved)})", icon=":material/bookmarks:", expanded=False
+    ):
+        left, right = st.columns([3, 2], gap="large")
+        with left:
+            if not saved:
+                st.caption(t("explorer.views.none"))
+            else:
+                by_id = {v.view_id: v for v in saved}
+                chosen = st.selectbox(
+                    t("explorer.views"),
+                    list(by_id),
+                    format_func=lambda i: (
+                        f"{by_id[i].name} — "
+                        + t(
+                            "explorer.views.by",
+                            who=by_id[i].created_by,
+                            when=_when(by_id[i].updated_at),
+                        )
+                    ),
+                    key="explorer-views-pick",
+                )
+                view = by_id.get(chosen) or saved[0]
+                b1, b2, _ = st.columns([1, 1, 3])
+                b1.button(
+                    t("explorer.views.open"),
+                    key="explorer-open",
+                    on_click=_open,
+                    args=(view.view_id, db_url, ctx.options),
+                    icon=":material/open_in_browser:",
+                    help=t("explorer.views.open.help"),
+                )
+                b2.button(
+                    t("explorer.views.delete"),
+                    key="explorer-delete",
+                    on_click=_delete,
+                    args=(view.view_id, view.name, db_url),
+                    icon=":material/delete:",
+                )
+                st.caption(t("explorer.views.link"))
+                st.code(
+                    view_link(view.view_id, views.params_of(view)), language=None, wrap_lines=True
+                )
+                r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
+                r1.text_input(
+                    t("explorer.views.rename"),
+                    value=view.name,
+                    key=f"explorer-rename-{view.view_id}",
+                    max_chars=views.MAX_NAME_LENGTH,
+                )
+                r2.button(
+                    t("explorer.views.rename"),
+                    key="explorer-rename",
+                    on_click=_rename,
+                    args=(view.view_id, db_url),
+                    icon=":material/edit:",
+                )
+        with right:
+            st.markdown(f"**{t('explorer.views.save')}**")
+            st.text_input(
+                t("explorer.views.name"),
+                key="explorer-save-name",
+                placeholder=t("explorer.views.name.placeholder"),
+                max_chars=views.MAX_NAME_LENGTH,
+            )
+            if "explorer-save-who" not in st.session_state:
+                st.session_state["explorer-save-who"] = st.session_state.get(WHO, _user_name())
+            st.text_input(t("explorer.views.who"), key="explorer-save-who")
+            st.button(
+                t("explorer.views.save"),
+                key="explorer-save",
+                on_click=_save,
+                args=(view_params(ctx, spec), db_url),
+                icon=":material/bookmark_add:",
+                type="primary",
+            )
+
+
+def _user_name() -> str:
+    try:
+        return str(st.user.get("name") or "") if st.user.get("is_logged_in") else ""
+    except Exception:  # noqa: BLE001 -- no authentication configured
+        return ""

@@ -1,0 +1,50 @@
+"""The Evaluation page's content, built from the hand fixture (no Streamlit)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from lib.engine.snapshot import build_snapshot
+from lib.figures import evaluation_charts
+from lib.figures.evaluation import compute_inputs, summary
+from tests.hand_fixture import hand_extract
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    return compute_inputs(build_snapshot(hand_extract()), peer_of="091", min_count=0)
+
+
+def test_the_effect_is_the_hand_worked_difference_in_differences(inputs):
+    # worked out in tests/cli/test_cli.py::test_effect_on_the_hand_fixture: +2.81 pp
+    assert inputs.effect["estimate"][0] == pytest.approx(2.812565, abs=1e-5)
+    s = summary(inputs)
+    assert s.estimate == "+2.81 pp"
+    assert "2 trial and 1 comparison municipalities, 75 person-months" in s.counts
+
+
+def test_per_area_effects_and_peers(inputs):
+    assert inputs.by_area["trial_area_id"].to_list() == ["A1", "A2"]
+    # A1 = 005 alone: change -100/23 against the comparison's -100/19 = +0.9153 pp
+    a1 = inputs.by_area.filter(pl.col("trial_area_id") == "A1")["estimate"][0]
+    assert a1 == pytest.approx(100 / 19 - 100 / 23, abs=1e-6)
+    assert set(inputs.peers["municipality_code"]) == {"005", "020"}
+
+
+def test_event_study_chart_marks_zero_and_the_start(inputs):
+    spec = evaluation_charts.event_study_chart(inputs.events).to_dict()
+    layers = spec["layer"]
+    assert [
+        layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
+        for layer in layers
+    ] == ["area", "rule", "line", "rule", "text"]
+    assert layers[2]["encoding"]["y"]["title"].startswith("Difference in exit rate")
+    assert layers[0]["encoding"]["x"]["title"].startswith("Months from the trial's start")
+
+
+def test_forest_chart_has_one_row_per_area_and_a_zero_rule(inputs):
+    df = inputs.by_area.with_columns(area_name=pl.col("trial_area_id"))
+    spec = evaluation_charts.forest_chart(df).to_dict()
+    assert spec["layer"][1]["encoding"]["x"] == {"datum": 0}
+    assert spec["layer"][0]["encoding"]["y"]["field"] == "area_name"

@@ -1,0 +1,135 @@
+"""Downloads (lib/figures/exports.py): the table as shown, with what it is written into the file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import polars as pl
+import pytest
+
+from lib.figures import exports
+from lib.figures.exports import Column, ExportMeta
+
+TABLE = pl.DataFrame(
+    {
+        "month": ["2021-03", "2021-04"],
+        "trial_area_id": ["A1", "A1"],
+        "area_name": ["Area one", "Area one"],
+        "value": [1, None],
+        "suppressed": [False, True],
+    },
+    schema_overrides={"value": pl.Int64},
+)
+COLUMNS = (
+    Column("month", "Month", "month", description="The month, YYYY-MM."),
+    Column("trial_area_id", "Trial area id", "code", shown=False),
+    Column("area_name", "Trial area", "text"),
+    Column("value", "persons", "number", "persons", description="Active caseload (persons)"),
+    Column("suppressed", "Suppressed", "flag"),
+)
+META = ExportMeta(
+    title="Active caseload per trial area",
+    indicators=("active_caseload",),
+    filters=(("Trial areas", "Area one"), ("Period", "Mar–Apr 2021")),
+    as_of=dt.date(2021, 6, 30),
+    source="hand fixture",
+    batch_id=3,
+    loaded_at=dt.datetime(2021, 7, 1, 8, 30),
+    min_count=5,
+    link="http://localhost:8501/caseload?area=A1",
+    generated_at=dt.datetime(2021, 7, 2, 9, 0),
+)
+
+
+def test_csv_starts_with_the_metadata_and_reads_back_as_the_table():
+    raw = exports.to_csv(TABLE, COLUMNS, META)
+    text = raw.decode("utf-8")
+    head = [line for line in text.splitlines() if line.startswith("#")]
+    assert head[0] == "# Trialwatch export: Active caseload per trial area"
+    assert "# Indicator: Active caseload (active_caseload); unit: persons" in head
+    assert any(line.startswith("# Definition: Persons in the trial") for line in head)
+    assert "# Filter – Trial areas: Area one" in head
+    assert "# Data as of: 2021-06-30" in head
+    assert "# Load batch: 3, 2021-07-01 08:30" in head
+    assert any(line.startswith("# Disclosure control: Counts of persons under 5") for line in head)
+    assert "# Column value: persons: Active caseload (persons)" in head
+    assert "# Link to this view: http://localhost:8501/caseload?area=A1" in head
+    df, meta = exports.read_csv_export(raw)
+    assert df.columns == ["month", "trial_area_id", "area_name", "value", "suppressed"]
+    assert df["month"].to_list() == ["2021-03", "2021-04"]
+    assert df["value"].to_list() == [1, None]  # suppressed: empty
+    assert df["suppressed"].to_list() == [False, True]
+    assert meta["Data as of"] == "2021-06-30"
+    assert meta["Filter – Period"] == "Mar–Apr 2021"
+
+
+def test_csv_reads_back_with_plain_polars_and_keeps_leading_zeros():
+    table = pl.DataFrame({"municipality_code": ["005"], "value": [2.5], "suppressed": [False]})
+    cols = (
+        Column("municipality_code", "Code", "code"),
+        Column("value", "v", "number", "%"),
+        Column("suppressed", "s", "flag"),
+    )
+    raw = exports.to_csv(table, cols, META)
+    df = pl.read_csv(
+        io.BytesIO(raw), comment_prefix="#", schema_overrides={"municipality_code": pl.String}
+    )
+    assert df.row(0) == ("005", 2.5, False)
+    back, _ = exports.read_csv_export(raw)
+    assert back["municipality_code"].to_list() == ["005"]
+
+
+def test_synthetic_data_says_so_in_the_file():
+    from dataclasses import replace
+
+    raw = exports.to_csv(TABLE, COLUMNS, replace(META, synthetic=True)).decode()
+    assert "# Warning: Synthetic demo data" in raw
+
+
+def test_disclosure_off_is_stated():
+    from dataclasses import replace
+
+    raw = exports.to_csv(TABLE, COLUMNS, replace(META, min_count=0)).decode()
+    assert "# Disclosure control: Off (threshold 0)" in raw
+
+
+def _sheet(xlsx: bytes, name: str) -> str:
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
+        book = z.read("xl/workbook.xml").decode()
+        names = [part.split('"')[0] for part in book.split('<sheet name="')[1:]]
+        index = names.index(name) + 1
+        strings = z.read("xl/sharedStrings.xml").decode()
+        return z.read(f"xl/worksheets/sheet{index}.xml").decode() + strings
+
+
+def test_excel_has_a_data_sheet_and_an_about_sheet():
+    xlsx = exports.to_excel(TABLE, COLUMNS, META)
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
+        book = z.read("xl/workbook.xml").decode()
+    assert '<sheet name="data"' in book and '<sheet name="about"' in book
+    about = _sheet(xlsx, "about")
+    assert "Persons in the trial (an open municipal responsibility spell)" in about
+    assert "Filter – Trial areas" in about and "2021-06-30" in about
+    data = _sheet(xlsx, "data")
+    assert "trial_area_id" in data and "Area one" in data
+
+
+@pytest.mark.parametrize(
+    "title, ext, expected",
+    [
+        (
+            "Active caseload per trial area",
+            "csv",
+            "trialwatch-active-caseload-per-trial-area-2021-06-30.csv",
+        ),
+        (
+            "Placement at 90 days by provider",
+            "xlsx",
+            "trialwatch-placement-at-90-days-by-provider-2021-06-30.xlsx",
+        ),
+    ],
+)
+def test_file_names(title, ext, expected):
+    assert exports.file_name(title, dt.date(2021, 6, 30), ext) == expected

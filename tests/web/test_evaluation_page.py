@@ -1,0 +1,39 @@
+"""The Evaluation page in AppTest against the hand fixture store."""
+
+from __future__ import annotations
+
+from tests.web.test_pages import assert_clean, build_store, env, open_page, texts, warnings  # noqa: F401
+
+
+def test_evaluation_page_shows_the_hand_worked_effect(env, tmp_path):  # noqa: F811
+    env(build_store(tmp_path))
+    at = open_page("evaluation")
+    assert_clean(at)
+    # tests/cli/test_cli.py::test_effect_on_the_hand_fixture works it out: +2.81 pp
+    (did,) = [m for m in at.metric if m.label == "Difference-in-differences"]
+    assert did.value == "+2.81 pp"
+    assert any("2 trial and 1 comparison municipalities, 75 person-months" in s for s in texts(at))
+
+
+def test_choosing_an_area_changes_the_event_study(env, tmp_path):  # noqa: F811
+    env(build_store(tmp_path))
+    at = open_page("evaluation")
+    at.selectbox(key="p_effect_area").set_value("A1").run()
+    assert_clean(at)
+    assert at.query_params["effect_area"] == "A1"
+
+
+def test_a_bad_area_in_the_link_gives_a_notice(env, tmp_path):  # noqa: F811
+    env(build_store(tmp_path))
+    at = open_page("evaluation", {"effect_area": "ZZ"})
+    assert_clean(at)
+    assert any("(ZZ)" in w for w in warnings(at)), warnings(at)
+
+
+def test_time_to_employment_by_group(env, tmp_path):  # noqa: F811
+    env(build_store(tmp_path))
+    at = open_page("evaluation", {"km_by": "older"})
+    assert_clean(at)
+    assert at.query_params["km_by"] == "older"
+    # the hand fixture's coaching starts: P3 (61, older) found work on day 61
+    assert any("Older (55+): median 61 days" in s for s in texts(at)), texts(at)
