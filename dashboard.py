@@ -9,10 +9,10 @@ failure of a page into a short message. Pages are listed once, below.
 import streamlit as st
 
 from lib.figures.i18n import t
-from lib.web import ui
+from lib.web import data, frame
 
 st.set_page_config(page_title="Trialwatch", page_icon=":material/monitoring:", layout="wide")
-ui.setup_language()
+frame.setup_language()
 
 pages = [
     st.Page(
@@ -33,14 +33,14 @@ pages = [
 ]
 page = st.navigation(pages)
 
-state = ui.data_state()
-ui.sidebar_header(state)
-ui.synthetic_notice(state)
+state = data.data_state()
+frame.sidebar_header(state)
+frame.synthetic_notice(state)
 
 if state.status != "ok":
-    ui.store_message(state)
+    frame.store_message(state)
 else:
     try:
-        ui.page_frame(page)
+        frame.page_frame(page)
     except Exception as exc:  # noqa: BLE001 -- st.stop/st.rerun are BaseExceptions and pass
-        ui.friendly_error(exc)
+        frame.friendly_error(exc)

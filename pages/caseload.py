@@ -5,20 +5,20 @@ import streamlit as st
 
 from lib.figures import caseload
 from lib.figures.i18n import t
-from lib.web import ui
+from lib.web import data, frame, render
 
-ui.page_header("caseload.title", t("caseload.subtitle"))
-ctx = ui.page_context()
+frame.page_header("caseload.title", t("caseload.subtitle"))
+ctx = data.page_context()
 
 with st.spinner(t("spinner.loading")):
-    ui.metric_row(ui.build(caseload.metrics, ctx), per_row=3)
+    render.metric_row(data.build(caseload.metrics, ctx), per_row=3)
 
-include_initial = ui.page_choice(
+include_initial = frame.page_choice(
     "initial", t("caseload.include_initial"), [False, True], False, kind="toggle"
 )
-ui.block(ui.build(caseload.flows_block, ctx, include_initial=include_initial))
+render.block(data.build(caseload.flows_block, ctx, include_initial=include_initial))
 
-breakdown = ui.page_choice(
+breakdown = frame.page_choice(
     "view",
     t("caseload.breakdown"),
     caseload.BREAKDOWNS,
@@ -26,6 +26,8 @@ breakdown = ui.page_choice(
     kind="segmented",
     format_func=lambda b: t(f"caseload.breakdown.{b}"),
 )
-ui.block(ui.build(caseload.caseload_block, ctx, breakdown))
+render.block(data.build(caseload.caseload_block, ctx, breakdown))
 
-ui.block_row([ui.build(caseload.cumulative_block, ctx), ui.build(caseload.makeup_block, ctx)])
+render.block_row(
+    [data.build(caseload.cumulative_block, ctx), data.build(caseload.makeup_block, ctx)]
+)

@@ -6,10 +6,10 @@ import streamlit as st
 
 from lib.figures import compare
 from lib.figures.i18n import t
-from lib.web import ui
+from lib.web import data, frame, render
 
-ui.page_header("compare.title", t("compare.subtitle"))
-ctx = ui.page_context()
+frame.page_header("compare.title", t("compare.subtitle"))
+ctx = data.page_context()
 units = compare.units(ctx.options, ctx.lang)
 
 
@@ -19,7 +19,7 @@ def unit_label(key: str) -> str:
 
 # Top-aligned: a control that wraps its chosen values grows downwards, the labels stay in line.
 top = st.columns([2, 3, 2], vertical_alignment="top")
-focus = ui.page_choice(
+focus = frame.page_choice(
     "focus",
     t("compare.focus"),
     list(units),
@@ -29,18 +29,18 @@ focus = ui.page_choice(
     container=top[0],
 )
 kind = units[focus].kind
-peers = ui.page_choice(
+peers = frame.page_choice(
     "peers",
     t("compare.peers"),
     [k for k, u in units.items() if u.kind == kind and k != focus],
-    compare.suggest_peers(units, focus, snap=ui.snapshot()),
+    compare.suggest_peers(units, focus, snap=data.snapshot()),
     kind="multiselect",
     format_func=lambda key: compare.peer_label(units[key]),
     help=t("compare.peers.help.kind"),
     container=top[1],
     depends_on=focus,
 )
-level = ui.page_choice(
+level = frame.page_choice(
     "level",
     t("compare.level"),
     ["municipality", "area"],
@@ -51,7 +51,7 @@ level = ui.page_choice(
     depends_on=kind,
 )
 bottom = st.columns([3, 2], vertical_alignment="top")
-indicators = ui.page_choice(
+indicators = frame.page_choice(
     "ind",
     t("compare.indicators"),
     list(compare.COMPARE_INDICATORS),
@@ -60,7 +60,7 @@ indicators = ui.page_choice(
     format_func=lambda i: compare.indicator_label(i),
     container=bottom[0],
 )
-rank_by = ui.page_choice(
+rank_by = frame.page_choice(
     "rank",
     t("compare.rank_by"),
     indicators or list(compare.DEFAULT_INDICATORS),
@@ -70,7 +70,7 @@ rank_by = ui.page_choice(
 )
 
 with st.spinner(t("spinner.loading")):
-    view = ui.build(
+    view = data.build(
         compare.build,
         ctx.without_geo(),
         focus=focus,
@@ -83,8 +83,8 @@ with st.spinner(t("spinner.loading")):
 if not ctx.state.whole_trial:
     st.caption(t("compare.sidebar_geo"))
 st.subheader(t("compare.multiples"))
-ui.legend(view.legend)
-ui.block_row(view.multiples)
+render.legend(view.legend)
+render.block_row(view.multiples)
 st.subheader(t("compare.ranking"))
-ui.block(view.ranked)
-ui.block(view.bars, scroll=600)
+render.block(view.ranked)
+render.block(view.bars, scroll=600)

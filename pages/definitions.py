@@ -7,10 +7,11 @@ from lib.figures import about
 from lib.figures.definitions import AGE_BANDS_NOTE, DISCLOSURE_RULE, READINGS
 from lib.figures.format import format_date
 from lib.figures.i18n import t
-from lib.web import ui
+from lib.settings import get_settings
+from lib.web import data, render
 
-info = ui.current_info()
-settings = ui.get_settings()
+info = data.current_info()
+settings = get_settings()
 st.title(t("definitions.title"))
 st.caption(t("definitions.subtitle"))
 
@@ -27,20 +28,22 @@ st.markdown(
 left, _ = st.columns([1, 1])
 with left:
     st.markdown(f"**{t('definitions.rows')}**")
-    ui.static_table(*about.row_counts(info.row_counts), key="rows", title=t("definitions.rows"))
+    render.static_table(*about.row_counts(info.row_counts), key="rows", title=t("definitions.rows"))
 st.markdown(f"**{t('definitions.history')}**")
-ui.static_table(*about.history(ui.load_history()), key="history", title=t("definitions.history"))
+render.static_table(
+    *about.history(data.load_history()), key="history", title=t("definitions.history")
+)
 
 st.subheader(t("definitions.disclosure"))
 st.markdown(DISCLOSURE_RULE)
 st.caption(t("definitions.threshold", n=settings.min_count))
 
 st.subheader(t("definitions.indicators"))
-ui.static_table(
+render.static_table(
     *about.indicators(), key="indicators", title=t("definitions.indicators"), list_body="definition"
 )
 st.subheader(t("definitions.groups"))
-ui.static_table(
+render.static_table(
     *about.groups(settings.youth_age),
     key="groups",
     title=t("definitions.groups"),
@@ -54,7 +57,7 @@ for heading, text in READINGS:
         st.markdown(text)
 
 st.subheader(t("definitions.settings"))
-ui.static_table(
+render.static_table(
     *about.settings_table(settings), key="settings", title=t("definitions.settings"), wrap=True
 )
 

@@ -5,23 +5,23 @@ import streamlit as st
 
 from lib.figures import evaluation as ev
 from lib.figures.i18n import t
-from lib.web import ui
+from lib.web import data, frame, render
 
-ui.page_header(
+frame.page_header(
     "Evaluation", t("Did the trial work? The counterfactual comparison, with its uncertainty.")
 )
-ctx = ui.page_context()
+ctx = data.page_context()
 st.caption(t(ev.CAVEAT))
 
 areas = [None, *sorted(ctx.area_names)]
-area = ui.page_choice(
+area = frame.page_choice(
     "effect_area",
     t("Event study for"),
     areas,
     None,
     format_func=lambda a: t("The whole trial") if a is None else ctx.area_names.get(a, a),
 )
-km_start = ui.page_choice(
+km_start = frame.page_choice(
     "km_start",
     t("Time to employment from"),
     list(ev.KM_STARTS),
@@ -29,7 +29,7 @@ km_start = ui.page_choice(
     kind="segmented",
     format_func=lambda s: t("Start of coaching") if s == "coaching" else t("Transfer in"),
 )
-km_by = ui.page_choice(
+km_by = frame.page_choice(
     "km_by",
     t("Time to employment by"),
     list(ev.KM_BY),
@@ -40,7 +40,7 @@ km_by = ui.page_choice(
     }.get(b, t("In the group or not: {group}", group=t(ev.GROUP_LABELS.get(b, b)).lower())),
 )
 names = ctx.municipality_names
-peer_of = ui.page_choice(
+peer_of = frame.page_choice(
     "peer_of",
     t("Peers of"),
     sorted(names, key=lambda c: names[c]),
@@ -49,7 +49,7 @@ peer_of = ui.page_choice(
 )
 
 with st.spinner(t("spinner.loading")):
-    view = ui.build(
+    view = data.build(
         ev.build,
         ctx,
         area=None if area == ev.WHOLE_TRIAL else area,
@@ -71,17 +71,17 @@ if view.summary:
         right.markdown(f"**{view.summary.verdict}**")
         right.markdown(view.summary.trend_text)
         right.caption(view.summary.counts)
-ui.block(view.events)
-ui.block(view.by_area)
+render.block(view.events)
+render.block(view.by_area)
 
 st.subheader(t("Placement with its uncertainty"))
-ui.block(view.placement)
+render.block(view.placement)
 
 st.subheader(t("Time to employment"))
-ui.block(view.survival)
+render.block(view.survival)
 
 st.subheader(t("Peers and expected against actual"))
 if view.peers is not None:
-    ui.block(view.peers)
-ui.block(view.expected_areas)
-ui.block(view.expected_providers)
+    render.block(view.peers)
+render.block(view.expected_areas)
+render.block(view.expected_providers)

@@ -3,10 +3,10 @@ selection; the pivot, a chart that fits, the downloads (CSV, Excel, Parquet), th
 Polars snippet that reproduce it, and saved views."""
 
 from lib.figures.i18n import t
-from lib.web import explorer_ui, ui
+from lib.web import data, explorer_ui, frame
 
-ui.page_header("explorer.title", t("explorer.subtitle"))
-ctx = ui.page_context()
+frame.page_header("explorer.title", t("explorer.subtitle"))
+ctx = data.page_context()
 explorer_ui.flash()
 spec = explorer_ui.controls(ctx)
 explorer_ui.saved_views(ctx, spec)

@@ -4,12 +4,13 @@ import streamlit as st
 
 from lib.figures.format import format_date, format_month
 from lib.figures.i18n import t
-from lib.web import ui
+from lib.settings import get_settings
+from lib.web import data, overview, render
 
-sel = ui.selection()
+sel = data.selection()
 
 with st.spinner(t("spinner.loading")):
-    ctx, view, specs = ui.overview_view(sel)
+    ctx, view, specs = overview.overview_view(sel)
 
 st.title(t("overview.title"))
 summary = sel.state.summary(sel.options, sel.lang)
@@ -17,14 +18,14 @@ subtitle = t("overview.subtitle", date=format_date(ctx.as_of), month=format_mont
 st.caption(f"{subtitle} {summary}" if summary else subtitle)
 
 st.subheader(t("overview.headlines"))
-ui.headline_grid(view.headlines, ctx, specs=specs)
-ui.national_context(ctx.last_month)
+overview.headline_grid(view.headlines, ctx, specs=specs)
+render.national_context(ctx.last_month)
 
 st.subheader(t("overview.areas"))
-ui.area_table(
+overview.area_table(
     view.areas,
     ctx,
     view.placement,
-    fte_band=ui.get_settings().fte_band,
+    fte_band=get_settings().fte_band,
     meta_filters=tuple(sel.state.describe(sel.options, sel.lang)),
 )

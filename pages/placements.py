@@ -5,12 +5,12 @@ import streamlit as st
 
 from lib.figures import placements
 from lib.figures.i18n import t
-from lib.web import ui
+from lib.web import data, frame, render
 
-ui.page_header("placements.title", t("placements.subtitle"))
-ctx = ui.page_context()
+frame.page_header("placements.title", t("placements.subtitle"))
+ctx = data.page_context()
 
-days = ui.page_choice(
+days = frame.page_choice(
     "days",
     t("placements.days"),
     list(placements.PLACEMENT_DAYS),
@@ -21,10 +21,10 @@ days = ui.page_choice(
 )
 
 with st.spinner(t("spinner.loading")):
-    view = ui.build(placements.build, ctx, days=days)
+    view = data.build(placements.build, ctx, days=days)
 
-ui.metric_row(view.metrics)
-ui.block(view.exit_rate)
-ui.block(view.by_month)
-ui.block(view.by_area)
-ui.block(view.by_provider)
+render.metric_row(view.metrics)
+render.block(view.exit_rate)
+render.block(view.by_month)
+render.block(view.by_area)
+render.block(view.by_provider)

@@ -5,16 +5,16 @@ import streamlit as st
 
 from lib.figures import staffing
 from lib.figures.i18n import t
-from lib.web import ui
+from lib.web import data, frame, render
 
-ui.page_header("staffing.title", t("staffing.subtitle"))
-ctx = ui.page_context()
+frame.page_header("staffing.title", t("staffing.subtitle"))
+ctx = data.page_context()
 
 with st.spinner(t("spinner.loading")):
-    view = ui.build(staffing.build, ctx)
+    view = data.build(staffing.build, ctx)
 
-ui.metric_row(view.metrics, per_row=3)
-ui.block_row([view.by_role, view.by_origin, view.ratio, view.ratio_areas])
-ui.block(view.outside)
-ui.block_row([view.contacts, view.contacts_per_client])
-ui.block(view.employer)
+render.metric_row(view.metrics, per_row=3)
+render.block_row([view.by_role, view.by_origin, view.ratio, view.ratio_areas])
+render.block(view.outside)
+render.block_row([view.contacts, view.contacts_per_client])
+render.block(view.employer)

@@ -33,7 +33,7 @@ from lib.figures.filters import FilterState
 from lib.figures.format import format_date
 from lib.figures.i18n import t
 from lib.register import views
-from lib.web import sidebar, ui
+from lib.web import data, frame, render, sidebar
 
 PAGE = "explorer"
 SAVED = "saved"  # URL parameter: the saved view a link opens
@@ -50,7 +50,7 @@ TALL = 620  # px: a taller chart scrolls in its own box
 def controls(ctx: PageContext) -> SliceSpec:
     """Indicator, rows, columns and colour (each kept in the URL); returns the slice."""
     top = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
-    indicator = ui.page_choice(
+    indicator = frame.page_choice(
         PARAMS["indicator"],
         t("explorer.indicator"),
         list(INDICATORS),
@@ -65,7 +65,7 @@ def controls(ctx: PageContext) -> SliceSpec:
         if role != "rows" or not options:
             options = [NONE, *options]
         default = defaults[role] or NONE
-        value = ui.page_choice(
+        value = frame.page_choice(
             PARAMS[role],
             t(f"explorer.{role}"),
             options,
@@ -90,7 +90,7 @@ def compute(ctx: PageContext, spec: SliceSpec) -> ExplorerView:
     cells = estimate_cells(spec, ctx, n_providers)
     t0 = time.perf_counter()
     with st.spinner(t("explorer.progress.read", cells=f"{cells:,}"), show_time=True):
-        view = ui.build(_build, ctx, spec, n_providers=n_providers)
+        view = data.build(_build, ctx, spec, n_providers=n_providers)
     seconds = time.perf_counter() - t0
     if seconds > 1.0:
         st.toast(t("explorer.progress.done", seconds=f"{seconds:.1f}"), icon=":material/timer:")
@@ -104,7 +104,7 @@ def _build(ctx: PageContext, spec: SliceSpec, *, n_providers: int) -> ExplorerVi
 
 
 def _n_providers() -> int:
-    snap = ui.snapshot()
+    snap = data.snapshot()
     providers = getattr(snap, "providers", None)
     return 0 if providers is None else providers.height
 
@@ -116,7 +116,7 @@ def show(view: ExplorerView, ctx: PageContext) -> None:
         return
     ind = INDICATORS[view.spec.indicator]
     with st.container(border=True):
-        ui.definition_popover((ind.id,), label=t(ind.label), key="definition-explorer")
+        render.definition_popover((ind.id,), label=t(ind.label), key="definition-explorer")
         if not view.spec.dims:
             row = view.table.row(0, named=True) if view.table.height else {}
             value = (
@@ -131,9 +131,9 @@ def show(view: ExplorerView, ctx: PageContext) -> None:
             if isinstance(height, dict) and height.get("step", 0) * rows > TALL:
                 # a long ranking scrolls inside its own box instead of pushing the table away
                 with st.container(height=TALL, border=False):
-                    ui.chart_element(view.chart, key="chart-explorer")
+                    render.chart_element(view.chart, key="chart-explorer")
             else:
-                ui.chart_element(view.chart, key="chart-explorer")
+                render.chart_element(view.chart, key="chart-explorer")
         st.caption("  \n".join([view.caption, *view.notes]))
         _pivot_table(view)
         st.caption(
@@ -171,7 +171,7 @@ def export_meta(view: ExplorerView, ctx: PageContext) -> exports.ExportMeta:
     sel = ctx.sel
     spec = view.spec
     layout = tuple((t(f"explorer.{role}"), dim_label(getattr(spec, role))) for role in ROLES)
-    return ui.explorer_export_meta(
+    return render.explorer_export_meta(
         title=_title(spec),
         indicators=(spec.indicator,),
         filters=tuple(sel.state.describe(sel.options, sel.lang)) + layout,
@@ -209,7 +209,7 @@ def _downloads(view: ExplorerView, ctx: PageContext) -> None:
             "application/vnd.apache.parquet",
         ),
     )
-    ui.download_row(formats, meta, key="explorer")
+    render.download_row(formats, meta, key="explorer")
 
 
 def _reproduce(view: ExplorerView) -> None:
@@ -240,7 +240,7 @@ def _engine(db_url: str | None = None):
     """The store's engine. Callbacks run before the page's frame, so they are given the URL."""
     from lib.register.store import get_engine
 
-    return get_engine(db_url or ui.current_info().db_url)
+    return get_engine(db_url or data.current_info().db_url)
 
 
 def _flash(text: str, kind: str = "success") -> None:
@@ -356,7 +356,7 @@ def _when(moment) -> str:
 
 def saved_views(ctx: PageContext, spec: SliceSpec) -> None:
     """The list of saved views (open, link, rename, delete) and the form to save this one."""
-    db_url = ui.current_info().db_url
+    db_url = data.current_info().db_url
     current_view(ctx, spec, db_url)
     saved = views.list_views(_engine(db_url), PAGE)
     with st.expander(

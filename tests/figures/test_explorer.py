@@ -35,7 +35,7 @@ from lib.figures.filters import (
     options_from_snapshot,
 )
 from lib.figures.i18n import t
-from lib.web import explorer_ui, ui
+from lib.web import data, explorer_ui
 from tests.figures.test_page_views import context
 from tests.hand_fixture import AS_OF, hand_extract
 
@@ -570,15 +570,14 @@ def test_dimensions_for():
 
 @pytest.fixture
 def in_frame(monkeypatch, store):
-    """export_meta reads the loaded batch (as-of date, source) through lib.web.ui, which insists on
-    running inside dashboard.py's frame: mark the frame as entered, as ui.page_frame does."""
+    """export_meta reads the loaded batch (as-of date, source) through lib.web.data, which insists
+    on running inside dashboard.py's frame: enter it, as frame.page_frame does."""
     url, folder = store
     monkeypatch.setenv("TRIALWATCH_DB", url)
     monkeypatch.setenv("TRIALWATCH_MIN_COUNT", "0")
     monkeypatch.setenv("TRIALWATCH_CACHE_DIR", str(folder / "cache"))
-    ui._frame.active = True
-    yield
-    ui._frame.active = False
+    with data.inside_frame():
+        yield
 
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

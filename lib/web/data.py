@@ -1,0 +1,275 @@
+"""Cached reads for the pages: the store's state, the snapshot's options, indicator tables and
+whole page views, each cached by kind (see STYLE.md).
+
+- the analytic snapshot once per process and loaded batch: `st.cache_resource`, keyed by the
+  store URL and the batch's content hash (a new import changes the hash, so it is picked up);
+- indicator tables per view: `st.cache_data`, keyed by the frozen Query, the viewer, the URL and
+  the content hash. A DataFrame is never a cache key;
+- a page's figures (`build`: Blocks with their charts as Vega-Lite dicts) per frozen
+  FilterState, page arguments, language, settings and batch, so that going back to a selection
+  redraws without computing or building a chart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+from lib.engine import access
+from lib.engine.indicators import IndicatorError, Query
+from lib.figures import charts, overview
+from lib.figures.blocks import Block, PageContext
+from lib.figures.filters import FilterOptions, FilterState, Selection, options_from_snapshot
+from lib.figures.i18n import t
+from lib.settings import get_settings
+from lib.web import sidebar, workarounds
+
+log = logging.getLogger("trialwatch")
+
+
+VIEWER = access.FULL_ACCESS
+
+
+@dataclass(frozen=True)
+class DataState:
+    """What the store holds: 'ok' with its DataInfo, 'empty', or 'unreachable' with a reason."""
+
+    status: str
+    info: access.DataInfo | None = None
+    detail: str | None = None
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _data_info(db_url: str) -> access.DataInfo | None:
+    # A short TTL: a new import shows up within seconds without a query on every widget change.
+    return access.data_info(db_url)
+
+
+def data_state() -> DataState:
+    """The store's state for this run: never raises."""
+    url = get_settings().db_url
+    try:
+        info = _data_info(url)
+    except Exception as exc:  # noqa: BLE001 -- any failure to reach the store is reported
+        log.warning("data store unreachable: %s", exc)
+        return DataState("unreachable", detail=f"{type(exc).__name__}: {exc}")
+    return DataState("ok", info) if info is not None else DataState("empty")
+
+
+def current_info() -> access.DataInfo:
+    """The loaded batch's DataInfo (the frame has already checked that there is one)."""
+    require_frame()
+    state = data_state()
+    if state.info is None:
+        raise access.NoData(t("store.empty.body"))
+    return state.info
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _snapshot(db_url: str, content_hash: str):
+    # content_hash is part of the key only: a new batch gets its own entry.
+    return access.snapshot(db_url)
+
+
+def snapshot():
+    info = current_info()
+    return _snapshot(info.db_url, info.content_hash)
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _read(query: Query, viewer: access.Viewer, db_url: str, content_hash: str) -> pl.DataFrame:
+    return access.read_indicator(query, viewer, snap=_snapshot(db_url, content_hash))
+
+
+def read(query: Query) -> pl.DataFrame:
+    """The indicator table for `query`, cached per query and loaded batch."""
+    info = current_info()
+    return _read(query, VIEWER, info.db_url, info.content_hash)
+
+
+_POOL = ThreadPoolExecutor(max_workers=3, thread_name_prefix="trialwatch-read")
+
+
+def read_many(queries: list[Query]) -> list[pl.DataFrame | None]:
+    """Several indicator tables read side by side (Polars releases the GIL), each cached as by
+    `read`; None for a query the extract cannot answer."""
+    info = current_info()
+    run_ctx = get_script_run_ctx()
+
+    def one(query: Query):
+        add_script_run_ctx(threading.current_thread(), run_ctx)
+        try:
+            return _read(query, VIEWER, info.db_url, info.content_hash)
+        except IndicatorError:
+            return None
+
+    return list(_POOL.map(one, queries))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _overview_context(db_url: str, content_hash: str, min_count: int):
+    return overview.context_from_snapshot(_snapshot(db_url, content_hash), min_count)
+
+
+def overview_context() -> overview.OverviewContext:
+    info = current_info()
+    return _overview_context(info.db_url, info.content_hash, get_settings().min_count)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _options(db_url: str, content_hash: str) -> FilterOptions:
+    return options_from_snapshot(_snapshot(db_url, content_hash))
+
+
+def options() -> FilterOptions:
+    """What the loaded extract offers to filter by (cached per batch)."""
+    info = current_info()
+    return _options(info.db_url, info.content_hash)
+
+
+def filters_sidebar() -> FilterState:
+    """The sidebar's filters for this run (the frame calls it once, before the page)."""
+    return sidebar.sidebar(options())
+
+
+def selection() -> Selection:
+    """The selection the sidebar holds, checked against the loaded extract."""
+    require_frame()
+    opts = options()
+    state = st.session_state.get(sidebar.CANON) or opts.default_state()
+    from lib.figures.i18n import current_language
+
+    return Selection(state, opts, current_language())
+
+
+def page_context() -> PageContext:
+    """What a page's figures depend on: the selection, the cached reader, the settings."""
+    return _context(selection())
+
+
+def _context(sel: Selection) -> PageContext:
+    s = get_settings()
+    return PageContext(
+        sel=sel,
+        read=read,
+        as_of=current_info().as_of,
+        min_count=s.min_count,
+        fte_band=s.fte_band,
+        weekly_contacts=s.weekly_contacts,
+        youth_age=s.youth_age,
+        snap=snapshot,
+        read_many=read_many,
+    )
+
+
+def _settings_key() -> tuple:
+    s = get_settings()
+    return (s.min_count, s.youth_age, s.fte_band, s.weekly_contacts)
+
+
+def build(fn, ctx: PageContext, *args, **kw):
+    """`fn(ctx, *args, **kw)` (a page module's builder), cached per selection, arguments and
+    loaded batch. Its Altair charts come back as Vega-Lite dicts, so a page shown again (or a
+    filter switched back) is drawn without building a chart."""
+    info = current_info()
+    name = f"{fn.__module__}:{fn.__qualname__}"
+    return _build(
+        name,
+        ctx.state,
+        args,
+        tuple(sorted(kw.items())),
+        ctx.lang,
+        info.db_url,
+        info.content_hash,
+        _settings_key(),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _build(name, state, args, kw, lang, db_url, content_hash, settings_key):
+    import importlib
+
+    module, qualname = name.split(":")
+    fn = importlib.import_module(module)
+    for part in qualname.split("."):
+        fn = getattr(fn, part)
+    ctx = _context(Selection(state, _options(db_url, content_hash), lang))
+    return _freeze(fn(ctx, *args, **dict(kw)))
+
+
+def _freeze(value):
+    """Charts inside a result (a Block, a view of Blocks, a list) as Vega-Lite dicts."""
+    if isinstance(value, Block):
+        value.chart = _vega_lite(value.chart)
+        return value
+    if isinstance(value, list):
+        return [_freeze(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            item = getattr(value, f.name)
+            if isinstance(item, Block | list):
+                setattr(value, f.name, _freeze(item))
+            elif f.name == "chart":
+                setattr(value, f.name, _vega_lite(item))
+        return value
+    return value
+
+
+def _vega_lite(chart):
+    """A chart (lib.figures.charts.Spec or Altair) as the dict st.vega_lite_chart takes; None and
+    dicts as they are."""
+    if isinstance(chart, charts.Spec):
+        return chart.vega_lite()
+    if chart is not None and not isinstance(chart, dict) and hasattr(chart, "to_dict"):
+        return chart.to_dict(validate=False)
+    return chart
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _history(db_url: str):
+    return access.load_history(db_url)
+
+
+def load_history():
+    """Every load of the store, newest first."""
+    return _history(current_info().db_url)
+
+
+_frame = threading.local()
+
+
+@contextlib.contextmanager
+def inside_frame():
+    """Mark this script run as running inside dashboard.py's frame (see require_frame)."""
+    _frame.active = True
+    try:
+        yield
+    finally:
+        _frame.active = False
+
+
+def require_frame() -> None:
+    """Make sure the page runs inside dashboard.py's frame (a deep link on a server's first
+    run may not be: see workarounds.navigation_only); if not, switch and run again."""
+    if getattr(_frame, "active", False):
+        return
+    workarounds.navigation_only()
+    st.rerun()
+
+
+@st.cache_data(show_spinner=False, ttl=300)
+def _national_activation(db_url: str, month: str):
+    from lib import published
+
+    try:
+        return published.national_activation(db_url, month)
+    except Exception:  # noqa: BLE001 - published tables not loaded: no context line
+        return None

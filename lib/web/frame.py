@@ -1,0 +1,116 @@
+"""The frame around every page: the sidebar's header, the notices, the page title and share
+link, what to do when the store is empty or unreachable, and a message instead of a traceback."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib.engine import access
+from lib.engine.indicators import IndicatorError
+from lib.figures.format import (
+    format_date,
+)
+from lib.figures.i18n import set_language, t
+from lib.settings import get_settings
+from lib.web import sidebar
+from lib.web.data import DataState, current_info, filters_sidebar, inside_frame, log, selection
+from lib.web.workarounds import freeze_gc_once
+
+
+def _safe_url(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 -- a malformed URL is shown as it is, minus nothing secret
+        return url.split("@")[-1]
+
+
+def setup_language() -> None:
+    """The language from the URL (?lang=fi), English by default."""
+    set_language(str(st.query_params.get("lang", "en")))
+
+
+def sidebar_header(state: DataState) -> None:
+    """Product name, the extract's as-of date and its source."""
+    with st.sidebar:
+        st.markdown(f"## {t('app.name')}")
+        st.caption(t("app.tagline"))
+        if state.info is not None:
+            info = state.info
+            st.markdown(f"**{t('sidebar.as_of', date=format_date(info.as_of))}**")
+            st.caption(t("sidebar.source", source=info.source or t("sidebar.unknown_source")))
+            st.caption(t("sidebar.loaded", date=format_date(info.loaded_at)))
+
+
+def synthetic_notice(state: DataState) -> None:
+    """The persistent notice on every page when the loaded data is synthetic."""
+    if state.info is not None and state.info.synthetic:
+        st.warning(t("notice.synthetic"), icon=":material/science:")
+
+
+def store_message(state: DataState) -> None:
+    """What to do when there is nothing to show: an empty or unreachable store."""
+    if state.status == "empty":
+        st.info(f"**{t('store.empty.title')}**\n\n{t('store.empty.body')}", icon=":material/info:")
+    elif state.status == "unreachable":
+        st.error(
+            t("store.unreachable", url=_safe_url(get_settings().db_url)), icon=":material/error:"
+        )
+        if state.detail:
+            with st.expander(t("error.details")):
+                st.code(state.detail, language=None)
+
+
+def friendly_error(exc: BaseException) -> None:
+    """A short message instead of a traceback; the traceback goes to the server log."""
+    if isinstance(exc, access.NoData):
+        store_message(DataState("empty"))
+        return
+    log.exception("page failed", exc_info=exc)
+    if isinstance(exc, IndicatorError):
+        st.error(t("error.query", message=str(exc)), icon=":material/error:")
+        return
+    st.error(t("error.page"), icon=":material/error:")
+    with st.expander(t("error.details")):
+        st.code(f"{type(exc).__name__}: {exc}", language=None)
+
+
+def page_header(title_key: str, subtitle: str | None = None) -> None:
+    """The page's title and one line: what it shows, for which selection, as of which date."""
+    sel = selection()
+    st.title(t(title_key))
+    summary = sel.state.summary(sel.options, sel.lang)
+    text = subtitle or ""
+    info = current_info()
+    line = " · ".join(
+        x for x in (text, summary, t("block.as_of", date=format_date(info.as_of))) if x
+    )
+    st.caption(line)
+
+
+def share_popover() -> None:
+    """'Share this view': the address that reproduces the page as shown."""
+    sel = selection()
+    with st.sidebar, st.popover(t("share.button"), icon=":material/link:", width="stretch"):
+        st.caption(t("share.help"))
+        st.code(sidebar.share_link(sel.state, sel.options), language=None, wrap_lines=True)
+
+
+def page_frame(page) -> None:
+    """The shared sidebar (filters, share link), the URL notices, then the page itself."""
+    try:
+        with inside_frame():
+            filters_sidebar()
+            share_popover()
+            sidebar.notices()
+            sidebar.start_run()
+            try:
+                page.run()
+            finally:
+                sidebar.finish_run()
+    finally:
+        freeze_gc_once()
+
+
+page_choice = sidebar.page_choice
