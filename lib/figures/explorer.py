@@ -35,16 +35,23 @@ from lib.engine.indicators import (
     Query,
 )
 from lib.figures.blocks import PageContext, value_columns, with_names
+from lib.figures.explorer_charts import (
+    NONE,
+    dim_label,
+    dropped_series,
+    label_column,
+    slice_chart,
+    value_decimals,
+)
 from lib.figures.exports import Column
 from lib.figures.filters import NO_GEO, SELECTION, month_range, value_label
-from lib.figures.format import decimals_for, format_month, format_number, unit_text
+from lib.figures.format import format_month, format_number, unit_text
 from lib.figures.i18n import t
 from lib.register.contract import EDUCATIONS, GENDERS, LANGUAGES
 
 MAX_CELLS = 100_000
 SUPPRESSED = ".."
 UNDEFINED = "."
-NONE = "none"
 PARQUET_NAME = "trialwatch-slice.parquet"
 
 # URL parameter of each SliceSpec field
@@ -197,10 +204,6 @@ def estimate_cells(spec: SliceSpec, ctx: PageContext, n_providers: int = 0) -> i
 # Labels
 
 
-def dim_label(dim: str | None) -> str:
-    return t(f"explorer.dim.{dim or NONE}")
-
-
 def value_labels(dim: str, values, ctx: PageContext) -> dict:
     """Each (non-null) value of a dimension in words (areas and municipalities by name)."""
     values = [v for v in values if v is not None]
@@ -267,14 +270,6 @@ def display_order(table: pl.DataFrame, dims: tuple[str, ...]) -> pl.DataFrame:
     return table.sort(keys, nulls_last=True, maintain_order=True) if keys else table
 
 
-def label_column(dim: str) -> str:
-    """The name column written beside a coded dimension (the CLI's columns stay as they are)."""
-    return {
-        "trial_area_id": "area_name",
-        "municipality_code": "municipality_name",
-    }.get(dim, f"{dim}_label")
-
-
 # ---------------------------------------------------------------------------------------------
 # The view
 
@@ -304,7 +299,6 @@ class ExplorerView:
 
 def build(ctx: PageContext, spec: SliceSpec, *, n_providers: int = 0) -> ExplorerView:
     """The slice: guard rail, indicator table, pivot, chart and how to reproduce it."""
-    from lib.figures.explorer_charts import dropped_series, slice_chart
 
     ind = INDICATORS[spec.indicator]
     cells = estimate_cells(spec, ctx, n_providers)
@@ -387,14 +381,6 @@ def metric_text(value: float | None, unit: str) -> str:
         return t("explorer.undefined")
     text = format_number(value, value_decimals(value, unit))
     return f"{text}\u00a0%" if unit == "%" else text
-
-
-def value_decimals(value: float, unit: str) -> int:
-    """The unit's decimals; one for a count that is not whole (a stock's mean over months)."""
-    decimals = decimals_for(unit)
-    if decimals == 0 and not float(value).is_integer():
-        return 1
-    return decimals
 
 
 def pivot(table: pl.DataFrame, spec: SliceSpec, ctx: PageContext) -> tuple[pl.DataFrame, tuple]:

@@ -32,10 +32,31 @@ PANEL_WIDTH = 380  # two panels side by side in the page's width at 1366 px
 SUPPRESSED_GREY = "#D9D9D9"
 
 
+NONE = "none"  # the Explorer's choice of no dimension in a role
+
+
+def dim_label(dim: str | None) -> str:
+    return t(f"explorer.dim.{dim or NONE}")
+
+
+def label_column(dim: str) -> str:
+    """The name column written beside a coded dimension (the CLI's columns stay as they are)."""
+    return {
+        "trial_area_id": "area_name",
+        "municipality_code": "municipality_name",
+    }.get(dim, f"{dim}_label")
+
+
+def value_decimals(value: float, unit: str) -> int:
+    """The unit's decimals; one for a count that is not whole (a stock's mean over months)."""
+    decimals = decimals_for(unit)
+    if decimals == 0 and not float(value).is_integer():
+        return 1
+    return decimals
+
+
 def label_of(dim: str) -> str:
     """The column of the Explorer's table that names a dimension's values."""
-    from lib.figures.explorer import label_column
-
     if dim in TIME_DIMS:
         return dim
     return label_column(dim)
@@ -319,8 +340,6 @@ def _facet(chart: alt.Chart, df: pl.DataFrame, facet: str, columns: int) -> alt.
 
 
 def _dim_title(dim: str | None) -> str:
-    from lib.figures.explorer import dim_label
-
     return dim_label(dim)
 
 
@@ -334,8 +353,6 @@ def _y_axis(unit: str) -> alt.Axis:
 
 def _value_text(unit: str) -> list[pl.Expr]:
     """value_text (words, for tooltips) and tile_text (the pivot's symbols, in heat maps)."""
-    from lib.figures.explorer import value_decimals
-
     supp = pl.col("suppressed").fill_null(False)
     number = pl.col("value").map_elements(
         lambda v: format_number(v, value_decimals(v, unit)), return_dtype=pl.String
