@@ -2,10 +2,13 @@
 
 import streamlit as st
 
-from lib import published
 from lib.engine import access
+from lib.figures import published as texts
+from lib.figures import published_charts as charts
 from lib.figures.format import DASH, format_month, format_value
 from lib.figures.i18n import t
+from lib.published import comparison as published
+from lib.published import storage
 from lib.settings import get_settings
 
 # Every read names its viewer; role rules will pick it in lib/engine/access.py.
@@ -14,7 +17,7 @@ VIEWER = access.FULL_ACCESS
 
 @st.cache_data(ttl=5, show_spinner=False)
 def _versions(db_url: str) -> tuple[access.DataInfo | None, str]:
-    return access.data_info(db_url), published.loaded_version(db_url)
+    return access.data_info(db_url), storage.loaded_version(db_url)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -25,7 +28,7 @@ def _view(db_url: str, version: str) -> published.PublishedView | None:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _areas(db_url: str, content_hash: str) -> dict[str, list[published.Area]]:
-    return published.areas(access.snapshot(db_url).municipalities)
+    return published.areas(access.snapshot(db_url).municipalities, t("Whole country"))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -142,21 +145,21 @@ else:
     st.caption(t("No month has both a published and a register figure for this area."))
 
 st.markdown(f"**{t('Unemployed job seekers: published and register')}**")
-st.altair_chart(published.counts_chart(shown, scale=scale if scaled else None), width="stretch")
-notes = [t(published.GAP_EXPLAINED)]
+st.altair_chart(charts.counts_chart(shown, scale=scale if scaled else None), width="stretch")
+notes = [t(texts.GAP_EXPLAINED)]
 if scale:
-    notes.append(t(published.DEMO_GAP).format(k=scale, last=format_month(view.last_month)))
+    notes.append(t(texts.DEMO_GAP).format(k=scale, last=format_month(view.last_month)))
 st.caption("  \n".join(notes))
 
 left, right = st.columns(2)
 with left:
     st.markdown(f"**{t('Unemployment rate (published)')}**")
-    st.altair_chart(published.rate_chart(shown), width="stretch")
-    st.caption(t(published.RATE_EXPLAINED))
+    st.altair_chart(charts.rate_chart(shown), width="stretch")
+    st.caption(t(texts.RATE_EXPLAINED))
 with right:
     if "difference" in shown.columns:
         st.markdown(f"**{t('Published total minus the sum over its municipalities')}**")
-        st.altair_chart(published.difference_chart(shown), width="stretch")
+        st.altair_chart(charts.difference_chart(shown), width="stretch")
         last = published.month_row(frame, view.last_month)
         st.caption(
             t(
@@ -169,23 +172,23 @@ with right:
                 diff=format_value(last.get("difference"), "persons"),
             )
             + "  \n"
-            + t(published.SUM_EXPLAINED)
+            + t(texts.SUM_EXPLAINED)
         )
     else:
         st.markdown(f"**{t('Open vacancies (published)')}**")
-        st.altair_chart(published.vacancies_chart(shown), width="stretch")
+        st.altair_chart(charts.vacancies_chart(shown), width="stretch")
         st.caption(
             t(
                 "Open vacancies at the month's end. The series breaks in Jan 2023, when the "
                 "Job Market Finland service replaced the old one: compare across it with care."
             )
             + "  \n"
-            + t(published.SUM_EXPLAINED)
+            + t(texts.SUM_EXPLAINED)
         )
 
 with st.expander(t("Month by month")):
     st.dataframe(
-        published.table_for_display(shown, scale=scale if scaled else None),
+        charts.table_for_display(shown, scale=scale if scaled else None),
         hide_index=True,
         width="stretch",
     )

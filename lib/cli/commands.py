@@ -173,7 +173,7 @@ def _demo(args) -> int:
     snapshot_for(engine, url, extract=extract)
     t3 = time.perf_counter()
     persons = extract.frames["job_seekers"].height
-    from lib.published import load_demo_series  # published statistics beside the register
+    from lib.published.storage import load_demo_series  # published statistics beside the register
 
     print(load_demo_series(engine), file=sys.stderr)
     print(
@@ -313,18 +313,18 @@ def _history(args) -> int:
 
 
 def _published(args) -> int:
-    from lib import published
+    from lib.published import readers, storage
 
     engine, url = _engine(args)
     if args.published_command == "list":
-        loads = published.current_loads(engine)
+        loads = storage.current_loads(engine)
         if not loads:
             print("No published statistics loaded: run `trialwatch published import FILE...`.")
             return 0
-        cov = published.coverage(engine)
+        cov = storage.coverage(engine)
         for table_id, load in sorted(loads.items()):
             rows = cov.filter(cov["table_id"] == table_id)
-            months = published.period_text(table_id, load.first_month, load.last_month)
+            months = storage.period_text(table_id, load.first_month, load.last_month)
             print(
                 f"{table_id}\t{months}\t{load.rows:,} cells\tload {load.load_id} "
                 f"{load.loaded_at:%Y-%m-%d %H:%M}\t{', '.join(rows['measure'].to_list())}"
@@ -332,12 +332,12 @@ def _published(args) -> int:
         return 0
     t0 = time.perf_counter()
     try:
-        files = published.read_published_files(args.files)
-    except published.PublishedError as e:
+        files = readers.read_published_files(args.files)
+    except readers.PublishedError as e:
         print(str(e), file=sys.stderr)
         return EXIT_REFUSED
     try:
-        loads = published.replace_published(engine, files)
+        loads = storage.replace_published(engine, files)
     except Exception as e:  # the transaction rolled back: say so, with the cause
         return _rolled_back("the published files", e)
     for f in files:
@@ -348,7 +348,7 @@ def _published(args) -> int:
         same = f" (identical to load {load.same_as_load})" if load.same_as_load else ""
         print(
             f"Loaded published table {load.table_id}: {load.rows:,} cells, "
-            f"{published.period_text(load.table_id, load.first_month, load.last_month)}, "
+            f"{storage.period_text(load.table_id, load.first_month, load.last_month)}, "
             f"as load {load.load_id}{same}.",
             file=sys.stderr,
         )

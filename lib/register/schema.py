@@ -143,7 +143,7 @@ class LoadBatch(SQLModel, table=True):
 
 
 class PublishedSeries(SQLModel, table=True):
-    """One cell of a published statistics table (lib/published/__init__.py): an area's measure in a
+    """One cell of a published statistics table (lib/published/storage.py): an area's measure in a
     month.
 
     Kept apart from the register: loading published figures never touches register tables.

@@ -267,9 +267,9 @@ def require_frame() -> None:
 
 @st.cache_data(show_spinner=False, ttl=300)
 def _national_activation(db_url: str, month: str):
-    from lib import published
+    from lib.published import comparison
 
     try:
-        return published.national_activation(db_url, month)
+        return comparison.national_activation(db_url, month)
     except Exception:  # noqa: BLE001 - published tables not loaded: no context line
         return None

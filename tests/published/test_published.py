@@ -1,4 +1,4 @@
-"""Published statistics beside the register (lib/published/__init__.py), on the real published files.
+"""Published statistics beside the register (lib/published/), on the real published files.
 
 The files are ../shared/data/raw/ (see their SOURCE.md). Figures checked by hand against the
 file (grep/awk) and against SOURCE.md: whole country 2019-12 = 257,694, 2020-04 = 433,058,
@@ -19,14 +19,14 @@ import polars as pl
 import pytest
 from sqlalchemy import text
 
-from lib import published as P
 from lib.cli.commands import main
+from lib.published import comparison, readers, specs, storage
 from lib.published.px import write_px
 from lib.register.store import get_engine
 from tests.conftest import skip_or_fail
 from tests.published.test_px import HAND_PX
 
-RAW = P.RAW_DIR
+RAW = specs.RAW_DIR
 R5 = RAW / "statfin_tyonv_12r5" / "tyonv_12r5_unemployed_jobseekers_monthly_2006_2023.csv"
 U4 = RAW / "statfin_tyonv_services_national" / "tyonv_12u4_services_stock_national_monthly.csv"
 POP = RAW / "thl_sotkanet_population" / "sotkanet_population_by_municipality.csv"
@@ -40,13 +40,13 @@ def raw() -> Path:
 
 
 @pytest.fixture(scope="module")
-def r5_file(raw) -> P.PublishedFile:
-    return P.read_published_file(R5)
+def r5_file(raw) -> readers.PublishedFile:
+    return readers.read_published_file(R5)
 
 
 @pytest.fixture(scope="module")
 def r5_wide(r5_file) -> pl.DataFrame:
-    return P.wide_12r5(r5_file.frame)
+    return comparison.wide_12r5(r5_file.frame)
 
 
 def file_rows(path: Path) -> list[dict]:
@@ -77,7 +77,7 @@ def store_fingerprint(engine) -> tuple:
 
 def test_the_loaded_country_series_equals_the_file_month_by_month(raw, db_url):
     engine = get_engine(db_url)
-    loads = P.import_published(engine, [R5])
+    loads = storage.import_published(engine, [R5])
     assert [(ld.table_id, ld.rows, ld.first_month, ld.last_month) for ld in loads] == [
         ("12r5", 88_596 * 3, "2006-01", "2023-10")
     ]
@@ -87,7 +87,7 @@ def test_the_loaded_country_series_equals_the_file_month_by_month(raw, db_url):
         if r["area_code"] == "SSS"
     }
     assert len(expected) == 214
-    country = P.read_series(
+    country = storage.read_series(
         engine, "12r5", measures=["unemployed_jobseekers"], area_level="country"
     )
     loaded = dict(zip(country["month"], country["value"]))
@@ -97,7 +97,7 @@ def test_the_loaded_country_series_equals_the_file_month_by_month(raw, db_url):
     assert loaded["2021-03"] == 331_526
     assert loaded["2023-10"] == 256_070
     # Helsinki, straight from the store
-    wide = P.wide_12r5(P.read_series(engine, "12r5"))
+    wide = comparison.wide_12r5(storage.read_series(engine, "12r5"))
     helsinki = wide.filter((pl.col("area_code") == "KU091") & (pl.col("month") == "2021-02"))
     assert helsinki.select("municipality_code", "area_level", "unemployed_jobseekers",
                            "labour_force").row(0) == ("091", "municipality", 49_349, 352_914)  # fmt: skip
@@ -147,13 +147,13 @@ def test_the_unemployment_rate_only_where_the_labour_force_is_known(r5_wide):
             "labour_force": [100.0, None, 100.0, 0.0],
         }
     )
-    assert frame.select(P.unemployment_rate_expr())["unemployment_rate"].to_list() == [
+    assert frame.select(comparison.unemployment_rate_expr())["unemployment_rate"].to_list() == [
         10.0, None, None, None,
     ]  # fmt: skip
 
 
 def test_the_sum_over_municipalities_differs_from_the_country_total_and_says_so(r5_wide):
-    diff = P.sum_vs_total(r5_wide, "country")
+    diff = comparison.sum_vs_total(r5_wide, "country")
     since_2019 = diff.filter(pl.col("month") >= "2019-01")
     assert since_2019.height == 58
     assert since_2019["difference"].min() == 114
@@ -167,17 +167,17 @@ def test_the_sum_over_municipalities_differs_from_the_country_total_and_says_so(
     regional = since_2019["published_total"] - since_2019["regional_sum"]
     assert (regional.min(), regional.max()) == (102, 609)
     # The country view of the page carries the difference beside the published total.
-    country = P.areas(pl.DataFrame({"municipality_code": ["091"], "name": ["Helsinki"],
+    country = comparison.areas(pl.DataFrame({"municipality_code": ["091"], "name": ["Helsinki"],
                                     "region": ["Uusimaa"]}))["country"][0]  # fmt: skip
-    view = P.published_for_area(r5_wide, country)
+    view = comparison.published_for_area(r5_wide, country)
     assert view.filter(pl.col("month") == "2019-01").select(
         "unemployed_jobseekers", "municipal_sum", "difference"
     ).row(0) == (251_446, 251_309, 137)
 
 
 def test_a_trial_area_sums_its_municipalities_and_rates_only_complete_months(r5_wide):
-    area = P.Area("trial_area", "TA", "Helsinki and Lumparland", ("091", "438"))
-    view = P.published_for_area(r5_wide, area)
+    area = comparison.Area("trial_area", "TA", "Helsinki and Lumparland", ("091", "438"))
+    view = comparison.published_for_area(r5_wide, area)
     july07 = view.filter(pl.col("month") == "2007-07").row(0, named=True)
     assert july07["unemployed_jobseekers"] == 23_940  # Lumparland's count is empty
     assert july07["empty_cells"] == 1
@@ -191,22 +191,22 @@ def test_a_trial_area_sums_its_municipalities_and_rates_only_complete_months(r5_
 
 def test_the_12u4_and_population_files_load_and_give_the_national_activation_rate(raw, tmp_path):
     engine = get_engine(f"sqlite:///{tmp_path}/s.sqlite")
-    loads = P.import_published(engine, [U4, POP])
+    loads = storage.import_published(engine, [U4, POP])
     assert {ld.table_id: ld.rows for ld in loads} == {"12u4": 194 * 10, "population": 7_107}
-    u4 = P.read_series(engine, "12u4")
+    u4 = storage.read_series(engine, "12u4")
     unemployed = u4.filter(
         (pl.col("measure") == "unemployed_jobseekers") & (pl.col("month") == "2021-03")
     )
     assert unemployed["value"].item() == 331_526  # the same figure as 12r5's country series
-    act = P.national_activation(engine, "2021-03")
+    act = comparison.national_activation(engine, "2021-03")
     assert (act.month, act.value, act.exact) == ("2021-03", 26.1, True)
-    later = P.national_activation(u4, "2024-06")  # after the series ends: its last month
+    later = comparison.national_activation(u4, "2024-06")  # after the series ends: its last month
     assert (later.month, later.value, later.exact) == ("2022-02", 29.6, False)
     assert later.series["month"].to_list()[-1] == "2022-02" and later.series.height == 24
     assert "12u4" in later.credit and "CC BY 4.0" in later.credit
-    assert P.national_activation(u4, "2005-12") is None
-    assert P.national_activation(f"sqlite:///{tmp_path}/s.sqlite", "2021-02").value == 26.0
-    pop = P.read_series(engine, "population")
+    assert comparison.national_activation(u4, "2005-12") is None
+    assert comparison.national_activation(f"sqlite:///{tmp_path}/s.sqlite", "2021-02").value == 26.0
+    pop = storage.read_series(engine, "population")
     helsinki = pop.filter((pl.col("municipality_code") == "091") & (pl.col("month") == "2021-12"))
     assert helsinki["value"].item() == 658_457
 
@@ -226,20 +226,20 @@ def test_a_px_file_and_the_csv_of_the_same_table_load_to_the_same_rows(raw, tmp_
     csv_path = tmp_path / "12r5.csv"
     subset.write_csv(csv_path)
 
-    from_px = P.read_published_file(px_path)
-    from_csv = P.read_published_file(csv_path)
+    from_px = readers.read_published_file(px_path)
+    from_csv = readers.read_published_file(csv_path)
     assert (from_px.fmt, from_px.table_id, from_csv.table_id) == ("px", "12r5", "12r5")
-    cols = list(P.CANONICAL)
+    cols = list(specs.CANONICAL)
     a = from_px.frame.select(cols).sort("area_code", "month", "measure")
     b = from_csv.frame.select(cols).sort("area_code", "month", "measure")
     assert a.height == 36
     assert a.equals(b)
-    assert P.content_hash(a) == P.content_hash(b)
+    assert storage.content_hash(a) == storage.content_hash(b)
 
     # Loaded into a store, the PX gives the same cells and the same digest.
     engine = get_engine(f"sqlite:///{tmp_path}/s.sqlite")
-    first = P.import_published(engine, [csv_path])[0]
-    second = P.import_published(engine, [px_path])[0]
+    first = storage.import_published(engine, [csv_path])[0]
+    second = storage.import_published(engine, [px_path])[0]
     assert second.same_as_load == first.load_id
     assert second.file_format == "px"
 
@@ -252,15 +252,15 @@ def test_the_whole_12r5_table_as_px_loads_to_the_same_rows_as_the_csv(r5_file, t
     ).with_columns(
         pl.col("value").cast(pl.Float64),
         pl.col("month").str.replace("-", "M").alias("Kuukausi"),
-        pl.col("Tiedot").replace_strict({m: P.MEASURES[m].code for m in P.TABLES["12r5"].measures}),
+        pl.col("Tiedot").replace_strict({m: specs.MEASURES[m].code for m in specs.TABLES["12r5"].measures}),
     ).rename({"area_code": "Alue"})  # fmt: skip
     names = dict(frame.select("area_code", "area_name_fi").unique().iter_rows())
     path = write_px(
         tmp_path / "12r5_full.px", long, stub=["Alue", "Kuukausi"], heading=["Tiedot"],
         time="Kuukausi", labels={"Alue": names}, meta={"MATRIX": "statfin_tyonv_pxt_12r5"},
     )  # fmt: skip
-    from_px = P.read_published_file(path)
-    cols = list(P.CANONICAL)
+    from_px = readers.read_published_file(path)
+    cols = list(specs.CANONICAL)
     assert from_px.frame.height == 265_788
     assert (
         from_px.frame.select(cols)
@@ -289,8 +289,8 @@ KU564,municipality,Oulu,2021-02,11000.5,110000,3000
 def test_a_bad_published_csv_gets_line_numbered_refusals(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text(BAD_12R5)
-    with pytest.raises(P.PublishedError) as info:
-        P.read_published_file(path)
+    with pytest.raises(readers.PublishedError) as info:
+        readers.read_published_file(path)
     report = str(info.value)
     assert report.splitlines()[0].startswith("Published statistics refused: 4 problems in 1 file")
     for expected in (
@@ -306,8 +306,8 @@ def test_a_bad_published_csv_gets_line_numbered_refusals(tmp_path):
     path.write_text(
         "\n".join(line for i, line in enumerate(BAD_12R5.splitlines()) if i not in (2, 3, 4, 7))
     )
-    with pytest.raises(P.PublishedError) as info:
-        P.read_published_file(path)
+    with pytest.raises(readers.PublishedError) as info:
+        readers.read_published_file(path)
     report = str(info.value)
     assert "bad.csv line 3, column unemployed_jobseekers: -5 is below zero" in report
     assert "bad.csv line 4, column unemployed_jobseekers: '12 000' is not a number" in report
@@ -321,8 +321,8 @@ def test_files_that_are_not_published_tables_are_refused(tmp_path):
     xlsx.write_bytes(b"PK")
     px = tmp_path / "cut.px"
     px.write_bytes(HAND_PX.replace("246\t13568\t237;", "").encode("iso-8859-15"))
-    with pytest.raises(P.PublishedError) as info:
-        P.read_published_files([other, xlsx, px, tmp_path / "missing.csv"])
+    with pytest.raises(readers.PublishedError) as info:
+        readers.read_published_files([other, xlsx, px, tmp_path / "missing.csv"])
     report = str(info.value)
     assert "4 problems in 4 files" in report
     assert "people.csv line 1: not a published table Trialwatch reads" in report
@@ -339,8 +339,8 @@ def test_a_px_file_with_a_breakdown_is_refused_until_only_the_total_is_chosen(tm
     text_ = head + "DATA=\n" + "\n".join(r for row in rows for r in (row, row)) + ";\n"
     path = tmp_path / "by_gender.px"
     path.write_bytes(text_.encode("iso-8859-15"))
-    with pytest.raises(P.PublishedError) as info:
-        P.read_published_file(path)
+    with pytest.raises(readers.PublishedError) as info:
+        readers.read_published_file(path)
     assert (
         "variable 'Sukupuoli' has 2 categories (Yhteensä, Miehet): Trialwatch reads totals"
         in str(info.value)
@@ -351,14 +351,14 @@ def test_a_refused_import_leaves_the_store_unchanged(raw, db_url, tmp_path):
     engine = get_engine(db_url)
     good = tmp_path / "good.csv"
     pl.read_csv(R5, infer_schema=False).filter(pl.col("month") >= "2023-01").write_csv(good)
-    P.import_published(engine, [good])
+    storage.import_published(engine, [good])
     before = store_fingerprint(engine)
     assert before[0][0][:2] == ("12r5", 10 * 414 * 3)
 
     bad = tmp_path / "bad.csv"
     bad.write_text(BAD_12R5)
-    with pytest.raises(P.PublishedError):
-        P.import_published(engine, [U4, bad])  # the good 12u4 is not loaded either
+    with pytest.raises(readers.PublishedError):
+        storage.import_published(engine, [U4, bad])  # the good 12u4 is not loaded either
     assert store_fingerprint(engine) == before
 
     # Through the command line: exit status 2, the refusal on standard error.
@@ -370,10 +370,10 @@ def test_a_database_failure_rolls_the_whole_import_back(raw, db_url, tmp_path, m
     engine = get_engine(db_url)
     good = tmp_path / "good.csv"
     pl.read_csv(R5, infer_schema=False).filter(pl.col("month") >= "2023-07").write_csv(good)
-    P.import_published(engine, [good])
+    storage.import_published(engine, [good])
     before = store_fingerprint(engine)
-    files = P.read_published_files([U4, R5])
-    real_insert = P._insert
+    files = readers.read_published_files([U4, R5])
+    real_insert = storage._insert
     calls = []
 
     def failing_insert(conn, frame):
@@ -382,9 +382,9 @@ def test_a_database_failure_rolls_the_whole_import_back(raw, db_url, tmp_path, m
         if len(calls) == 2:  # after the old 12r5 rows were deleted and the new ones inserted
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(P, "_insert", failing_insert)
+    monkeypatch.setattr(storage, "_insert", failing_insert)
     with pytest.raises(RuntimeError, match="disk full"):
-        P.replace_published(engine, files)
+        storage.replace_published(engine, files)
     assert store_fingerprint(engine) == before
 
 
@@ -393,14 +393,14 @@ def test_two_parts_of_one_table_load_together_but_not_twice_the_same_cell(raw, t
     early, late = tmp_path / "early.csv", tmp_path / "late.csv"
     frame.filter(pl.col("month") <= "2021-06").write_csv(early)
     frame.filter(pl.col("month") >= "2021-06").write_csv(late)  # 2021-06 in both
-    with pytest.raises(P.PublishedError) as info:
-        P.read_published_files([early, late])
+    with pytest.raises(readers.PublishedError) as info:
+        readers.read_published_files([early, late])
     assert "late.csv line 2, column unemployed_jobseekers: unemployed_jobseekers of area SSS in " \
         "2021-06 is also in early.csv line 7: give each area, month and measure in one file only" \
         in str(info.value)  # fmt: skip
     frame.filter(pl.col("month") >= "2021-07").write_csv(late)
     engine = get_engine(f"sqlite:///{tmp_path}/s.sqlite")
-    (load,) = P.import_published(engine, [early, late])
+    (load,) = storage.import_published(engine, [early, late])
     assert (load.rows, load.first_month, load.last_month) == (414 * 12 * 3, "2021-01", "2021-12")
     assert len(json.loads(load.source_paths)) == 2
 
@@ -424,20 +424,25 @@ def test_published_import_and_list_on_the_command_line(raw, tmp_path, capsys):
 
 def test_the_demo_hook_loads_the_published_series_and_says_which_months(raw, tmp_path):
     engine = get_engine(f"sqlite:///{tmp_path}/s.sqlite")
-    message = P.load_demo_series(engine)
+    message = storage.load_demo_series(engine)
     assert "12r5 2006-01..2023-10" in message
     assert "12u4 2006-01..2022-02" in message
     assert "population 2000..2022" in message
     assert "They end in Oct\u00a02023" in message
-    assert set(P.current_loads(engine)) == {"12r5", "12u4", "population"}
-    nothing = P.load_demo_series(get_engine(f"sqlite:///{tmp_path}/t.sqlite"), tmp_path / "none")
+    assert set(storage.current_loads(engine)) == {"12r5", "12u4", "population"}
+    nothing = storage.load_demo_series(
+        get_engine(f"sqlite:///{tmp_path}/t.sqlite"), tmp_path / "none"
+    )
     assert nothing.startswith("No published statistics loaded: none found under")
 
 
 def test_the_demo_scale_factor_is_read_from_the_register_source():
-    assert P.demo_scale_factor("Trialwatch synthetic demo register (seed 0, scale demo)") == 0.0463
-    assert P.demo_scale_factor("Municipal register extract 2024") is None
-    assert P.demo_scale_factor(None) is None
+    assert (
+        comparison.demo_scale_factor("Trialwatch synthetic demo register (seed 0, scale demo)")
+        == 0.0463
+    )
+    assert comparison.demo_scale_factor("Municipal register extract 2024") is None
+    assert comparison.demo_scale_factor(None) is None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -451,7 +456,7 @@ def hand_store_with_published(tmp_path) -> str:
     url = f"sqlite:///{tmp_path}/page.sqlite"
     engine = get_engine(url)
     replace_register(engine, hand_extract(), source_path="tests")
-    P.import_published(engine, [R5])
+    storage.import_published(engine, [R5])
     return url
 
 
@@ -533,7 +538,7 @@ def test_the_page_in_a_browser_on_a_demo_store_with_published_data(
     url = f"sqlite:///{tmp_path}/demo.sqlite"
     engine = get_engine(url)
     replace_register(engine, generate("test", 0), source_path="demo:test:0")
-    assert "They end in Oct\u00a02023" in P.load_demo_series(engine)
+    assert "They end in Oct\u00a02023" in storage.load_demo_series(engine)
     frame = tmp_path / "frame.py"
     frame.write_text(
         "import runpy\nimport streamlit as st\n"

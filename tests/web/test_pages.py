@@ -450,18 +450,18 @@ def test_a_page_control_leaves_the_url_on_other_pages(hand):
 
 
 def test_overview_gives_the_published_national_activation_rate_as_context(env, tmp_path):
-    from lib import published
+    from lib.published import specs, storage
     from lib.register.store import get_engine
 
     url = build_store(tmp_path)
     u4 = (
-        published.RAW_DIR
+        specs.RAW_DIR
         / "statfin_tyonv_services_national"
         / "tyonv_12u4_services_stock_national_monthly.csv"
     )
     if not u4.exists():
         pytest.skip("the published files are not beside the project")
-    published.import_published(get_engine(url), [u4])
+    storage.import_published(get_engine(url), [u4])
     env(url)
     at = open_page()
     assert_clean(at)
