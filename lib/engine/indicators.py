@@ -191,7 +191,7 @@ INDICATORS: dict[str, Indicator] = {
                 f"Of coaching episodes ending in the month, the share employed (open labour "
                 f"market) {d} days after the end date. Episodes whose end date + {d} days is "
                 f"after the as-of date are left out. Subsidised employment is reported beside it.",
-                "the episode's start date (municipality as of that day)",
+                "the day before the episode's start date (municipality as of that day)",
                 ("service_episodes",),
             )
             for d in PLACEMENT_DAYS
@@ -208,7 +208,7 @@ INDICATORS: dict[str, Indicator] = {
                 "denominator",
                 f"Of coaching episodes ending in the month, the share in subsidised employment {d} "
                 f"days after the end date (shown beside placement, never added to it).",
-                "the episode's start date (municipality as of that day)",
+                "the day before the episode's start date (municipality as of that day)",
                 ("service_episodes",),
             )
             for d in PLACEMENT_DAYS
@@ -325,12 +325,16 @@ CONTRACT_INDICATORS = (
 )
 
 GROUP_DEFINITIONS = {
-    "long_term_unemployed": "The current continuous unemployment spell (back-to-back spells "
-    "counted as one) has lasted at least 365 days on the evaluation day.",
-    "very_long_term_unemployed": "The current continuous unemployment spell has lasted at least "
-    "730 days.",
-    "repeatedly_unemployed": "Not long-term unemployed, and at least 365 days unemployed in the "
-    "487 days ending on the evaluation day.",
+    "long_term_unemployed": "The unemployment duration is at least 365 days on the evaluation "
+    "day. For a person unemployed that day it is the age of the current continuous unemployment "
+    "spell (back-to-back spells counted as one); for a person in services or subsidised "
+    "employment, the duration they entered them with, which does not grow while they are in "
+    "them. So the activated long-term unemployed count too.",
+    "very_long_term_unemployed": "The unemployment duration (as for the long-term unemployed) "
+    "is at least 730 days.",
+    "repeatedly_unemployed": "Not long-term unemployed, unemployed or in services or subsidised "
+    "employment on the evaluation day, and at least 365 days unemployed in the 487 days ending "
+    "on it (days in services do not count).",
     "youth": "Age (the evaluation day's year minus birth year) under 25 (a setting: 25 or 30).",
     "older": "Age 55 or over.",
     "foreign": "Foreign citizen.",

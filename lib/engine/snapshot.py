@@ -43,6 +43,8 @@ REPEATED_WINDOW_DAYS = 487
 REPEATED_MIN_DAYS = 365
 NEWLY_ARRIVED_DAYS = 1095
 PLACEMENT_DAYS = (14, 90, 180)
+# Statuses in which a person keeps the unemployment duration they entered with (the activated).
+ACTIVATION_STATUSES = ("services", "subsidised_employment")
 
 
 def day_number(d: dt.date) -> int:
@@ -137,6 +139,7 @@ class Snapshot:
     resp: pl.DataFrame  # responsibility spells as day numbers
     status: pl.DataFrame  # status spells as day numbers
     unemp: pl.DataFrame  # merged unemployment spells with cumulative days before
+    activation: pl.DataFrame  # runs in services / subsidised employment, with entry duration
     panel: pl.DataFrame  # person x month end, for persons with a responsibility spell then
     events: pl.DataFrame  # transfers in / out and new clients with attributes
     episodes: pl.DataFrame  # service episodes with attributes at start and status at end + D
@@ -169,29 +172,62 @@ class Snapshot:
 # Building blocks
 
 
+def _back_to_back_runs(spells: pl.DataFrame) -> pl.DataFrame:
+    """Spells (pid, start, end) with back-to-back records (one ends the day before the next
+    starts) merged into runs: pid, run_start, run_end (inclusive, OPEN if open)."""
+    s = spells.select("pid", "start", "end").sort("pid", "start")
+    prev_end = pl.col("end").cast(pl.Int64).shift(1).over("pid")
+    s = s.with_columns(
+        new_run=(prev_end.is_null() | (pl.col("start") != prev_end + 1)).cast(pl.Int32)
+    ).with_columns(run=pl.col("new_run").cum_sum().over("pid"))
+    return (
+        s.group_by("pid", "run")
+        .agg(run_start=pl.col("start").min(), run_end=pl.col("end").max())
+        .sort("pid", "run_start")
+        .drop("run")
+    )
+
+
 def _merged_unemployment(status: pl.DataFrame) -> pl.DataFrame:
     """Unemployment spells with back-to-back records merged into one.
 
     Returns pid, ustart, uend (inclusive, OPEN if open), cum_before: unemployed days of the
     person before ustart (over all earlier merged spells).
     """
-    u = (
-        status.filter(pl.col("status") == "unemployed")
-        .select("pid", "start", "end")
-        .sort("pid", "start")
-    )
-    prev_end = pl.col("end").cast(pl.Int64).shift(1).over("pid")
-    u = u.with_columns(
-        new_run=(prev_end.is_null() | (pl.col("start") != prev_end + 1)).cast(pl.Int32)
-    ).with_columns(run=pl.col("new_run").cum_sum().over("pid"))
-    merged = (
-        u.group_by("pid", "run")
-        .agg(ustart=pl.col("start").min(), uend=pl.col("end").max())
-        .sort("pid", "ustart")
-        .drop("run")
+    merged = _back_to_back_runs(status.filter(pl.col("status") == "unemployed")).rename(
+        {"run_start": "ustart", "run_end": "uend"}
     )
     length = (pl.col("uend").cast(pl.Int64) - pl.col("ustart") + 1).clip(upper_bound=OPEN)
     return merged.with_columns(cum_before=(length.cum_sum().over("pid") - length).cast(pl.Int64))
+
+
+def _activation_runs(status: pl.DataFrame, unemp: pl.DataFrame) -> pl.DataFrame:
+    """Runs of back-to-back `services` / `subsidised_employment` spells, each with the
+    unemployment duration its person entered with (the contract's "Unemployment duration").
+
+    Returns pid, astart, aend (inclusive, OPEN if open), entry_days: the unemployment duration
+    on the day before astart when the person was unemployed that day, else null (undefined).
+    """
+    runs = _back_to_back_runs(status.filter(pl.col("status").is_in(ACTIVATION_STATUSES))).rename(
+        {"run_start": "astart", "run_end": "aend"}
+    )
+    eve = runs.with_columns(_eve=(pl.col("astart") - 1).cast(pl.Int32)).sort("_eve")
+    j = eve.join_asof(
+        unemp.select("pid", "ustart", "uend").sort("ustart"),
+        left_on="_eve",
+        right_on="ustart",
+        by="pid",
+        check_sortedness=False,
+    )
+    return j.select(
+        "pid",
+        "astart",
+        "aend",
+        entry_days=pl.when(pl.col("uend") >= pl.col("_eve"))
+        .then(pl.col("_eve") - pl.col("ustart"))
+        .otherwise(None)
+        .cast(pl.Int32),
+    ).sort("pid", "astart")
 
 
 def _unemployed_days_through(frame: pl.DataFrame, unemp: pl.DataFrame, day: str) -> pl.Series:
@@ -209,19 +245,36 @@ def _unemployed_days_through(frame: pl.DataFrame, unemp: pl.DataFrame, day: str)
     return j.sort("_row")["_u"]
 
 
+def group_parts(snap: Snapshot, people: pl.DataFrame | None = None) -> dict:
+    """What `attributes_at` reads, from a snapshot (only these people's rows when `people`, a
+    frame with a `pid` column, is given)."""
+    parts = {
+        "persons": snap.persons.drop("person_id"),
+        "unemp": snap.unemp,
+        "activation": snap.activation,
+    }
+    if people is None:
+        return parts
+    return {k: v.join(people.select("pid"), on="pid", how="semi") for k, v in parts.items()}
+
+
 def attributes_at(frame: pl.DataFrame, snap_parts: dict, day: str = "day") -> pl.DataFrame:
     """Add the person's attributes and group flags on day `day` to each row (pid, day, ...).
 
-    Adds: age, unemployment_days (duration of the covering merged unemployment spell, null when
-    not unemployed), unemployed_days_487 (days unemployed in the window ending on the day),
-    long_term, very_long_term, repeated, newly_arrived, foreign,
-    reduced_work_capacity, gender, language, education.
+    Adds: age, unemployment_days (the contract's unemployment duration: for a person unemployed
+    on the day, the days since the covering merged unemployment spell began; for a person in
+    services or subsidised employment, the duration they entered that run with, which does not
+    grow while they are in it; null otherwise), unemployed_days_487 (days unemployed in the
+    window ending on the day), long_term, very_long_term, repeated (not long-term, unemployed or
+    in services on the day, and at least 365 days unemployed in the window), newly_arrived,
+    foreign, reduced_work_capacity, gender, language, education. `snap_parts`: `group_parts`.
     """
     persons: pl.DataFrame = snap_parts["persons"]
     unemp: pl.DataFrame = snap_parts["unemp"]
+    activation: pl.DataFrame = snap_parts["activation"]
     out = frame.with_row_index("_row")
-    # duration of the covering merged unemployment spell
     left = out.select("_row", "pid", day).sort(day)
+    # duration of the covering merged unemployment spell
     j = left.join_asof(
         unemp.select("pid", "ustart", "uend").sort("ustart"),
         left_on=day,
@@ -229,12 +282,29 @@ def attributes_at(frame: pl.DataFrame, snap_parts: dict, day: str = "day") -> pl
         by="pid",
         check_sortedness=False,
     ).with_columns(
-        unemployment_days=pl.when(pl.col("uend") >= pl.col(day))
+        _unemployed_days=pl.when(pl.col("uend") >= pl.col(day))
         .then(pl.col(day) - pl.col("ustart"))
         .otherwise(None)
         .cast(pl.Int32)
     )
-    out = out.join(j.select("_row", "unemployment_days"), on="_row", how="left")
+    # or the duration a person in services entered the covering run with
+    a = left.join_asof(
+        activation.sort("astart"),
+        left_on=day,
+        right_on="astart",
+        by="pid",
+        check_sortedness=False,
+    ).with_columns(
+        _activated=(pl.col("aend") >= pl.col(day)).fill_null(False),
+    )
+    a = a.with_columns(_entry_days=pl.when("_activated").then("entry_days").otherwise(None))
+    out = out.join(j.select("_row", "_unemployed_days"), on="_row", how="left").join(
+        a.select("_row", "_activated", "_entry_days"), on="_row", how="left"
+    )
+    out = out.with_columns(
+        unemployment_days=pl.coalesce("_unemployed_days", "_entry_days").cast(pl.Int32),
+        _unemployed_or_activated=pl.col("_unemployed_days").is_not_null() | pl.col("_activated"),
+    )
     # days unemployed in the window of REPEATED_WINDOW_DAYS days ending on `day`
     through = _unemployed_days_through(out, unemp, day)
     out = out.with_columns(
@@ -251,14 +321,26 @@ def attributes_at(frame: pl.DataFrame, snap_parts: dict, day: str = "day") -> pl
             ),
             long_term=long_term,
             very_long_term=pl.col("unemployment_days").fill_null(-1) >= VERY_LONG_TERM_DAYS,
-            repeated=~long_term & (pl.col("unemployed_days_487") >= REPEATED_MIN_DAYS),
+            repeated=~long_term
+            & pl.col("_unemployed_or_activated")
+            & (pl.col("unemployed_days_487") >= REPEATED_MIN_DAYS),
             newly_arrived=pl.col("foreign")
             & pl.col("first_registered").is_not_null()
             & (pl.col("first_registered") <= pl.col(day))
             & (pl.col("first_registered") > pl.col(day) - NEWLY_ARRIVED_DAYS),
         )
         .sort("_row")
-        .drop("_row", "_before", "_through", "birth_year", "first_registered")
+        .drop(
+            "_row",
+            "_before",
+            "_through",
+            "_unemployed_days",
+            "_activated",
+            "_entry_days",
+            "_unemployed_or_activated",
+            "birth_year",
+            "first_registered",
+        )
     )
 
 
@@ -378,7 +460,8 @@ def build_snapshot(extract: Extract) -> Snapshot:
     )
     status = spells(f["status_spells"], "status").with_columns(pl.col("status").cast(STATUS))
     unemp = _merged_unemployment(status)
-    parts = {"persons": persons.drop("person_id"), "unemp": unemp}
+    activation = _activation_runs(status, unemp)
+    parts = {"persons": persons.drop("person_id"), "unemp": unemp, "activation": activation}
 
     # Months covered: from the extract's period start (or first responsibility spell) to the
     # last complete month.
@@ -495,6 +578,7 @@ def build_snapshot(extract: Extract) -> Snapshot:
         resp=resp,
         status=status,
         unemp=unemp,
+        activation=activation,
         panel=panel,
         events=events,
         episodes=episodes,
@@ -532,7 +616,10 @@ def _episodes(f, pid_map, resp, status, parts, as_of_day: int) -> pl.DataFrame:
             end=_days("end_date"),
         )
     )
-    ep = _covering(ep, resp, "start", ["municipality_code"])
+    # Evaluated on the day before the episode starts: the person's situation as they entered
+    # coaching (on the start day itself they are already in services).
+    ep = ep.with_columns(eval_day=(pl.col("start") - 1).cast(pl.Int32))
+    ep = _covering(ep, resp, "eval_day", ["municipality_code"])
     for d in PLACEMENT_DAYS:
         ep = ep.with_columns(**{f"_d{d}": (pl.col("end") + d).cast(pl.Int32)})
         ep = _covering(ep, status, f"_d{d}", ["status"]).rename({"status": f"status_{d}"})
@@ -541,5 +628,5 @@ def _episodes(f, pid_map, resp, status, parts, as_of_day: int) -> pl.DataFrame:
             pl.when(pl.col(f"_d{d}") <= as_of_day).then(pl.col(f"status_{d}")).otherwise(None),
             **{f"observable_{d}": pl.col(f"_d{d}").is_not_null() & (pl.col(f"_d{d}") <= as_of_day)},
         ).drop(f"_d{d}")
-    ep = attributes_at(ep, parts, "start")
+    ep = attributes_at(ep, parts, "eval_day")
     return ep.with_columns(midx=_midx_of_day(pl.col("end")))

@@ -51,13 +51,25 @@ READINGS: tuple[tuple[str, str], ...] = (
     ),
     (
         "Placement",
-        "Only coaching episodes with an end date count. An episode whose person has no "
-        "responsibility spell on its start date has no municipality and is left out. Subsidised "
-        "employment on day D is reported as its own indicator beside placement, never added. "
-        "Groups are read on the episode's start date, as the contract says; a person who enters "
-        "coaching is usually in services on that day, and a service interrupts the continuous "
-        "unemployment spell, so few coaching starts count as long-term unemployed. The "
-        "evaluation views (time to employment, expected placement) read the day before.",
+        "Only coaching episodes with an end date count. Groups and the municipality are read on "
+        "the day before the episode's start date, the person's situation as they entered "
+        "coaching; an episode whose person has no responsibility spell that day has no "
+        "municipality and is left out. Subsidised employment on day D is reported as its own "
+        "indicator beside placement, never added.",
+    ),
+    (
+        "Unemployment duration in services (changed in December 2026)",
+        "A person in services or subsidised employment keeps the unemployment duration they "
+        "entered with: the run of back-to-back services and subsidised-employment spells "
+        "covering the day inherits the duration of the unemployment spell that ended the day "
+        "before it began, and does not grow while it lasts; a run not entered from unemployment "
+        "has no duration. Before, a service ended the duration, so the long-term unemployed could "
+        "never be in services: their activation rate was 0.0 % everywhere and their placement "
+        "counts near zero. The contract changed so that the activated long-term unemployed count "
+        "as structural-unemployment statistics count them. Repeated unemployment applies to "
+        "persons unemployed or in services (or subsidised employment) on the day, and counts "
+        "only days unemployed. Placement groups, read before on the episode's start date, are "
+        "now read on the day before it.",
     ),
     (
         "Missing attributes",

@@ -29,7 +29,13 @@ import polars as pl
 
 from lib.engine.disclosure import apply_disclosure_control
 from lib.engine.indicators import AGE_BANDS, GEO_DIMS, GROUPS, group_expr
-from lib.engine.snapshot import PLACEMENT_DAYS, Snapshot, attributes_at, month_index_of_label
+from lib.engine.snapshot import (
+    PLACEMENT_DAYS,
+    Snapshot,
+    attributes_at,
+    group_parts,
+    month_index_of_label,
+)
 
 COVARIATES = ("age_band", "duration_band", "foreign", "education", "reduced_work_capacity")
 DURATION_BANDS = ("<3 months", "3-6 months", "6-12 months", "12-24 months", "24+ months")
@@ -594,10 +600,7 @@ def _placement_coded(snap: Snapshot, days: int, service_type: str) -> pl.DataFra
         eval_day=(pl.col("start") - 1).cast(pl.Int32),
     )
     people = ep.select("pid").unique()
-    parts = {
-        "persons": snap.persons.drop("person_id").join(people, on="pid", how="semi"),
-        "unemp": snap.unemp.join(people, on="pid", how="semi"),
-    }
+    parts = group_parts(snap, people)
     ep = attributes_at(ep, parts, "eval_day")
     return ep.with_columns(age_band=_age_code(), duration_band=_duration_code())
 

@@ -30,7 +30,7 @@ import polars as pl
 
 from lib.engine.disclosure import apply_disclosure_control
 from lib.engine.indicators import GEO_DIMS, GROUPS, PERSON_DIMS, age_band_expr, group_expr
-from lib.engine.snapshot import Snapshot, attributes_at, day_number
+from lib.engine.snapshot import Snapshot, attributes_at, day_number, group_parts
 
 STARTS = ("coaching", "transfer", "initial_transfer", "later_transfer")
 Z95 = 1.959963984540054
@@ -266,10 +266,7 @@ def start_rows(snap: Snapshot, start: str) -> pl.DataFrame:
             eval_day=(pl.col("start") - 1).cast(pl.Int32),
         )
         people = coaching.select("pid").unique()
-        parts = {
-            "persons": snap.persons.drop("person_id").join(people, on="pid", how="semi"),
-            "unemp": snap.unemp.join(people, on="pid", how="semi"),
-        }
+        parts = group_parts(snap, people)
         return attributes_at(coaching, parts, "eval_day").drop("eval_day")
     kind = pl.col("kind") == "transfer_in"
     if start == "initial_transfer":

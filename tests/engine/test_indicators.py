@@ -472,15 +472,14 @@ def test_missing_optional_table_is_reported_not_failed():
 
 def at(snap, person: str, day: str) -> dict:
     """The attributes of one person on one day, through the engine's one evaluation function."""
-    from lib.engine.snapshot import attributes_at, day_number
+    from lib.engine.snapshot import attributes_at, day_number, group_parts
 
     pid = snap.persons.filter(pl.col("person_id") == person)["pid"][0]
     frame = pl.DataFrame(
         {"pid": [pid], "day": [day_number(dt.date.fromisoformat(day))]},
         schema={"pid": pl.UInt32, "day": pl.Int32},
     )
-    parts = {"persons": snap.persons.drop("person_id"), "unemp": snap.unemp}
-    return attributes_at(frame, parts, "day").row(0, named=True)
+    return attributes_at(frame, group_parts(snap), "day").row(0, named=True)
 
 
 def test_long_term_starts_on_day_365_of_the_merged_spell(snap):
