@@ -1,8 +1,10 @@
 """Derive the small reference tables that ship with the project from the raw public data.
 
 Reads ../shared/data/raw (Statistics Finland / THL, CC BY 4.0; see data/reference/SOURCES.md) and
-writes data/reference/fi_municipalities.csv and data/reference/fi_unemployed_monthly.csv. The raw
-files themselves are never copied into the project.
+writes data/reference/fi_municipalities.csv, data/reference/fi_unemployed_monthly.csv and the
+compact copies of the published series the demo shows beside the register,
+data/reference/published/*.parquet (the raw tables' rows and columns, values as published, text
+as in the CSV files, so that `trialwatch published import` reads them exactly as the downloads).
 
     python scripts/derive_reference.py [--raw PATH] [--out PATH]
 """
@@ -22,6 +24,14 @@ DEFAULT_OUT = PROJECT_ROOT / "data" / "reference"
 KEY_FILE = "statfi_municipality_keys/municipality_key_2023.csv"
 POPULATION_FILE = "thl_sotkanet_population/sotkanet_population_by_municipality.csv"
 UNEMPLOYED_FILE = "statfin_tyonv_12r5/tyonv_12r5_unemployed_jobseekers_monthly_2006_2023.csv"
+
+# The published series the demo loads (lib/published/storage.py: demo_files), as Parquet.
+PUBLISHED = {
+    "statfin_12r5.parquet": UNEMPLOYED_FILE,
+    "statfin_12u4.parquet": "statfin_tyonv_services_national/"
+    "tyonv_12u4_services_stock_national_monthly.csv",
+    "thl_population.parquet": POPULATION_FILE,
+}
 
 FIRST_MONTH, LAST_MONTH = "2018-01", "2023-10"
 POPULATION_YEAR = 2022
@@ -94,6 +104,12 @@ def unemployed_monthly(raw: Path, codes: pl.Series) -> pl.DataFrame:
     return out
 
 
+def published_copy(raw: Path, name: str) -> pl.DataFrame:
+    """A published table as its CSV file holds it: every column as text, rows in the file's
+    order (written back as CSV, the copy is byte for byte the download)."""
+    return pl.read_csv(raw / name, infer_schema=False, encoding="utf8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", type=Path, default=DEFAULT_RAW, help="the shared raw data folder")
@@ -108,6 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     unemployed_monthly(args.raw, munis["municipality_code"]).write_csv(
         args.out / "fi_unemployed_monthly.csv"
     )
+    (args.out / "published").mkdir(exist_ok=True)
+    for target, name in PUBLISHED.items():
+        published_copy(args.raw, name).write_parquet(
+            args.out / "published" / target, compression="zstd", compression_level=19
+        )
     return 0
 
 

@@ -105,7 +105,7 @@ class PublishedFile:
 
     path: Path
     file: str
-    fmt: str  # csv | px
+    fmt: str  # csv | parquet | px
     table_id: str
     frame: pl.DataFrame  # CANONICAL columns plus FILE, LINE, COLUMN
     ignored: tuple[str, ...] = ()  # measures in the file that Trialwatch does not read
@@ -153,10 +153,13 @@ def _read_one(path: Path, file: str, problems: _Problems) -> PublishedFile | Non
         return _read_px_file(path, file, problems)
     if suffix in (".csv", ".txt"):
         return _read_csv_file(path, file, problems)
+    if suffix == ".parquet":
+        return _read_parquet_file(path, file, problems)
     problems.add(
         file, None, None, "unknown_format",
         f"'{path.suffix or 'no extension'}' is not a format Trialwatch reads: give the table as "
-        "a .csv file (the tidy form in ../shared/data/raw/) or a .px file from the statistics "
+        "a .csv file (the tidy form in ../shared/data/raw/), a .parquet file of the same columns "
+        "(the copies under data/reference/published/) or a .px file from the statistics "
         "office's database service",
     )  # fmt: skip
     return None
@@ -184,6 +187,25 @@ def _read_csv_file(path: Path, file: str, problems: _Problems) -> PublishedFile 
     if len(set(header)) != len(header) or any("_duplicated_" in c for c in header):
         problems.add(file, 1, None, "duplicate_column", "a column name appears twice: keep one")
         return None
+    return _read_tidy(raw, path, file, problems, "csv")
+
+
+def _read_parquet_file(path: Path, file: str, problems: _Problems) -> PublishedFile | None:
+    """A Parquet file of the tidy CSV form's columns, read as the CSV would be (every value as
+    text, row n on 'line' n + 1 as if a header came first)."""
+    try:
+        raw = pl.read_parquet(path)
+    except (pl.exceptions.ComputeError, OSError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        problems.add(file, None, None, "unreadable", f"not a readable Parquet file ({first})")
+        return None
+    return _read_tidy(raw.cast(pl.String), path, file, problems, "parquet")
+
+
+def _read_tidy(raw: pl.DataFrame, path: Path, file: str, problems: _Problems, fmt: str):
+    """The tidy form (a header of area_code, month and measure columns, or population by
+    municipality and year), every value as text: checked and put in canonical long form."""
+    header = raw.columns
     raw = raw.with_columns(
         # The header is line 1; blank values are missing.
         (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias(LINE),
@@ -194,7 +216,7 @@ def _read_csv_file(path: Path, file: str, problems: _Problems) -> PublishedFile 
     if {"population", "year"} <= cols and (
         "municipality_code_text" in cols or "municipality_code" in cols
     ):
-        return _population_csv(raw, path, file, problems)
+        return _population_tidy(raw, path, file, problems, fmt)
     measures = {c: MEASURE_BY_CODE.get(c, c) for c in header}
     measures = {c: m for c, m in measures.items() if m in MEASURES}
     measures = {c: m for c, m in measures.items() if m != "population"}
@@ -246,11 +268,11 @@ def _read_csv_file(path: Path, file: str, problems: _Problems) -> PublishedFile 
     frame = _typed_values(long, file, table_id, problems)
     if frame is None:
         return None
-    return PublishedFile(path, file, "csv", table_id, frame)
+    return PublishedFile(path, file, fmt, table_id, frame)
 
 
-def _population_csv(
-    raw: pl.DataFrame, path: Path, file: str, problems: _Problems
+def _population_tidy(
+    raw: pl.DataFrame, path: Path, file: str, problems: _Problems, fmt: str
 ) -> PublishedFile | None:
     code_col = (
         "municipality_code_text"
@@ -292,7 +314,7 @@ def _population_csv(
         pl.lit("population").alias(COLUMN),
     )
     typed = _typed_values(long, file, "population", problems)
-    return None if typed is None else PublishedFile(path, file, "csv", "population", typed)
+    return None if typed is None else PublishedFile(path, file, fmt, "population", typed)
 
 
 def _first_bad_utf8_line(path: Path) -> int | None:

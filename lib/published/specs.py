@@ -8,9 +8,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from lib.settings import PROJECT_ROOT
+from lib.settings import PROJECT_ROOT, REFERENCE_DIR
 
-RAW_DIR = PROJECT_ROOT.parent / "shared" / "data" / "raw"
+RAW_DIR = PROJECT_ROOT.parent / "shared" / "data" / "raw"  # the developers' downloads
+# Compact copies of the series the demo shows, shipped with the project (SOURCES.md there);
+# scripts/derive_reference.py writes them from RAW_DIR.
+PUBLISHED_DIR = REFERENCE_DIR / "published"
+DEMO_FILES = ("statfin_12r5.parquet", "statfin_12u4.parquet", "thl_population.parquet")
 
 # ---------------------------------------------------------------------------------------------
 # What is read

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.engine import Connection
 
 from lib.published.readers import PublishedError, PublishedFile, read_published_files
-from lib.published.specs import CANONICAL, RAW_DIR, TABLES
+from lib.published.specs import CANONICAL, DEMO_FILES, PUBLISHED_DIR, TABLES
 from lib.register.schema import PublishedLoad
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -206,21 +206,17 @@ def loaded_version(db_url: str | None = None) -> str:
 # The demo store
 
 
-def demo_files(raw_dir: Path | None = None) -> list[Path]:
-    """The published files under ../shared/data/raw/ that the demo store loads (those present)."""
-    raw = Path(raw_dir) if raw_dir is not None else RAW_DIR
-    patterns = (
-        "statfin_tyonv_12r5/tyonv_12r5_*.csv",
-        "statfin_tyonv_services_national/tyonv_12u4_*.csv",
-        "thl_sotkanet_population/sotkanet_population_*.csv",
-    )
-    return [p for pattern in patterns for p in sorted(raw.glob(pattern))]
+def demo_files(folder: Path | None = None) -> list[Path]:
+    """The published files the demo store loads: the copies shipped under
+    data/reference/published/ (those present)."""
+    folder = Path(folder) if folder is not None else PUBLISHED_DIR
+    return [folder / name for name in DEMO_FILES if (folder / name).is_file()]
 
 
-def load_demo_series(engine: Engine, raw_dir: Path | None = None) -> str:
-    """Load the published series beside the demo register when the files are available; returns
-    one sentence saying what was loaded and which months it covers (or why nothing was)."""
-    raw = Path(raw_dir) if raw_dir is not None else RAW_DIR
+def load_demo_series(engine: Engine, folder: Path | None = None) -> str:
+    """Load the published series beside the demo register; returns one sentence saying what was
+    loaded and which months it covers (or why nothing was)."""
+    raw = Path(folder) if folder is not None else PUBLISHED_DIR
     files = demo_files(raw)
     if not files:
         return (

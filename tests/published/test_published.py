@@ -23,19 +23,17 @@ from lib.cli.commands import main
 from lib.published import comparison, readers, specs, storage
 from lib.published.px import write_px
 from lib.register.store import get_engine
-from tests.conftest import skip_or_fail
+from tests.published import published_files
 from tests.published.test_px import HAND_PX
 
-RAW = specs.RAW_DIR
-R5 = RAW / "statfin_tyonv_12r5" / "tyonv_12r5_unemployed_jobseekers_monthly_2006_2023.csv"
-U4 = RAW / "statfin_tyonv_services_national" / "tyonv_12u4_services_stock_national_monthly.csv"
-POP = RAW / "thl_sotkanet_population" / "sotkanet_population_by_municipality.csv"
+RAW, R5, U4, POP = published_files.csv_files()
 
 
 @pytest.fixture(scope="module")
 def raw() -> Path:
-    if not R5.is_file():
-        skip_or_fail(f"the published files are not at {RAW} (../shared/data/raw/)")
+    """The folder of the published CSV files the tests read: the downloads under
+    ../shared/data/raw/ where they are, else the same files rebuilt from the copies the project
+    ships (tests/published/published_files.py; byte for byte the downloads)."""
     return RAW
 
 

@@ -450,17 +450,12 @@ def test_a_page_control_leaves_the_url_on_other_pages(hand):
 
 
 def test_overview_gives_the_published_national_activation_rate_as_context(env, tmp_path):
-    from lib.published import specs, storage
+    from lib.published import storage
     from lib.register.store import get_engine
+    from tests.published.published_files import csv_files
 
     url = build_store(tmp_path)
-    u4 = (
-        specs.RAW_DIR
-        / "statfin_tyonv_services_national"
-        / "tyonv_12u4_services_stock_national_monthly.csv"
-    )
-    if not u4.exists():
-        pytest.skip("the published files are not beside the project")
+    u4 = csv_files()[2]
     storage.import_published(get_engine(url), [u4])
     env(url)
     at = open_page()
