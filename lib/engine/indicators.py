@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 
 from lib.engine.disclosure import apply_disclosure_control
-from lib.engine.snapshot import PLACEMENT_DAYS, Snapshot, month_index_of_label
+from lib.engine.months import month_index, month_label_expr, quarter_label_expr
+from lib.engine.snapshot import PLACEMENT_DAYS, Snapshot
 
 TIME_DIMS = ("month", "quarter", "year")
 GEO_DIMS = ("municipality_code", "trial_area_id", "region", "trial_or_comparison")
@@ -654,12 +655,10 @@ def _per_municipality(snap: Snapshot, ind: Indicator, q: Query, other_by: list[s
 
 
 def _time_columns(midx: pl.Expr) -> dict[str, pl.Expr]:
-    year = midx // 12
-    month = midx % 12 + 1
     return {
-        "month": pl.format("{}-{}", year, month.cast(pl.String).str.zfill(2)),
-        "quarter": pl.format("{}-Q{}", year, (month - 1) // 3 + 1),
-        "year": year.cast(pl.Int32),
+        "month": month_label_expr(midx),
+        "quarter": quarter_label_expr(midx),
+        "year": (midx // 12).cast(pl.Int32),
     }
 
 
@@ -675,8 +674,8 @@ def _places(snap: Snapshot, where) -> pl.DataFrame:
 
 def _month_range(snap: Snapshot, ind: Indicator, q: Query) -> list[int]:
     first = snap.first_month + (1 if ind.id == "exit_rate" else 0)
-    lo = max(first, month_index_of_label(q.month_from)) if q.month_from else first
-    hi = min(snap.last_month, month_index_of_label(q.month_to)) if q.month_to else snap.last_month
+    lo = max(first, month_index(q.month_from)) if q.month_from else first
+    hi = min(snap.last_month, month_index(q.month_to)) if q.month_to else snap.last_month
     return list(range(lo, hi + 1))
 
 

@@ -10,7 +10,8 @@ Every derived fact of the contract is computed in exactly one place in this modu
 - the groups, evaluated on any day (`attributes_at`).
 
 Days are held as Int32 day numbers (days since 1970-01-01) so spell arithmetic is integer
-arithmetic; an open end is `OPEN`. Months are held as an integer index `year * 12 + month - 1`.
+arithmetic; an open end is `OPEN`. Months are held as an integer index `year * 12 + month - 1`
+(lib/engine/months.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ from dataclasses import dataclass, field, fields
 
 import polars as pl
 
+from lib.engine.months import (
+    last_date,
+    last_day_expr,
+    month_index_series,
+    month_of_date,
+    month_of_day_expr,
+)
 from lib.register.contract import EDUCATIONS, GENDERS, LANGUAGES, ORGANISATIONS, STATUSES, Extract
 
 OPEN = 2**31 - 1  # day number of an open end
@@ -55,38 +63,8 @@ def day_date(n: int) -> dt.date:
     return EPOCH + dt.timedelta(days=int(n))
 
 
-def month_index(d: dt.date) -> int:
-    return d.year * 12 + d.month - 1
-
-
-def month_label(midx: int) -> str:
-    return f"{midx // 12:04d}-{midx % 12 + 1:02d}"
-
-
-def month_index_of_label(label: str) -> int:
-    year, month = label.split("-")
-    return int(year) * 12 + int(month) - 1
-
-
-def month_end_day(midx: int) -> int:
-    """Day number of the last day of month `midx`."""
-    year, month = divmod(midx + 1, 12)
-    return day_number(dt.date(year, month + 1, 1)) - 1
-
-
 def _days(col: str) -> pl.Expr:
     return pl.col(col).cast(pl.Int32)
-
-
-def _midx_of_day(expr: pl.Expr) -> pl.Expr:
-    """Month index of a day-number expression."""
-    d = expr.cast(pl.Date)
-    return (d.dt.year().cast(pl.Int32) * 12 + d.dt.month().cast(pl.Int32) - 1).cast(pl.Int32)
-
-
-def _month_end_of_midx(expr: pl.Expr) -> pl.Expr:
-    """Day number of the last day of a month-index expression."""
-    return pl.date(expr // 12, expr % 12 + 1, 1).dt.month_end().cast(pl.Int32)
 
 
 class Kept:
@@ -398,7 +376,7 @@ def _transfer_events(resp: pl.DataFrame, municipalities: pl.DataFrame) -> pl.Dat
     )
     return ev.with_columns(
         initial=(pl.col("kind") == "transfer_in") & (pl.col("day") == pl.col("trial_start")),
-        midx=_midx_of_day(pl.col("day")),
+        midx=month_of_day_expr(pl.col("day")),
     ).drop("trial_start")
 
 
@@ -466,21 +444,21 @@ def build_snapshot(extract: Extract) -> Snapshot:
     # Months covered: from the extract's period start (or first responsibility spell) to the
     # last complete month.
     if extract.period_start is not None:
-        first_month = month_index(extract.period_start)
+        first_month = month_of_date(extract.period_start)
     elif resp.height:
-        first_month = month_index(day_date(resp["start"].min()))
+        first_month = month_of_date(day_date(resp["start"].min()))
     else:
-        first_month = month_index(as_of)
+        first_month = month_of_date(as_of)
     last_month = (
-        month_index(as_of)
-        if month_end_day(month_index(as_of)) <= as_of_day
-        else (month_index(as_of) - 1)
+        month_of_date(as_of)
+        if last_date(month_of_date(as_of)) <= as_of
+        else (month_of_date(as_of) - 1)
     )
 
     # Person x month-end panel for every month end a responsibility spell covers.
-    me_first = _midx_of_day(pl.col("start"))
+    me_first = month_of_day_expr(pl.col("start"))
     cap = pl.col("end").clip(upper_bound=as_of_day)  # last day that counts
-    me_last = _midx_of_day(cap)
+    me_last = month_of_day_expr(cap)
     panel = (
         resp.select(
             "pid",
@@ -488,13 +466,13 @@ def build_snapshot(extract: Extract) -> Snapshot:
             "organisation",
             # first month whose last day the spell covers, and the last one (complete months)
             first=pl.max_horizontal(
-                pl.when(_month_end_of_midx(me_first) >= pl.col("start"))
+                pl.when(last_day_expr(me_first) >= pl.col("start"))
                 .then(me_first)
                 .otherwise(me_first + 1),
                 pl.lit(first_month),
             ),
             last=pl.min_horizontal(
-                pl.when(_month_end_of_midx(me_last) <= cap).then(me_last).otherwise(me_last - 1),
+                pl.when(last_day_expr(me_last) <= cap).then(me_last).otherwise(me_last - 1),
                 pl.lit(last_month),
             ),
         )
@@ -502,14 +480,14 @@ def build_snapshot(extract: Extract) -> Snapshot:
         .with_columns(midx=pl.int_ranges("first", pl.col("last") + 1, dtype=pl.Int32))
         .explode("midx")
         .drop("first", "last")
-        .with_columns(day=_month_end_of_midx(pl.col("midx")))
+        .with_columns(day=last_day_expr(pl.col("midx")))
     )
     panel = _covering(panel, status, "day", ["status"])
     panel = attributes_at(panel, parts, "day")
     # exit numerator: an employed spell starts in the month after this month end
     emp_starts = (
         status.filter(pl.col("status") == "employed")
-        .select("pid", midx=_midx_of_day(pl.col("start")) - 1)
+        .select("pid", midx=month_of_day_expr(pl.col("start")) - 1)
         .unique()
         .with_columns(employed_next=pl.lit(True))
     )
@@ -523,7 +501,7 @@ def build_snapshot(extract: Extract) -> Snapshot:
             .join(pid_map, on="person_id", how="inner")
             .select(
                 "pid",
-                midx=pl.col("month").map_batches(_month_labels_to_index, return_dtype=pl.Int32),
+                midx=pl.col("month").map_batches(month_index_series, return_dtype=pl.Int32),
                 coaching_contacts=pl.col("coaching_contacts").cast(pl.Int32),
             )
         )
@@ -543,7 +521,7 @@ def build_snapshot(extract: Extract) -> Snapshot:
     staff = (
         f["staff_months"].select(
             "municipality_code",
-            midx=pl.col("month").map_batches(_month_labels_to_index, return_dtype=pl.Int32),
+            midx=pl.col("month").map_batches(month_index_series, return_dtype=pl.Int32),
             role="role",
             origin="origin",
             fte="fte",
@@ -563,7 +541,7 @@ def build_snapshot(extract: Extract) -> Snapshot:
     if "employer_contacts" in f:
         employer = f["employer_contacts"].select(
             "municipality_code",
-            midx=pl.col("month").map_batches(_month_labels_to_index, return_dtype=pl.Int32),
+            midx=pl.col("month").map_batches(month_index_series, return_dtype=pl.Int32),
             employer_contacts="employer_contacts",
         )
 
@@ -590,13 +568,6 @@ def build_snapshot(extract: Extract) -> Snapshot:
         first_month=first_month,
         last_month=last_month,
     )
-
-
-def _month_labels_to_index(s: pl.Series) -> pl.Series:
-    parts = s.str.split_exact("-", 1)
-    year = parts.struct.field("field_0").cast(pl.Int32)
-    month = parts.struct.field("field_1").cast(pl.Int32)
-    return year * 12 + month - 1
 
 
 def _episodes(f, pid_map, resp, status, parts, as_of_day: int) -> pl.DataFrame:
@@ -629,4 +600,4 @@ def _episodes(f, pid_map, resp, status, parts, as_of_day: int) -> pl.DataFrame:
             **{f"observable_{d}": pl.col(f"_d{d}").is_not_null() & (pl.col(f"_d{d}") <= as_of_day)},
         ).drop(f"_d{d}")
     ep = attributes_at(ep, parts, "eval_day")
-    return ep.with_columns(midx=_midx_of_day(pl.col("end")))
+    return ep.with_columns(midx=month_of_day_expr(pl.col("end")))

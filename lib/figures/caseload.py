@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from lib.engine.indicators import GROUPS, INDICATORS, age_band_expr, group_expr
+from lib.engine.months import month_index
 from lib.figures import charts
 from lib.figures.blocks import (
     Block,
@@ -339,8 +340,6 @@ def planned_transfers(ctx: PageContext) -> tuple[float | None, bool]:
     indicator (persons with an open state responsibility spell on the month's last day)."""
     if ctx.snap is None or ctx.start_month is None:
         return None, False
-    from lib.figures.filters import month_index
-
     snap = ctx.snap()
     before = month_index(ctx.start_month) - 1
     if before < snap.first_month:

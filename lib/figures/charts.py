@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import altair as alt
 import polars as pl
 
+from lib.engine.months import first_day_iso, month_index
 from lib.figures.format import axis_title, format_month, format_number, format_value
 from lib.figures.i18n import current_language, t
 
@@ -214,11 +215,6 @@ def _rename_slots(node, rename: dict[str, str]):
 # Helpers
 
 
-def _month_start(month: str) -> str:
-    """'2021-03' -> '2021-03-01' (an ISO date string Vega reads as UTC)."""
-    return f"{month}-01"
-
-
 def _x(title: bool = True) -> alt.X:
     return alt.X(
         "utcyearmonth(date):T",
@@ -239,7 +235,7 @@ def _plot_frame(df: pl.DataFrame, unit: str, value: str, series: str | None) -> 
         pl.col("suppressed").fill_null(False) if "suppressed" in df.columns else pl.lit(False)
     )
     cols = [
-        pl.col("month").map_elements(_month_start, return_dtype=pl.String).alias("date"),
+        pl.col("month").map_elements(first_day_iso, return_dtype=pl.String).alias("date"),
         pl.col("month").map_elements(format_month, return_dtype=pl.String).alias("month_text"),
         pl.col(value).cast(pl.Float64).alias("value"),
     ]
@@ -269,18 +265,13 @@ def _start(start_month: str | None, months: list[str]) -> tuple[str, str] | None
 def _label_side(month: str, months: list[str]) -> str:
     """'left' when the month lies in the last third of the range, else 'right'."""
     first, last = min(months), max(months)
-    span = _month_number(last) - _month_number(first)
-    position = (_month_number(month) - _month_number(first)) / span if span else 0.0
+    span = month_index(last) - month_index(first)
+    position = (month_index(month) - month_index(first)) / span if span else 0.0
     return "left" if position > 2 / 3 else "right"
 
 
-def _month_number(month: str) -> int:
-    year, mon = month.split("-")
-    return int(year) * 12 + int(mon) - 1
-
-
 def _start_layers(start_month: str, label: bool = True, label_side: str = "right") -> list:
-    data = pl.DataFrame({"date": [_month_start(start_month)], "label": [t("chart.trial_starts")]})
+    data = pl.DataFrame({"date": [first_day_iso(start_month)], "label": [t("chart.trial_starts")]})
     base = alt.Chart(data)
     x = alt.X("utcyearmonth(date):T")
     layers = [base.mark_rule(color=RULE_COLOR, strokeDash=[4, 3], strokeWidth=1.2).encode(x=x)]

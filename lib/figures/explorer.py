@@ -34,6 +34,7 @@ from lib.engine.indicators import (
     IndicatorUnavailable,
     Query,
 )
+from lib.engine.months import month_range
 from lib.figures.blocks import PageContext, value_columns, with_names
 from lib.figures.explorer_charts import (
     NONE,
@@ -44,7 +45,7 @@ from lib.figures.explorer_charts import (
     value_decimals,
 )
 from lib.figures.exports import Column
-from lib.figures.filters import NO_GEO, SELECTION, month_range, value_label
+from lib.figures.filters import NO_GEO, SELECTION, value_label
 from lib.figures.format import format_month, format_number, unit_text
 from lib.figures.i18n import t
 from lib.register.contract import EDUCATIONS, GENDERS, LANGUAGES

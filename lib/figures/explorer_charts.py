@@ -13,6 +13,7 @@ import altair as alt
 import polars as pl
 
 from lib.engine.indicators import INDICATORS, TIME_DIMS
+from lib.engine.months import first_day_iso_expr
 from lib.figures.blocks import PageContext
 from lib.figures.charts import (
     AREA_PALETTE,
@@ -109,7 +110,7 @@ def _lines(df: pl.DataFrame, time_dim: str, series: str | None, ctx: PageContext
     """Plain lines over time (no layers, so they can be faceted cheaply)."""
     series_col = label_of(series) if series else None
     if time_dim == "month":
-        period = pl.format("{}-01", pl.col("month")).alias("period")
+        period = first_day_iso_expr(pl.col("month")).alias("period")
         x = alt.X(
             "utcyearmonth(period):T",
             title=_dim_title(time_dim),

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from lib.engine.indicators import AGE_BANDS, GROUPS, INDICATORS, Query
-from lib.engine.snapshot import month_index_of_label, month_label
+from lib.engine.months import month_label, month_label_of_date, month_range
 from lib.figures.i18n import t
 from lib.register.contract import EDUCATIONS, GENDERS, LANGUAGES
 
@@ -159,9 +159,7 @@ class FilterOptions:
 
 
 def options_from_snapshot(snap) -> FilterOptions:
-    """The FilterOptions of an analytic snapshot (lib/panel.Snapshot)."""
-    from lib.engine.snapshot import month_label
-
+    """The FilterOptions of an analytic snapshot (lib/engine/snapshot.Snapshot)."""
     trials = []
     for row in snap.trials.sort("start_date", "trial_id").iter_rows(named=True):
         start, end = row["start_date"], row.get("end_date")
@@ -169,8 +167,8 @@ def options_from_snapshot(snap) -> FilterOptions:
             TrialOption(
                 id=row["trial_id"],
                 name=row["name"],
-                start_month=f"{start.year:04d}-{start.month:02d}",
-                end_month=f"{end.year:04d}-{end.month:02d}" if end else None,
+                start_month=month_label_of_date(start),
+                end_month=month_label_of_date(end) if end else None,
             )
         )
     areas = tuple(
@@ -195,22 +193,6 @@ def options_from_snapshot(snap) -> FilterOptions:
         first_month=month_label(snap.first_month),
         last_month=month_label(snap.last_month),
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Months
-
-
-month_index = month_index_of_label  # 'YYYY-MM' -> year * 12 + month - 1 (lib/panel)
-month_of_index = month_label  # the inverse
-
-
-def month_range(first: str, last: str) -> list[str]:
-    return [month_of_index(m) for m in range(month_index(first), month_index(last) + 1)]
-
-
-def shift(label: str, n: int) -> str:
-    return month_of_index(month_index(label) + n)
 
 
 # ---------------------------------------------------------------------------------------------

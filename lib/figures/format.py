@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from lib.engine.months import year_and_month
 from lib.figures.i18n import current_language, t
 
 NBSP = "\u00a0"
@@ -100,27 +101,19 @@ def axis_title(unit: str) -> str:
 # Months and dates
 
 
-def _month_parts(month: str | int) -> tuple[int, int]:
-    """(year, month) of a 'YYYY-MM' label or a month index (year * 12 + month - 1)."""
-    if isinstance(month, int):
-        return month // 12, month % 12 + 1
-    year, mon = str(month).split("-")[:2]
-    return int(year), int(mon)
-
-
 def format_month(month: str | int | dt.date) -> str:
     """'2024-06' (or a month index, or a date) -> 'Jun 2024'."""
     if isinstance(month, dt.date):
         year, mon = month.year, month.month
     else:
-        year, mon = _month_parts(month)
+        year, mon = year_and_month(month)
     return f"{t(f'month.{mon}')}{NBSP}{year}"
 
 
 def format_period(first: str | int, last: str | int) -> str:
     """A range of months: 'Jan–Mar 2024', 'Nov 2023–Jan 2024', or one month."""
-    y1, m1 = _month_parts(first)
-    y2, m2 = _month_parts(last)
+    y1, m1 = year_and_month(first)
+    y2, m2 = year_and_month(last)
     if (y1, m1) == (y2, m2):
         return format_month(first)
     if y1 == y2:

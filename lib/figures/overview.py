@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from lib.engine.indicators import INDICATORS, IndicatorUnavailable, Query
-from lib.engine.snapshot import month_end_day, month_index_of_label, month_label
+from lib.engine.months import last_date, month_index, month_label, month_of_date, shift_month
 
 Reader = Callable[[Query], pl.DataFrame]
 # query(indicator, *, by, where=(), month_from=None, month_to=None, side="selection"): the
@@ -62,20 +62,14 @@ def _default_query(indicator: str, *, side: str = "selection", where: tuple = ()
 # Months
 
 
-def shift_month(month: str, n: int) -> str:
-    """'2021-03' shifted by n months ('2021-03', -1 -> '2021-02')."""
-    return month_label(month_index_of_label(month) + n)
-
-
 def latest_observable_month(as_of: dt.date, days: int) -> str:
     """The latest month all of whose episodes' outcomes `days` after their end are observable.
 
     An episode ending on the month's last day is observed on that day + `days`, which must be on
     or before `as_of`; later months are only partly observable (and biased to early endings).
     """
-    as_of_day = (as_of - dt.date(1970, 1, 1)).days
-    midx = as_of.year * 12 + as_of.month - 1
-    while month_end_day(midx) + days > as_of_day:
+    midx = month_of_date(as_of)
+    while last_date(midx) + dt.timedelta(days=days) > as_of:
         midx -= 1
     return month_label(midx)
 
@@ -471,7 +465,7 @@ def area_table(
     name = PLACEMENT_INDICATOR
     if placement is not None and placement.status != "unavailable":
         first, last = area_placement_period(placement, ctx)
-        n = month_index_of_label(last) - month_index_of_label(first) + 1
+        n = month_index(last) - month_index(first) + 1
 
         def pooled(shift: int) -> pl.DataFrame:
             lo, hi = shift_month(first, shift), shift_month(last, shift)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from lib.engine.months import first_day_iso, first_day_iso_expr
 from lib.figures.format import format_month, format_value
 from lib.figures.i18n import t
 
@@ -27,7 +28,7 @@ DIFF_COLOR = "#7A7A7A"
 
 def _base_x(domain: tuple[str, str] | None = None) -> alt.X:
     scale = (
-        alt.Scale(domain=[f"{domain[0]}-01", f"{domain[1]}-01"], type="utc")
+        alt.Scale(domain=[first_day_iso(domain[0]), first_day_iso(domain[1])], type="utc")
         if domain
         else alt.Undefined
     )
@@ -48,7 +49,7 @@ def _start_rule(domain: tuple[str, str] | None, *, top: bool = False) -> list[al
     """A dashed rule at the trial's start, labelled at its foot (or top, over bars)."""
     if not domain or not (domain[0] <= TRIAL_START <= domain[1]):
         return []
-    data = pl.DataFrame({"date": [f"{TRIAL_START}-01"], "label": [t("Trial starts")]})
+    data = pl.DataFrame({"date": [first_day_iso(TRIAL_START)], "label": [t("Trial starts")]})
     base = alt.Chart(data)
     rule = base.mark_rule(color="#555555", strokeDash=[4, 3]).encode(x="utcyearmonth(date):T")
     label = base.mark_text(align="left", baseline="top" if top else "bottom", dx=4,
@@ -74,7 +75,7 @@ def _long_for_chart(frame: pl.DataFrame, series: dict[str, str], unit: str) -> p
         )  # fmt: skip
     data = pl.concat(parts)
     return data.with_columns(
-        (pl.col("month") + "-01").alias("date"),
+        first_day_iso_expr(pl.col("month")).alias("date"),
         pl.col("month").map_elements(format_month, return_dtype=pl.String).alias("month_text"),
         pl.col("value").map_elements(lambda v: format_value(v, unit), return_dtype=pl.String)
         .alias("value_text"),

@@ -26,7 +26,8 @@ import numpy as np
 import polars as pl
 
 from lib.engine.indicators import IndicatorError, group_expr
-from lib.engine.snapshot import Snapshot, month_index, month_label
+from lib.engine.months import month_label, month_of_date
+from lib.engine.snapshot import Snapshot
 
 Z95 = 1.959963984540054
 MIN_EMPIRICAL_CLUSTERS = 20
@@ -76,7 +77,7 @@ def trial_start_month(snap: Snapshot) -> int:
         raise IndicatorError("No trial municipalities in the loaded extract: nothing to compare.")
     tid = counts["trial_id"][0]
     start = snap.trials.filter(pl.col("trial_id") == tid)["start_date"][0]
-    return month_index(start)
+    return month_of_date(start)
 
 
 def exit_cells(

@@ -29,13 +29,8 @@ import polars as pl
 
 from lib.engine.disclosure import apply_disclosure_control
 from lib.engine.indicators import AGE_BANDS, GEO_DIMS, GROUPS, group_expr
-from lib.engine.snapshot import (
-    PLACEMENT_DAYS,
-    Snapshot,
-    attributes_at,
-    group_parts,
-    month_index_of_label,
-)
+from lib.engine.months import month_index, month_label_expr, quarter_label_expr
+from lib.engine.snapshot import PLACEMENT_DAYS, Snapshot, attributes_at, group_parts
 
 COVARIATES = ("age_band", "duration_band", "foreign", "education", "reduced_work_capacity")
 DURATION_BANDS = ("<3 months", "3-6 months", "6-12 months", "12-24 months", "24+ months")
@@ -416,9 +411,9 @@ def _calendar_expr(calendar: str | None, midx: str = "midx") -> pl.Expr:
     if calendar is None:
         return pl.lit("all")
     if calendar == "month":
-        return pl.format("{}-{}", m // 12, (m % 12 + 1).cast(pl.String).str.zfill(2))
+        return month_label_expr(m)
     if calendar == "quarter":
-        return pl.format("{}-Q{}", m // 12, (m % 12) // 3 + 1)
+        return quarter_label_expr(m)
     if calendar == "year":
         return (m // 12).cast(pl.String)
     raise ExpectedError(f"calendar must be one of: {', '.join(CALENDARS)}, or None.")
@@ -432,8 +427,8 @@ def _check_calendar(calendar: str | None) -> str | None:
 
 def _period(snap: Snapshot, period) -> tuple[int, int]:
     lo, hi = period if period is not None else (None, None)
-    first = month_index_of_label(lo) if lo else snap.first_month
-    last = month_index_of_label(hi) if hi else snap.last_month
+    first = month_index(lo) if lo else snap.first_month
+    last = month_index(hi) if hi else snap.last_month
     if first > last:
         raise ExpectedError(f"The period starts ({lo}) after it ends ({hi}).")
     return first, last

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from lib.engine.snapshot import Snapshot, month_index_of_label, month_label
+from lib.engine.months import month_index, month_label
+from lib.engine.snapshot import Snapshot
 
 FEATURES = ("log_population", "unemployment_rate", "long_term_share", "foreign_share")
 FEATURE_LABELS = {
@@ -53,7 +54,7 @@ def municipality_features(
     responsibility spell) over the `window` months ending with `month` (default: the last
     complete month); the shares pool those person-months.
     """
-    last = snap.last_month if month is None else month_index_of_label(month)
+    last = snap.last_month if month is None else month_index(month)
     if not snap.first_month <= last <= snap.last_month:
         raise PeersError(
             f"Month {month} is outside the data ({month_label(snap.first_month)} .. "

@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from lib.engine.indicators import INDICATORS
+from lib.engine.months import shift_month
 from lib.figures import charts, overview
 from lib.figures.exports import Column, ExportMeta
 from lib.figures.filters import Selection
@@ -88,7 +89,7 @@ def _delta_description(head: overview.Headline) -> str | None:
     if head.previous_month is None:
         return None
     if head.pooled:
-        first = overview.shift_month(head.previous_month, -(overview.POOL_MONTHS - 1))
+        first = shift_month(head.previous_month, -(overview.POOL_MONTHS - 1))
         return t("change.vs_pool", period=format_period(first, head.previous_month))
     return t("change.vs", month=format_month(head.previous_month))
 
@@ -288,8 +289,8 @@ def area_table(
     if df.height == 0:
         st.info(t("overview.no_areas"))
         return
-    prev = format_month(overview.shift_month(ctx.last_month, -1))
-    year = format_month(overview.shift_month(ctx.last_month, -12))
+    prev = format_month(shift_month(ctx.last_month, -1))
+    year = format_month(shift_month(ctx.last_month, -12))
     shown = df.with_columns(
         notes=pl.Series(_area_notes(df), dtype=pl.String),
         target_mark=pl.Series(_target_marks(df, fte_band), dtype=pl.String),

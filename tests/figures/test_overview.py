@@ -22,7 +22,6 @@ from lib.figures.overview import (
     figure_at,
     is_thin,
     latest_observable_month,
-    shift_month,
 )
 from tests.hand_fixture import hand_extract
 
@@ -294,11 +293,6 @@ def test_latest_observable_month(as_of, days, expected):
 
 
 # --- small helpers --------------------------------------------------------------------------
-
-
-def test_shift_month_crosses_years():
-    assert shift_month("2021-01", -1) == "2020-12"
-    assert shift_month("2020-12", 3) == "2021-03"
 
 
 def test_change_needs_two_shown_figures():
