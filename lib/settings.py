@@ -28,6 +28,11 @@ SETTINGS_HELP: dict[str, tuple[object, str]] = {
     ),
     "TRIALWATCH_WEEKLY_CONTACTS": (4, "Coaching contacts a month that count as weekly contact."),
     "TRIALWATCH_CACHE_DIR": ("data/cache", "Where analytic snapshots (Parquet) are kept."),
+    "TRIALWATCH_PXWEB_URL": (
+        "https://pxdata.stat.fi/PXWeb/api/v1/fi",
+        "Statistics Finland's PxWeb API (v1, a language's root) that `trialwatch published "
+        "fetch` reads.",
+    ),
 }
 
 
@@ -47,6 +52,7 @@ class Settings:
     fte_band: tuple[float, float] = (20.0, 30.0)
     weekly_contacts: int = 4
     cache_dir: Path = field(default=DATA_DIR / "cache")
+    pxweb_url: str = str(SETTINGS_HELP["TRIALWATCH_PXWEB_URL"][0])
 
 
 def get_settings(db_url: str | None = None) -> Settings:
@@ -64,4 +70,5 @@ def get_settings(db_url: str | None = None) -> Settings:
         fte_band=(float(low), float(high)),
         weekly_contacts=int(env.get("TRIALWATCH_WEEKLY_CONTACTS", 4)),
         cache_dir=cache,
+        pxweb_url=env.get("TRIALWATCH_PXWEB_URL") or str(SETTINGS_HELP["TRIALWATCH_PXWEB_URL"][0]),
     )

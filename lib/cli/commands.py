@@ -119,6 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
     pub_imp.add_argument("files", type=Path, nargs="+", metavar="FILE")
     pub_list = pub_sub.add_parser("list", help="the published tables loaded and their months")
     _db_option(pub_list, argparse.SUPPRESS)
+    pub_fetch = pub_sub.add_parser(
+        "fetch",
+        help="fetch a table (12r5 or 12u4) from Statistics Finland's PxWeb API and load it",
+        description="Fetch a published table from Statistics Finland's PxWeb API (within the "
+        "API's limits on cells and calls) and load it exactly as its downloaded file loads.",
+    )
+    _db_option(pub_fetch, argparse.SUPPRESS)
+    pub_fetch.add_argument("table", metavar="TABLE", help="12r5 or 12u4")
+    pub_fetch.add_argument("--from", dest="month_from", metavar="YYYY-MM")
+    pub_fetch.add_argument(
+        "--url", metavar="URL", help="the PxWeb API (default: $TRIALWATCH_PXWEB_URL or Statistics "
+        "Finland's)",
+    )  # fmt: skip
     return p
 
 
@@ -313,7 +326,7 @@ def _history(args) -> int:
 
 
 def _published(args) -> int:
-    from lib.published import readers, storage
+    from lib.published import fetch, readers, storage
 
     engine, url = _engine(args)
     if args.published_command == "list":
@@ -332,9 +345,18 @@ def _published(args) -> int:
         return 0
     t0 = time.perf_counter()
     try:
-        files = readers.read_published_files(args.files)
+        if args.published_command == "fetch":
+            from lib.settings import get_settings
+
+            client = fetch.PxWebClient(args.url or get_settings().pxweb_url)
+            files = [fetch.fetch_table(client, args.table, month_from=args.month_from)]
+        else:
+            files = readers.read_published_files(args.files)
     except readers.PublishedError as e:
         print(str(e), file=sys.stderr)
+        return EXIT_REFUSED
+    except fetch.FetchError as e:
+        print(f"trialwatch: {e}", file=sys.stderr)
         return EXIT_REFUSED
     try:
         loads = storage.replace_published(engine, files)
@@ -352,8 +374,11 @@ def _published(args) -> int:
             f"as load {load.load_id}{same}.",
             file=sys.stderr,
         )
+    what = f"{args.table} from the PxWeb API" if args.published_command == "fetch" else (
+        f"{len(files)} file(s)"
+    )  # fmt: skip
     print(
-        f"Imported {len(files)} file(s) into {_safe_url(url)} in {time.perf_counter() - t0:.1f} s.",
+        f"Imported {what} into {_safe_url(url)} in {time.perf_counter() - t0:.1f} s.",
         file=sys.stderr,
     )
     return 0

@@ -49,7 +49,7 @@ class PublishedError(ExtractError):
         return report.replace("Extract refused:", "Published statistics refused:", 1)
 
 
-class _Problems:
+class Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
         self.counts: Counter = Counter()
@@ -105,10 +105,11 @@ class PublishedFile:
 
     path: Path
     file: str
-    fmt: str  # csv | parquet | px
+    fmt: str  # csv | parquet | px | pxweb
     table_id: str
     frame: pl.DataFrame  # CANONICAL columns plus FILE, LINE, COLUMN
     ignored: tuple[str, ...] = ()  # measures in the file that Trialwatch does not read
+    source: str | None = None  # where it came from when not a file (a PxWeb table's address)
 
 
 def read_published_files(paths: Sequence[Path | str]) -> list[PublishedFile]:
@@ -117,7 +118,7 @@ def read_published_files(paths: Sequence[Path | str]) -> list[PublishedFile]:
     Two files may hold parts of one table (a database service limits a download's size); the
     same area, month and measure given twice is refused.
     """
-    problems = _Problems()
+    problems = Problems()
     files: list[PublishedFile] = []
     names = Counter(Path(p).name for p in paths)
     for p in paths:
@@ -140,7 +141,7 @@ def read_published_file(path: Path | str) -> PublishedFile:
     return read_published_files([path])[0]
 
 
-def _read_one(path: Path, file: str, problems: _Problems) -> PublishedFile | None:
+def _read_one(path: Path, file: str, problems: Problems) -> PublishedFile | None:
     if not path.is_file():
         problems.add(
             file, None, None, "missing_file",
@@ -165,7 +166,7 @@ def _read_one(path: Path, file: str, problems: _Problems) -> PublishedFile | Non
     return None
 
 
-def _read_csv_file(path: Path, file: str, problems: _Problems) -> PublishedFile | None:
+def _read_csv_file(path: Path, file: str, problems: Problems) -> PublishedFile | None:
     try:
         raw = pl.read_csv(path, infer_schema=False, encoding="utf8")
     except pl.exceptions.NoDataError:
@@ -187,10 +188,10 @@ def _read_csv_file(path: Path, file: str, problems: _Problems) -> PublishedFile 
     if len(set(header)) != len(header) or any("_duplicated_" in c for c in header):
         problems.add(file, 1, None, "duplicate_column", "a column name appears twice: keep one")
         return None
-    return _read_tidy(raw, path, file, problems, "csv")
+    return read_tidy(raw, path, file, problems, "csv")
 
 
-def _read_parquet_file(path: Path, file: str, problems: _Problems) -> PublishedFile | None:
+def _read_parquet_file(path: Path, file: str, problems: Problems) -> PublishedFile | None:
     """A Parquet file of the tidy CSV form's columns, read as the CSV would be (every value as
     text, row n on 'line' n + 1 as if a header came first)."""
     try:
@@ -199,10 +200,10 @@ def _read_parquet_file(path: Path, file: str, problems: _Problems) -> PublishedF
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         problems.add(file, None, None, "unreadable", f"not a readable Parquet file ({first})")
         return None
-    return _read_tidy(raw.cast(pl.String), path, file, problems, "parquet")
+    return read_tidy(raw.cast(pl.String), path, file, problems, "parquet")
 
 
-def _read_tidy(raw: pl.DataFrame, path: Path, file: str, problems: _Problems, fmt: str):
+def read_tidy(raw: pl.DataFrame, path: Path, file: str, problems: Problems, fmt: str):
     """The tidy form (a header of area_code, month and measure columns, or population by
     municipality and year), every value as text: checked and put in canonical long form."""
     header = raw.columns
@@ -272,7 +273,7 @@ def _read_tidy(raw: pl.DataFrame, path: Path, file: str, problems: _Problems, fm
 
 
 def _population_tidy(
-    raw: pl.DataFrame, path: Path, file: str, problems: _Problems, fmt: str
+    raw: pl.DataFrame, path: Path, file: str, problems: Problems, fmt: str
 ) -> PublishedFile | None:
     code_col = (
         "municipality_code_text"
@@ -349,7 +350,7 @@ def _duplicates(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
 
 
 def _check_rows(
-    base: pl.DataFrame, file: str, problems: _Problems, *, level_col: str | None
+    base: pl.DataFrame, file: str, problems: Problems, *, level_col: str | None
 ) -> bool:
     """Area codes, levels, months and duplicate keys of a tidy file; False when refused."""
     frame = base.with_columns(pl.lit(file).alias(FILE))
@@ -390,7 +391,7 @@ def _check_rows(
 
 
 def _typed_values(
-    long: pl.DataFrame, file: str, table_id: str, problems: _Problems
+    long: pl.DataFrame, file: str, table_id: str, problems: Problems
 ) -> pl.DataFrame | None:
     """`text` values to numbers, checked against each measure's kind; the canonical frame."""
     frame = long.with_columns(pl.lit(file).alias(FILE))
@@ -410,7 +411,7 @@ def _typed_values(
     return _canonical(frame, table_id)
 
 
-def _check_value_ranges(frame: pl.DataFrame, problems: _Problems) -> None:
+def _check_value_ranges(frame: pl.DataFrame, problems: Problems) -> None:
     counts = [m.name for m in MEASURES.values() if m.kind == "count"]
     v = pl.col("value")
     negative = frame.filter(pl.col("measure").is_in(counts) & (v < 0))
@@ -456,7 +457,7 @@ _TIME_VARIABLES = ("kuukausi", "month", "månad", "vuosi", "year", "år")
 _MEASURE_VARIABLES = ("tiedot", "information", "uppgifter", "data")
 
 
-def _read_px_file(path: Path, file: str, problems: _Problems) -> PublishedFile | None:
+def _read_px_file(path: Path, file: str, problems: Problems) -> PublishedFile | None:
     try:
         px = read_px(path, file=file)
     except PxError as e:
@@ -531,7 +532,7 @@ def _read_px_file(path: Path, file: str, problems: _Problems) -> PublishedFile |
     return PublishedFile(path, file, "px", table_id, _canonical(long, table_id), ignored_names)
 
 
-def _px_roles(px: PxTable, file: str, problems: _Problems):
+def _px_roles(px: PxTable, file: str, problems: Problems):
     """(area, time, measure, other variables) of a PX table, found by name, TIMEVAL,
     CONTVARIABLE and codes; None (with a problem) when one cannot be found."""
     names = list(px.order)
@@ -570,7 +571,7 @@ def _px_roles(px: PxTable, file: str, problems: _Problems):
     return area_var, time_var, measure_var, fixed
 
 
-def _check_across_files(files: list[PublishedFile], problems: _Problems) -> None:
+def _check_across_files(files: list[PublishedFile], problems: Problems) -> None:
     by_table: dict[str, list[PublishedFile]] = {}
     for f in files:
         by_table.setdefault(f.table_id, []).append(f)

@@ -93,7 +93,7 @@ def _record_load(
     values = {
         "loaded_at": dt.datetime.now(dt.UTC),
         "table_id": table_id,
-        "source_paths": json.dumps([str(f.path.resolve()) for f in group]),
+        "source_paths": json.dumps([f.source or str(f.path.resolve()) for f in group]),
         "file_format": ",".join(sorted({f.fmt for f in group})),
         "content_hash": digest,
         "rows": frame.height,
