@@ -2,10 +2,9 @@
 
 Primary: a count of persons under the threshold is suppressed, and so is a rate whose
 denominator is under it (and a filtered figure that would show a small difference: see
-reference_queries in lib/engine/indicators.py). Secondary: in every line of the table (the cells
-that
-share the values of all dimensions but one, whose total the product also shows), a single
-suppressed cell could be recovered by subtracting the others from the total; so the smallest
+reference_queries in lib/engine/indicators.py). Secondary: in every line of the table (the
+cells that share the values of all dimensions but one, whose total the product also shows), a
+single suppressed cell could be recovered by subtracting the others from the total; so the smallest
 unsuppressed cell of such a line is suppressed too, repeated until no line has exactly one
 suppressed cell.
 """

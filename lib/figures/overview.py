@@ -1,11 +1,10 @@
 """The Overview's figures: headline indicators for the whole trial and per trial area.
 
 Pure Polars and plain Python: the indicator tables come from an injected `read(query)` (the
-dashboard passes lib/web/ui.py's cached reader, tests pass `compute` on a snapshot), and the queries
-from an injected `query(indicator, **kw)` (lib.engine.access.default_query by default). Everything
-that
-picks "the latest month", computes a change or decides to pool thin months lives here, so it is
-tested without a browser.
+dashboard passes lib/web/data.py's cached reader, tests pass `compute` on a snapshot), and the
+queries from an injected `query(indicator, **kw)` (lib.engine.access.default_query by default).
+Everything that picks "the latest month", computes a change or decides to pool thin months lives
+here, so it is tested without a browser.
 """
 
 from __future__ import annotations

@@ -1,5 +1,4 @@
-"""Read, validate and write register extracts (../shared/DATA_CONTRACT.md,
-lib/register/contract.py).
+"""Read, validate and write register extracts (../shared/DATA_CONTRACT.md, contract.py).
 
 `read_extract` reads every table as text first (CSV with all columns as strings, Parquet normalised
 to the same strings), so one vectorised validation path serves both formats; only a fully valid

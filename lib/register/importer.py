@@ -16,9 +16,8 @@ def import_extract(
 ) -> LoadBatch:
     """Read and validate `folder`, then load it as the new register; returns the LoadBatch.
 
-    Raises lib.register.extract.ExtractError (listing every problem) before touching the store when
-    the
-    extract breaks the contract; a database failure rolls the whole load back.
+    Raises lib.register.extract.ExtractError (listing every problem) before touching the store
+    when the extract breaks the contract; a database failure rolls the whole load back.
     """
     folder = Path(folder)
     extract = read_extract(folder)

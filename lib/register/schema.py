@@ -1,11 +1,10 @@
 """Every SQLModel table of the store.
 
 Register tables mirror the extract contract (lib/register/contract.py) one to one, with the
-contract's
-column names; `LoadBatch` is the load history. Keys are the contract's keys, so the database
-itself refuses a duplicate that slipped past validation. `SavedView` (lib/register/views.py) is the
-users'
-own data: not a register table, so a register import never touches it.
+contract's column names; `LoadBatch` is the load history. Keys are the contract's keys, so the
+database itself refuses a duplicate that slipped past validation. `SavedView`
+(lib/register/views.py) is the users' own data: not a register table, so a register import never
+touches it.
 """
 
 from __future__ import annotations

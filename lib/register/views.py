@@ -15,9 +15,8 @@ Times (`created_at`, `updated_at`) are timezone-aware UTC datetimes, like `LoadB
 SQLModel's `UTCDateTime` column type (timestamptz on PostgreSQL, UTC text on SQLite) refuses
 naive values and reads back aware UTC; convert with `.astimezone()` to show local time.
 Renaming or replacing a view's parameters moves `updated_at`, which orders `list_views` (newest
-first). Saved views are not register tables, so `lib.register.store.replace_register` never touches
-them.
-Every function opens its own short transaction on the engine it is given
+first). Saved views are not register tables, so `lib.register.store.replace_register` never
+touches them. Every function opens its own short transaction on the engine it is given
 (`lib.register.store.get_engine`). No Streamlit here.
 """
 
