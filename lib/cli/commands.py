@@ -6,13 +6,16 @@ Exit status: 0 success, 2 refused input (bad extract or bad arguments), 1 anythi
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from pathlib import Path
 
 from lib.engine.indicators import ALL_DIMS, DEFAULT_BY, GROUPS, INDICATORS, IndicatorError
+from lib.register.users import ROLES
 
 EXIT_REFUSED = 2
+EXIT_NOT_PERMITTED = 3
 
 
 def _db_option(parser: argparse.ArgumentParser, default) -> None:
@@ -132,7 +135,58 @@ def build_parser() -> argparse.ArgumentParser:
         "--url", metavar="URL", help="the PxWeb API (default: $TRIALWATCH_PXWEB_URL or Statistics "
         "Finland's)",
     )  # fmt: skip
+
+    users = sub.add_parser("users", help="who may sign in: add, list or remove users")
+    _db_option(users, argparse.SUPPRESS)
+    users_sub = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    u_add = users_sub.add_parser(
+        "add",
+        help="add a user, or update an existing one",
+        description="SUBJECT is the e-mail address the identity provider vouches for. A "
+        "municipal user needs at least one area or municipality.",
+    )
+    u_add.add_argument("subject", metavar="SUBJECT")
+    u_add.add_argument("--role", required=True, choices=ROLES)
+    u_add.add_argument("--areas", default="", metavar="ID,...", help="own trial areas")
+    u_add.add_argument(
+        "--municipalities", default="", metavar="CODE,...", help="own municipalities"
+    )
+    u_add.add_argument("--name", metavar="TEXT")
+    u_list = users_sub.add_parser("list", help="the users")
+    u_list.add_argument("--format", choices=["csv", "json"], default="csv")
+    u_remove = users_sub.add_parser("remove", help="remove a user")
+    u_remove.add_argument("subject", metavar="SUBJECT")
+    _as_option(users, None)
+    for p_ in (u_add, u_list, u_remove):
+        _db_option(p_, argparse.SUPPRESS)
+        _as_option(p_, argparse.SUPPRESS)
+
+    audit_p = sub.add_parser("audit", help="the audit trail: who did what, when")
+    _db_option(audit_p, argparse.SUPPRESS)
+    _as_option(audit_p, None)
+    audit_p.add_argument("--since", metavar="YYYY-MM-DD", type=_day, help="from this day on")
+    audit_p.add_argument("--user", metavar="SUBJECT", help="one user's events")
+    audit_p.add_argument("--format", choices=["csv", "json"], default="csv")
     return p
+
+
+def _as_option(parser: argparse.ArgumentParser, default) -> None:
+    """--as SUBJECT: act with that user's rights (a sub-command's copy defaults to SUPPRESS, so
+    it does not overwrite what was given before the sub-command, as with --db)."""
+    parser.add_argument(
+        "--as",
+        dest="as_subject",
+        default=default,
+        metavar="SUBJECT",
+        help="act as this user, with their role's rights",
+    )
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day: give YYYY-MM-DD") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         "effect": _effect,
         "history": _history,
         "published": _published,
+        "users": _users,
+        "audit": _audit,
     }[args.command]
     try:
         return handler(args) or 0
@@ -406,3 +462,103 @@ def _safe_url(url: str) -> str:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# ---------------------------------------------------------------------------------------------
+# Users and the audit trail
+
+
+def _admin_or_refuse(engine, args, target: str, detail: dict) -> str | None:
+    """Who is asking: the operator (no --as) or an admin user; None (refused, recorded, said)
+    when --as names someone who is not an admin."""
+    from lib.register import audit, users
+
+    subject = getattr(args, "as_subject", None)
+    if subject is None:
+        return audit.OPERATOR
+    user = users.get_user(engine, subject)
+    if user is not None and user.role == "admin":
+        return user.subject
+    who = subject.strip().lower()
+    article = "an" if user is not None and user.role[0] in "aeiou" else "a"
+    rule = "not a user" if user is None else f"{article} {user.role} user"
+    audit.record(engine, subject=who, action="refused", target=target, detail=detail)
+    print(
+        f"trialwatch: not permitted: {target} is for admin users only; {who} is {rule}.",
+        file=sys.stderr,
+    )
+    return None
+
+
+def _users(args) -> int:
+    from lib.register import audit, users
+
+    engine, _ = _engine(args)
+    command = f"users {args.users_command}"
+    detail = {k: v for k, v in vars(args).items() if k in ("subject", "role", "areas",
+              "municipalities", "name", "format") and v not in (None, "")}  # fmt: skip
+    who = _admin_or_refuse(engine, args, command, detail)
+    if who is None:
+        return EXIT_NOT_PERMITTED
+    try:
+        if args.users_command == "list":
+            found = users.list_users(engine)
+            _write_records([u.as_record() for u in found], args.format,
+                           ("subject", "role", "areas", "municipalities", "name"))  # fmt: skip
+            return 0
+        if args.users_command == "add":
+            areas, munis = users.register_places(engine)
+            user, created = users.add_user(
+                engine,
+                args.subject,
+                role=args.role,
+                areas=tuple(args.areas.split(",")),
+                municipalities=tuple(args.municipalities.split(",")),
+                name=args.name,
+                known_areas=areas,
+                known_municipalities=munis,
+            )
+            done = "added" if created else "updated"
+        else:
+            user = users.remove_user(engine, args.subject)
+            done = "removed"
+    except users.UserError as e:
+        print(f"trialwatch: {e}", file=sys.stderr)
+        return EXIT_REFUSED
+    audit.record(engine, subject=who, action="user_change", target=command,
+                 detail={**detail, "subject": user.subject}, rows=1)  # fmt: skip
+    print(f"User {user.subject} {done} ({user.role}).", file=sys.stderr)
+    return 0
+
+
+def _audit(args) -> int:
+    from lib.register import audit
+
+    engine, _ = _engine(args)
+    detail = {k: str(v) for k, v in (("since", args.since), ("user", args.user)) if v}
+    if _admin_or_refuse(engine, args, "audit", detail) is None:
+        return EXIT_NOT_PERMITTED
+    found = audit.events(engine, since=args.since, subject=args.user)
+    _write_records([e.as_record() for e in found], args.format,
+                   ("at", "subject", "action", "target", "detail", "rows"))  # fmt: skip
+    return 0
+
+
+def _write_records(records: list[dict], fmt: str, columns: tuple[str, ...]) -> None:
+    """Records to standard output as CSV (header first) or a JSON list."""
+    import csv
+    import json
+
+    if fmt == "json":
+        sys.stdout.write(json.dumps(records, ensure_ascii=False) + "\n")
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: _cell(v) for k, v in r.items()} for r in records)
+
+
+def _cell(value):
+    """A CSV cell a spreadsheet will not run as a formula (OWASP: ' before = + - @ tab CR)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -216,3 +216,38 @@ REGISTER_MODELS: tuple[type[SQLModel], ...] = (
     Payment,
 )
 MODEL_BY_TABLE = {m.__tablename__: m for m in REGISTER_MODELS}
+
+
+class AppUser(SQLModel, table=True):
+    """A person who may sign in (lib/register/users.py): the e-mail address the identity provider
+    vouches for, their role and, for a municipal user, their own areas and municipalities.
+
+    Not a register table: a register import never touches it. Times are aware UTC."""
+
+    __tablename__ = "app_users"
+    subject: str = Field(primary_key=True)  # the e-mail address, trimmed and lower-cased
+    role: str  # ministry | evaluator | municipal | admin
+    areas: str = "[]"  # JSON list of trial_area_id
+    municipalities: str = "[]"  # JSON list of municipality_code
+    name: Optional[str] = None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class AuditEvent(SQLModel, table=True):
+    """One event of the audit trail (lib/register/audit.py): who did what, when, with which
+    parameters and how many rows. Append-only: triggers in the database refuse an UPDATE or a
+    DELETE (lib/register/store.py creates them with the table)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_at", "at"),
+        Index("ix_audit_events_subject", "subject"),
+    )
+    event_id: Optional[int] = Field(default=None, primary_key=True)
+    at: dt.datetime
+    subject: str
+    action: str  # sign_in | sign_out | export | saved_view | import | user_change | refused
+    target: str  # the page or the command
+    detail: str = "{}"  # JSON object: the parameters
+    rows: Optional[int] = None

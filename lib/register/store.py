@@ -70,7 +70,35 @@ def _make_engine(db_url: str) -> Engine:
     else:
         engine = create_engine(db_url, pool_pre_ping=True)
     SQLModel.metadata.create_all(engine)
+    _append_only(engine, "audit_events")
     return engine
+
+
+def _append_only(engine: Engine, table: str) -> None:
+    """Triggers that make the database itself refuse to change or delete a row of `table` (the
+    audit trail): the product only appends, and nothing it runs can rewrite the record."""
+    message = f"{table} is append-only: rows are never changed or deleted"
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            for op in ("UPDATE", "DELETE"):
+                conn.exec_driver_sql(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+                )
+        elif engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(
+                f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger "
+                f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{message}'; END $$"
+            )
+            exists = conn.exec_driver_sql(
+                "SELECT 1 FROM pg_trigger WHERE tgname = %(name)s AND NOT tgisinternal",
+                {"name": f"{table}_no_change"},
+            ).first()
+            if exists is None:
+                conn.exec_driver_sql(
+                    f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE OR TRUNCATE "
+                    f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()"
+                )
 
 
 def _sqlite_events(engine: Engine) -> None:
