@@ -15,6 +15,7 @@ import polars as pl
 from lib.engine.disclosure import apply_disclosure_control
 from lib.engine.months import month_index, month_label_expr, quarter_label_expr
 from lib.engine.snapshot import PLACEMENT_DAYS, Snapshot
+from lib.register.contract import CLIENT_FACING_ROLES
 
 TIME_DIMS = ("month", "quarter", "year")
 GEO_DIMS = ("municipality_code", "trial_area_id", "region", "trial_or_comparison")
@@ -24,26 +25,96 @@ CONTRACT_DIMS = TIME_DIMS + GEO_DIMS + PERSON_DIMS
 ALL_DIMS = CONTRACT_DIMS + STAFF_DIMS + ("provider_id",)
 DEFAULT_BY = ("municipality_code", "month")
 
-GROUPS = (
-    "long_term_unemployed",
-    "very_long_term_unemployed",
-    "repeatedly_unemployed",
-    "youth",
-    "older",
-    "foreign",
-    "reduced_work_capacity",
-    "newly_arrived",
-)
 OLDER_AGE = 55
 AGE_BANDS = ("<25", "25-34", "35-44", "45-54", "55+")
+
+# The dimensions an indicator can be broken down by, by what its units are.
+PLACE_TIME_DIMS = TIME_DIMS + GEO_DIMS
+PERSON_LEVEL_DIMS = PLACE_TIME_DIMS + PERSON_DIMS
+EPISODE_DIMS = PERSON_LEVEL_DIMS + ("provider_id",)
+STAFF_LEVEL_DIMS = PLACE_TIME_DIMS + STAFF_DIMS
+PERSON_SOURCES = ("panel", "events", "episodes")  # sources whose units are persons
+
+
+@dataclass(frozen=True, kw_only=True)
+class Group:
+    """A group of persons of the contract, evaluated on each unit row's evaluation day.
+
+    Held by the snapshot as a boolean `column`, or an age rule: under the youth-age setting
+    (`below_youth_age`), or `min_age` or over.
+    """
+
+    id: str
+    definition: str
+    column: str | None = None
+    below_youth_age: bool = False
+    min_age: int | None = None
+
+    def expr(self, youth_age: int) -> pl.Expr:
+        """The rows of persons in the group (null where unknown)."""
+        if self.column is not None:
+            return pl.col(self.column)
+        if self.below_youth_age:
+            return pl.col("age") < youth_age
+        return pl.col("age") >= self.min_age
+
+
+GROUPS: dict[str, Group] = {
+    g.id: g
+    for g in [
+        Group(
+            id="long_term_unemployed",
+            column="long_term",
+            definition="The unemployment duration is at least 365 days on the evaluation day. "
+            "For a person unemployed that day it is the age of the current continuous "
+            "unemployment spell (back-to-back spells counted as one); for a person in services "
+            "or subsidised employment, the duration they entered them with, which does not grow "
+            "while they are in them. So the activated long-term unemployed count too.",
+        ),
+        Group(
+            id="very_long_term_unemployed",
+            column="very_long_term",
+            definition="The unemployment duration (as for the long-term unemployed) is at least "
+            "730 days.",
+        ),
+        Group(
+            id="repeatedly_unemployed",
+            column="repeated",
+            definition="Not long-term unemployed, unemployed or in services or subsidised "
+            "employment on the evaluation day, and at least 365 days unemployed in the 487 days "
+            "ending on it (days in services do not count).",
+        ),
+        Group(
+            id="youth",
+            below_youth_age=True,
+            definition="Age (the evaluation day's year minus birth year) under 25 (a setting: 25 "
+            "or 30).",
+        ),
+        Group(id="older", min_age=OLDER_AGE, definition="Age 55 or over."),
+        Group(id="foreign", column="foreign", definition="Foreign citizen."),
+        Group(
+            id="reduced_work_capacity",
+            column="reduced_work_capacity",
+            definition="Reduced work capacity recorded.",
+        ),
+        Group(
+            id="newly_arrived",
+            column="newly_arrived",
+            definition="Foreign citizen first registered within the 1,095 days ending on the "
+            "evaluation day.",
+        ),
+    ]
+}
 
 
 class IndicatorError(ValueError):
     """A query that cannot be answered, with a message that says why and what to do."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Indicator:
+    """One indicator of the catalogue: what it is, and the rules that make its unit rows."""
+
     id: str
     label: str
     unit: str  # persons | % | FTE | clients per FTE | contacts | contacts per client
@@ -54,258 +125,326 @@ class Indicator:
     disclosure: str | None  # value | denominator | numerator | None
     definition: str
     evaluation_day: str = "-"
-    needs: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()  # the optional extract tables it reads
+    dims: tuple[str, ...] = PLACE_TIME_DIMS  # the dimensions it can be broken down by
+    # Row rules (see the unit-row functions below), by source:
+    # panel: which person-months are its units, and what each adds to the numerator
+    units: str | None = None  # caseload | unemployed | unemployed_or_active
+    numerator: str = "one"  # one | active | employed_next | any_contact | weekly_contact | contacts
+    lag: int = 0  # months from a unit row to the month it counts in (exit_rate: the next)
+    # events: the event kind, and the initial transfer only (True), later ones only (False)
+    event: str | None = None
+    initial: bool | None = None
+    # episodes: the status `days` after the episode's end that counts
+    days: int | None = None
+    outcome: str | None = None
+    # staff: the roles whose FTE divides the caseload (clients_per_fte); none: the FTE itself
+    fte_roles: tuple[str, ...] = ()
 
-
-def _ind(*args, **kw) -> Indicator:
-    return Indicator(*args, **kw)
+    @property
+    def per_person(self) -> bool:
+        """Counted per person: groups and person dimensions apply."""
+        return self.source in PERSON_SOURCES
 
 
 INDICATORS: dict[str, Indicator] = {
     i.id: i
     for i in [
-        _ind(
-            "active_caseload",
-            "Active caseload",
-            "persons",
-            "count",
-            "stock",
-            "panel",
-            "trial",
-            "value",
-            "Persons in the trial (an open municipal responsibility spell) in the municipality on "
-            "the month's last day. Over a quarter or year: the mean of the month-end counts.",
-            "the month's last day",
+        Indicator(
+            id="active_caseload",
+            label="Active caseload",
+            unit="persons",
+            kind="count",
+            aggregation="stock",
+            source="panel",
+            units="caseload",
+            scope="trial",
+            disclosure="value",
+            dims=PERSON_LEVEL_DIMS,
+            definition="Persons in the trial (an open municipal responsibility spell) in the "
+            "municipality on the month's last day. Over a quarter or year: the mean of the "
+            "month-end counts.",
+            evaluation_day="the month's last day",
         ),
-        _ind(
-            "transfers_in",
-            "Transfers in",
-            "persons",
-            "count",
-            "flow",
-            "events",
-            "trial",
-            "value",
-            "Municipal responsibility spells starting in the month whose person's previous spell "
-            "was with the state and ended the day before (the initial transfer included).",
-            "the day before the spell starts",
+        Indicator(
+            id="transfers_in",
+            label="Transfers in",
+            unit="persons",
+            kind="count",
+            aggregation="flow",
+            source="events",
+            event="transfer_in",
+            scope="trial",
+            disclosure="value",
+            dims=PERSON_LEVEL_DIMS,
+            definition="Municipal responsibility spells starting in the month whose person's "
+            "previous spell was with the state and ended the day before (the initial transfer "
+            "included).",
+            evaluation_day="the day before the spell starts",
         ),
-        _ind(
-            "initial_transfer",
-            "Initial transfer",
-            "persons",
-            "count",
-            "flow",
-            "events",
-            "trial",
-            "value",
-            "Transfers in that start on the trial's start date (the mass transfer).",
-            "the day before the spell starts",
+        Indicator(
+            id="initial_transfer",
+            label="Initial transfer",
+            unit="persons",
+            kind="count",
+            aggregation="flow",
+            source="events",
+            event="transfer_in",
+            initial=True,
+            scope="trial",
+            disclosure="value",
+            dims=PERSON_LEVEL_DIMS,
+            definition="Transfers in that start on the trial's start date (the mass transfer).",
+            evaluation_day="the day before the spell starts",
         ),
-        _ind(
-            "later_transfers_in",
-            "Later transfers in",
-            "persons",
-            "count",
-            "flow",
-            "events",
-            "trial",
-            "value",
-            "Transfers in that start after the trial's start date.",
-            "the day before the spell starts",
+        Indicator(
+            id="later_transfers_in",
+            label="Later transfers in",
+            unit="persons",
+            kind="count",
+            aggregation="flow",
+            source="events",
+            event="transfer_in",
+            initial=False,
+            scope="trial",
+            disclosure="value",
+            dims=PERSON_LEVEL_DIMS,
+            definition="Transfers in that start after the trial's start date.",
+            evaluation_day="the day before the spell starts",
         ),
-        _ind(
-            "transfers_out",
-            "Transfers out",
-            "persons",
-            "count",
-            "flow",
-            "events",
-            "trial",
-            "value",
-            "Municipal responsibility spells ending in the month that are followed by a state "
-            "spell starting the next day (moved out of the trial area, or the trial ended).",
-            "the municipal spell's last day",
+        Indicator(
+            id="transfers_out",
+            label="Transfers out",
+            unit="persons",
+            kind="count",
+            aggregation="flow",
+            source="events",
+            event="transfer_out",
+            scope="trial",
+            disclosure="value",
+            dims=PERSON_LEVEL_DIMS,
+            definition="Municipal responsibility spells ending in the month that are followed by "
+            "a state spell starting the next day (moved out of the trial area, or the trial "
+            "ended).",
+            evaluation_day="the municipal spell's last day",
         ),
-        _ind(
-            "new_clients",
-            "New clients",
-            "persons",
-            "count",
-            "flow",
-            "events",
-            "trial",
-            "value",
-            "Municipal responsibility spells starting in the month with no state spell ending the "
-            "day before (new registrations, returns after a gap, moves between trial areas).",
-            "the day before the spell starts",
+        Indicator(
+            id="new_clients",
+            label="New clients",
+            unit="persons",
+            kind="count",
+            aggregation="flow",
+            source="events",
+            event="new_client",
+            scope="trial",
+            disclosure="value",
+            dims=PERSON_LEVEL_DIMS,
+            definition="Municipal responsibility spells starting in the month with no state spell "
+            "ending the day before (new registrations, returns after a gap, moves between trial "
+            "areas).",
+            evaluation_day="the day before the spell starts",
         ),
-        _ind(
-            "cumulative_transferred",
-            "Cumulative transferred",
-            "persons",
-            "count",
-            "running",
-            "events",
-            "trial",
-            "value",
-            "Transfers in since the trial's start up to the end of the month (or period).",
-            "the day before the spell starts",
+        Indicator(
+            id="cumulative_transferred",
+            label="Cumulative transferred",
+            unit="persons",
+            kind="count",
+            aggregation="running",
+            source="events",
+            event="transfer_in",
+            scope="trial",
+            disclosure="value",
+            dims=PERSON_LEVEL_DIMS,
+            definition="Transfers in since the trial's start up to the end of the month (or "
+            "period).",
+            evaluation_day="the day before the spell starts",
         ),
-        _ind(
-            "unemployed",
-            "Unemployed job seekers",
-            "persons",
-            "count",
-            "stock",
-            "panel",
-            "all",
-            "value",
-            "Persons unemployed on the month's last day, in the municipality of their "
+        Indicator(
+            id="unemployed",
+            label="Unemployed job seekers",
+            unit="persons",
+            kind="count",
+            aggregation="stock",
+            source="panel",
+            units="unemployed",
+            scope="all",
+            disclosure="value",
+            dims=PERSON_LEVEL_DIMS,
+            definition="Persons unemployed on the month's last day, in the municipality of their "
             "responsibility spell (state or municipal). Over a period: mean of month ends.",
-            "the month's last day",
+            evaluation_day="the month's last day",
         ),
-        _ind(
-            "exit_rate",
-            "Exit to employment rate",
-            "%",
-            "rate",
-            "flow",
-            "panel",
-            "all",
-            "denominator",
-            "100 x (of those unemployed on the last day of the previous month, how many start an "
-            "employed spell in the month) / (those unemployed on the last day of the previous "
-            "month). Over a period: person-months pooled.",
-            "the last day of the previous month",
+        Indicator(
+            id="exit_rate",
+            label="Exit to employment rate",
+            unit="%",
+            kind="rate",
+            aggregation="flow",
+            source="panel",
+            units="unemployed",
+            numerator="employed_next",
+            lag=1,
+            scope="all",
+            disclosure="denominator",
+            dims=PERSON_LEVEL_DIMS,
+            definition="100 x (of those unemployed on the last day of the previous month, how "
+            "many start an employed spell in the month) / (those unemployed on the last day of "
+            "the previous month). Over a period: person-months pooled.",
+            evaluation_day="the last day of the previous month",
         ),
         *[
-            _ind(
-                f"placement_rate_{d}",
-                f"Placement at {d} days",
-                "%",
-                "rate",
-                "flow",
-                "episodes",
-                "all",
-                "denominator",
-                f"Of coaching episodes ending in the month, the share employed (open labour "
-                f"market) {d} days after the end date. Episodes whose end date + {d} days is "
-                f"after the as-of date are left out. Subsidised employment is reported beside it.",
-                "the day before the episode's start date (municipality as of that day)",
-                ("service_episodes",),
+            Indicator(
+                id=f"placement_rate_{d}",
+                label=f"Placement at {d} days",
+                unit="%",
+                kind="rate",
+                aggregation="flow",
+                source="episodes",
+                days=d,
+                outcome="employed",
+                scope="all",
+                disclosure="denominator",
+                dims=EPISODE_DIMS,
+                definition=f"Of coaching episodes ending in the month, the share employed (open "
+                f"labour market) {d} days after the end date. Episodes whose end date + {d} days "
+                f"is after the as-of date are left out. Subsidised employment is reported beside "
+                f"it.",
+                evaluation_day="the day before the episode's start date (municipality as of that "
+                "day)",
+                needs=("service_episodes",),
             )
             for d in PLACEMENT_DAYS
         ],
         *[
-            _ind(
-                f"placement_subsidised_{d}",
-                f"In subsidised employment at {d} days",
-                "%",
-                "rate",
-                "flow",
-                "episodes",
-                "all",
-                "denominator",
-                f"Of coaching episodes ending in the month, the share in subsidised employment {d} "
-                f"days after the end date (shown beside placement, never added to it).",
-                "the day before the episode's start date (municipality as of that day)",
-                ("service_episodes",),
+            Indicator(
+                id=f"placement_subsidised_{d}",
+                label=f"In subsidised employment at {d} days",
+                unit="%",
+                kind="rate",
+                aggregation="flow",
+                source="episodes",
+                days=d,
+                outcome="subsidised_employment",
+                scope="all",
+                disclosure="denominator",
+                dims=EPISODE_DIMS,
+                definition=f"Of coaching episodes ending in the month, the share in subsidised "
+                f"employment {d} days after the end date (shown beside placement, never added to "
+                f"it).",
+                evaluation_day="the day before the episode's start date (municipality as of that "
+                "day)",
+                needs=("service_episodes",),
             )
             for d in PLACEMENT_DAYS
         ],
-        _ind(
-            "activation_rate",
-            "Activation rate",
-            "%",
-            "rate",
-            "stock",
-            "panel",
-            "all",
-            "denominator",
-            "100 x persons in services or subsidised employment / persons unemployed, in services "
-            "or in subsidised employment, on the month's last day.",
-            "the month's last day",
+        Indicator(
+            id="activation_rate",
+            label="Activation rate",
+            unit="%",
+            kind="rate",
+            aggregation="stock",
+            source="panel",
+            units="unemployed_or_active",
+            numerator="active",
+            scope="all",
+            disclosure="denominator",
+            dims=PERSON_LEVEL_DIMS,
+            definition="100 x persons in services or subsidised employment / persons unemployed, "
+            "in services or in subsidised employment, on the month's last day.",
+            evaluation_day="the month's last day",
         ),
-        _ind(
-            "staff_fte",
-            "Staff FTE",
-            "FTE",
-            "count",
-            "stock",
-            "staff",
-            "trial",
-            None,
-            "Sum of full-time equivalents of the municipality's employment-service staff in the "
-            "month, by role and origin. Over a period: mean of the months.",
-            "-",
-            ("staff_months",),
+        Indicator(
+            id="staff_fte",
+            label="Staff FTE",
+            unit="FTE",
+            kind="count",
+            aggregation="stock",
+            source="staff",
+            scope="trial",
+            disclosure=None,
+            dims=STAFF_LEVEL_DIMS,
+            definition="Sum of full-time equivalents of the municipality's employment-service "
+            "staff in the month, by role and origin. Over a period: mean of the months.",
+            evaluation_day="-",
+            needs=("staff_months",),
         ),
-        _ind(
-            "clients_per_fte",
-            "Clients per client-facing FTE",
-            "clients per FTE",
-            "ratio",
-            "stock",
-            "staff",
-            "trial",
-            "numerator",
-            "Active caseload / FTE of roles coach and advisor, on the month's last day.",
-            "the month's last day",
-            ("staff_months",),
+        Indicator(
+            id="clients_per_fte",
+            label="Clients per client-facing FTE",
+            unit="clients per FTE",
+            kind="ratio",
+            aggregation="stock",
+            source="staff",
+            fte_roles=CLIENT_FACING_ROLES,
+            scope="trial",
+            disclosure="numerator",
+            definition="Active caseload / FTE of roles coach and advisor, on the month's last day.",
+            evaluation_day="the month's last day",
+            needs=("staff_months",),
         ),
-        _ind(
-            "contact_rate",
-            "Contact rate",
-            "%",
-            "rate",
-            "stock",
-            "panel",
-            "trial",
-            "denominator",
-            "Share (%) of the active caseload with at least one coaching contact in the month.",
-            "the month's last day",
-            ("client_contacts",),
+        Indicator(
+            id="contact_rate",
+            label="Contact rate",
+            unit="%",
+            kind="rate",
+            aggregation="stock",
+            source="panel",
+            units="caseload",
+            numerator="any_contact",
+            scope="trial",
+            disclosure="denominator",
+            dims=PERSON_LEVEL_DIMS,
+            definition="Share (%) of the active caseload with at least one coaching contact in "
+            "the month.",
+            evaluation_day="the month's last day",
+            needs=("client_contacts",),
         ),
-        _ind(
-            "weekly_contact_rate",
-            "Weekly contact rate",
-            "%",
-            "rate",
-            "stock",
-            "panel",
-            "trial",
-            "denominator",
-            "Share (%) of the active caseload with at least the weekly-contact number of coaching "
-            "contacts in the month (4 by default: about one a week).",
-            "the month's last day",
-            ("client_contacts",),
+        Indicator(
+            id="weekly_contact_rate",
+            label="Weekly contact rate",
+            unit="%",
+            kind="rate",
+            aggregation="stock",
+            source="panel",
+            units="caseload",
+            numerator="weekly_contact",
+            scope="trial",
+            disclosure="denominator",
+            dims=PERSON_LEVEL_DIMS,
+            definition="Share (%) of the active caseload with at least the weekly-contact number "
+            "of coaching contacts in the month (4 by default: about one a week).",
+            evaluation_day="the month's last day",
+            needs=("client_contacts",),
         ),
-        _ind(
-            "contacts_per_client",
-            "Coaching contacts per client",
-            "contacts per client",
-            "ratio",
-            "stock",
-            "panel",
-            "trial",
-            "denominator",
-            "Coaching contacts in the month / active caseload on the month's last day.",
-            "the month's last day",
-            ("client_contacts",),
+        Indicator(
+            id="contacts_per_client",
+            label="Coaching contacts per client",
+            unit="contacts per client",
+            kind="ratio",
+            aggregation="stock",
+            source="panel",
+            units="caseload",
+            numerator="contacts",
+            scope="trial",
+            disclosure="denominator",
+            dims=PERSON_LEVEL_DIMS,
+            definition="Coaching contacts in the month / active caseload on the month's last day.",
+            evaluation_day="the month's last day",
+            needs=("client_contacts",),
         ),
-        _ind(
-            "employer_contacts",
-            "Employer contacts",
-            "contacts",
-            "count",
-            "flow",
-            "employer",
-            "trial",
-            None,
-            "Contacts with employers made by the municipality's employment service in the month.",
-            "-",
-            ("employer_contacts",),
+        Indicator(
+            id="employer_contacts",
+            label="Employer contacts",
+            unit="contacts",
+            kind="count",
+            aggregation="flow",
+            source="employer",
+            scope="trial",
+            disclosure=None,
+            definition="Contacts with employers made by the municipality's employment service in "
+            "the month.",
+            evaluation_day="-",
+            needs=("employer_contacts",),
         ),
     ]
 }
@@ -324,25 +463,6 @@ CONTRACT_INDICATORS = (
     "clients_per_fte",
     "contact_rate",
 )
-
-GROUP_DEFINITIONS = {
-    "long_term_unemployed": "The unemployment duration is at least 365 days on the evaluation "
-    "day. For a person unemployed that day it is the age of the current continuous unemployment "
-    "spell (back-to-back spells counted as one); for a person in services or subsidised "
-    "employment, the duration they entered them with, which does not grow while they are in "
-    "them. So the activated long-term unemployed count too.",
-    "very_long_term_unemployed": "The unemployment duration (as for the long-term unemployed) "
-    "is at least 730 days.",
-    "repeatedly_unemployed": "Not long-term unemployed, unemployed or in services or subsidised "
-    "employment on the evaluation day, and at least 365 days unemployed in the 487 days ending "
-    "on it (days in services do not count).",
-    "youth": "Age (the evaluation day's year minus birth year) under 25 (a setting: 25 or 30).",
-    "older": "Age 55 or over.",
-    "foreign": "Foreign citizen.",
-    "reduced_work_capacity": "Reduced work capacity recorded.",
-    "newly_arrived": "Foreign citizen first registered within the 1,095 days ending on the "
-    "evaluation day.",
-}
 
 
 @dataclass(frozen=True)
@@ -386,7 +506,6 @@ def validate(snap: Snapshot, q: Query) -> Indicator:
         raise IndicatorError("A dimension is named twice in --by.")
     if len(set(q.by) & set(TIME_DIMS)) > 1:
         raise IndicatorError("Use at most one of month, quarter, year in --by.")
-    person_level = ind.source in ("panel", "events", "episodes")
     for dim, _ in q.where:
         if dim in TIME_DIMS:
             raise IndicatorError(f"Filter on '{dim}' with --from and --to, not --where.")
@@ -395,16 +514,18 @@ def validate(snap: Snapshot, q: Query) -> Indicator:
                 f"Unknown dimension '{dim}' in --where. Choose from: {', '.join(ALL_DIMS)}."
             )
     for dim in [*q.by, *(d for d, _ in q.where)]:
-        if dim in PERSON_DIMS and not person_level:
+        if dim in ind.dims:
+            continue
+        if dim in PERSON_DIMS:
             raise IndicatorError(
                 f"'{dim}' does not apply to {ind.id}: it is not counted per person."
             )
-        if dim in STAFF_DIMS and ind.id != "staff_fte":
+        if dim in STAFF_DIMS:
             raise IndicatorError(f"'{dim}' applies to staff_fte only.")
-        if dim == "provider_id" and ind.source != "episodes":
+        if dim == "provider_id":
             raise IndicatorError("'provider_id' applies to the placement indicators only.")
     validate_groups(q.groups, q.match)
-    if q.groups and not person_level:
+    if q.groups and not ind.per_person:
         raise IndicatorError(f"Groups do not apply to {ind.id}: it is not counted per person.")
     for label in (q.month_from, q.month_to):
         if label is not None:
@@ -450,58 +571,48 @@ def _check_month(label: str) -> None:
 # Unit rows per source: columns midx, municipality_code, [person attributes], num, [den]
 
 
+_ACTIVE = pl.col("status").is_in(["services", "subsidised_employment"])
+# Indicator.units: the person-months that are an indicator's units.
+PANEL_UNITS = {
+    "caseload": pl.col("organisation") == "municipal",
+    "unemployed": pl.col("status") == "unemployed",
+    "unemployed_or_active": _ACTIVE | (pl.col("status") == "unemployed"),
+}
+
+
+def _panel_numerator(ind: Indicator, q: Query) -> pl.Expr:
+    """What one person-month adds to the numerator (Indicator.numerator)."""
+    contacts = pl.col("coaching_contacts")
+    return {
+        "one": pl.lit(1),
+        "active": _ACTIVE.cast(pl.Int32),
+        "employed_next": pl.col("employed_next").cast(pl.Int32),
+        "any_contact": (contacts >= 1).cast(pl.Int32),
+        "weekly_contact": (contacts >= q.weekly_contacts).cast(pl.Int32),
+        "contacts": contacts,
+    }[ind.numerator]
+
+
 def _person_rows(snap: Snapshot, ind: Indicator, q: Query) -> pl.LazyFrame:
     # lazy, so the indicator's filter runs fused with the query's filters and aggregation
-    p = snap.panel.lazy()
-    iid = ind.id
-    if iid == "active_caseload":
-        return p.filter(pl.col("organisation") == "municipal").with_columns(num=pl.lit(1))
-    if iid == "unemployed":
-        return p.filter(pl.col("status") == "unemployed").with_columns(num=pl.lit(1))
-    if iid == "activation_rate":
-        active = pl.col("status").is_in(["services", "subsidised_employment"])
-        return p.filter(active | (pl.col("status") == "unemployed")).with_columns(
-            num=active.cast(pl.Int32), den=pl.lit(1)
-        )
-    if iid == "exit_rate":
-        # the row of month t-1 tells month t's risk set and outcome
-        return (
-            p.filter(pl.col("status") == "unemployed")
-            .with_columns(
-                midx=pl.col("midx") + 1, num=pl.col("employed_next").cast(pl.Int32), den=pl.lit(1)
-            )
-            .filter(pl.col("midx") <= snap.last_month)
-        )
-    caseload = p.filter(pl.col("organisation") == "municipal")
-    if iid == "contact_rate":
-        return caseload.with_columns(
-            num=(pl.col("coaching_contacts") >= 1).cast(pl.Int32), den=pl.lit(1)
-        )
-    if iid == "weekly_contact_rate":
-        return caseload.with_columns(
-            num=(pl.col("coaching_contacts") >= q.weekly_contacts).cast(pl.Int32), den=pl.lit(1)
-        )
-    if iid == "contacts_per_client":
-        return caseload.with_columns(num=pl.col("coaching_contacts"), den=pl.lit(1))
-    raise AssertionError(iid)
+    rows = snap.panel.lazy().filter(PANEL_UNITS[ind.units])
+    if ind.lag:
+        # the row of month t - lag tells month t's units and outcome (exit_rate: risk set)
+        rows = rows.with_columns(midx=pl.col("midx") + ind.lag)
+    den = {"den": pl.lit(1)} if ind.kind in ("rate", "ratio") else {}
+    rows = rows.with_columns(num=_panel_numerator(ind, q), **den)
+    return rows.filter(pl.col("midx") <= snap.last_month) if ind.lag else rows
 
 
 def _event_rows(snap: Snapshot, ind: Indicator) -> pl.LazyFrame:
-    e = snap.events.lazy()
-    kind = {
-        "transfers_in": pl.col("kind") == "transfer_in",
-        "cumulative_transferred": pl.col("kind") == "transfer_in",
-        "initial_transfer": (pl.col("kind") == "transfer_in") & pl.col("initial"),
-        "later_transfers_in": (pl.col("kind") == "transfer_in") & ~pl.col("initial"),
-        "transfers_out": pl.col("kind") == "transfer_out",
-        "new_clients": pl.col("kind") == "new_client",
-    }[ind.id]
-    return e.filter(kind).with_columns(num=pl.lit(1))
+    kind = pl.col("kind") == ind.event
+    if ind.initial is not None:
+        kind = kind & (pl.col("initial") if ind.initial else ~pl.col("initial"))
+    return snap.events.lazy().filter(kind).with_columns(num=pl.lit(1))
 
 
 def _episode_rows(snap: Snapshot, ind: Indicator, q: Query) -> pl.LazyFrame:
-    d = int(ind.id.rsplit("_", 1)[1])
-    target = "employed" if ind.id.startswith("placement_rate") else "subsidised_employment"
+    d, target = ind.days, ind.outcome
     ep = snap.episodes.lazy().filter(
         (pl.col("service_type") == q.service_type)
         & pl.col(f"observable_{d}")
@@ -515,11 +626,11 @@ def _episode_rows(snap: Snapshot, ind: Indicator, q: Query) -> pl.LazyFrame:
 
 def _staff_rows(snap: Snapshot, ind: Indicator) -> pl.DataFrame:
     s = snap.staff.filter(pl.col("midx") <= snap.last_month)
-    if ind.id == "staff_fte":
+    if not ind.fte_roles:
         return s.with_columns(num=pl.col("fte"))
     # clients_per_fte: caseload and client-facing FTE per municipality-month
     fte = (
-        s.filter(pl.col("role").is_in(["coach", "advisor"]))
+        s.filter(pl.col("role").is_in(list(ind.fte_roles)))
         .group_by("municipality_code", "midx")
         .agg(den=pl.col("fte").sum())
     )
@@ -559,17 +670,7 @@ def group_expr(groups: tuple[str, ...], match: str, youth_age: int) -> pl.Expr |
     """The person filter for a set of groups, all or any of them."""
     if not groups:
         return None
-    flags = {
-        "long_term_unemployed": pl.col("long_term"),
-        "very_long_term_unemployed": pl.col("very_long_term"),
-        "repeatedly_unemployed": pl.col("repeated"),
-        "youth": pl.col("age") < youth_age,
-        "older": pl.col("age") >= OLDER_AGE,
-        "foreign": pl.col("foreign"),
-        "reduced_work_capacity": pl.col("reduced_work_capacity"),
-        "newly_arrived": pl.col("newly_arrived"),
-    }
-    exprs = [flags[g].fill_null(False) for g in groups]
+    exprs = [GROUPS[g].expr(youth_age).fill_null(False) for g in groups]
     return pl.all_horizontal(exprs) if match == "all" else pl.any_horizontal(exprs)
 
 
@@ -673,7 +774,7 @@ def _places(snap: Snapshot, where) -> pl.DataFrame:
 
 
 def _month_range(snap: Snapshot, ind: Indicator, q: Query) -> list[int]:
-    first = snap.first_month + (1 if ind.id == "exit_rate" else 0)
+    first = snap.first_month + ind.lag
     lo = max(first, month_index(q.month_from)) if q.month_from else first
     hi = min(snap.last_month, month_index(q.month_to)) if q.month_to else snap.last_month
     return list(range(lo, hi + 1))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from lib.engine.indicators import GROUP_DEFINITIONS, GROUPS, INDICATORS
+from lib.engine.indicators import GROUPS, INDICATORS
 from lib.figures.exports import Column
 from lib.figures.format import unit_text
 from lib.figures.i18n import t
@@ -110,10 +110,10 @@ def groups(youth_age: int = 25) -> tuple[pl.DataFrame, tuple[Column, ...]]:
             "group": list(GROUPS),
             "label": [t(f"group.{g}") for g in GROUPS],
             "definition": [
-                t(GROUP_DEFINITIONS[g]).replace("under 25", f"under {youth_age}")
-                if g == "youth"
-                else t(GROUP_DEFINITIONS[g])
-                for g in GROUPS
+                t(g.definition).replace("under 25", f"under {youth_age}")
+                if g.below_youth_age
+                else t(g.definition)
+                for g in GROUPS.values()
             ],
         }
     )

@@ -264,7 +264,7 @@ def _exact_sums(indicator: str, table: pl.DataFrame) -> bool:
     tests/figures/test_compare_period.py checks each indicator against the engine."""
     ind = INDICATORS[indicator]
     summable = (
-        ind.source in ("panel", "events", "episodes")
+        ind.per_person
         and ind.aggregation in ("flow", "stock")
         and (ind.kind == "rate" or (ind.kind == "count" and ind.unit == "persons"))
     )

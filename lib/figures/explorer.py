@@ -58,7 +58,6 @@ PARQUET_NAME = "trialwatch-slice.parquet"
 # URL parameter of each SliceSpec field
 PARAMS = {"indicator": "indicator", "rows": "rows", "cols": "cols", "colour": "colour"}
 ROLES = ("rows", "cols", "colour")
-PERSON_SOURCES = ("panel", "events", "episodes")
 ROLE_VALUES = ("coach", "advisor", "employer_services", "management", "other")
 ORIGIN_VALUES = ("transferred", "municipal")
 
@@ -83,15 +82,7 @@ class SliceSpec:
 
 def dimensions_for(indicator: str) -> list[str]:
     """The dimensions an indicator can be broken down by."""
-    ind = INDICATORS[indicator]
-    dims = [*TIME_DIMS, *GEO_DIMS]
-    if ind.source in PERSON_SOURCES:
-        dims += PERSON_DIMS
-    if ind.id == "staff_fte":
-        dims += STAFF_DIMS
-    if ind.source == "episodes":
-        dims.append("provider_id")
-    return dims
+    return list(INDICATORS[indicator].dims)
 
 
 def free_dimensions(indicator: str, taken: list[str]) -> list[str]:

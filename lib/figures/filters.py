@@ -28,7 +28,6 @@ from lib.engine.months import month_label, month_label_of_date, month_range
 from lib.figures.i18n import t
 from lib.register.contract import EDUCATIONS, GENDERS, LANGUAGES
 
-PERSON_SOURCES = ("panel", "events", "episodes")
 MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 # URL parameter name of each FilterState field.
@@ -283,7 +282,7 @@ class FilterState:
         """
         base = base or _default_query
         month_from, month_to = period if period is not None else (self.month_from, self.month_to)
-        person_level = INDICATORS[indicator].source in PERSON_SOURCES
+        person_level = INDICATORS[indicator].per_person
         kw: dict = {}
         geo = () if side == NO_GEO else self.geo_where(opts, side)
         extra = tuple(where)
@@ -303,7 +302,7 @@ class FilterState:
 
     def not_applied(self, indicator: str) -> list[str]:
         """The filters in force that do not apply to `indicator` (staff, employer contacts)."""
-        if INDICATORS[indicator].source in PERSON_SOURCES:
+        if INDICATORS[indicator].per_person:
             return []
         out = []
         if self.groups:

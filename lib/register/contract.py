@@ -7,7 +7,7 @@ generator's writer and the definitions page, so the contract is written down exa
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 
 # Allowed codes, in the contract's order.
 GENDERS = ("F", "M", "X")
@@ -45,6 +45,7 @@ class Column:
 
     name: str
     kind: str
+    _: KW_ONLY
     required: bool = False
     values: tuple[str, ...] = ()
     minimum: float | None = None
@@ -56,6 +57,7 @@ class Column:
 class Table:
     name: str
     columns: tuple[Column, ...]
+    _: KW_ONLY
     required: bool = False
     key: tuple[str, ...] = ()
     # column -> (table, column); checked when the value is not empty
@@ -86,10 +88,16 @@ TABLES: tuple[Table, ...] = (
     Table(
         "trials",
         (
-            Column("trial_id", "text", True),
-            Column("name", "text", True),
-            Column("country", "text", True, pattern=r"^[A-Z]{2}$", hint="ISO 3166 code, e.g. FI"),
-            Column("start_date", "date", True),
+            Column("trial_id", "text", required=True),
+            Column("name", "text", required=True),
+            Column(
+                "country",
+                "text",
+                required=True,
+                pattern=r"^[A-Z]{2}$",
+                hint="ISO 3166 code, e.g. FI",
+            ),
+            Column("start_date", "date", required=True),
             Column("end_date", "date"),
         ),
         required=True,
@@ -99,9 +107,9 @@ TABLES: tuple[Table, ...] = (
     Table(
         "trial_areas",
         (
-            Column("trial_area_id", "text", True),
-            Column("trial_id", "text", True),
-            Column("name", "text", True),
+            Column("trial_area_id", "text", required=True),
+            Column("trial_id", "text", required=True),
+            Column("name", "text", required=True),
         ),
         required=True,
         key=("trial_area_id",),
@@ -111,9 +119,9 @@ TABLES: tuple[Table, ...] = (
         "municipalities",
         (
             Column("municipality_code", required=True, **MUNICIPALITY_CODE),
-            Column("name", "text", True),
+            Column("name", "text", required=True),
             Column("name_sv", "text"),
-            Column("region", "text", True),
+            Column("region", "text", required=True),
             Column("trial_area_id", "text"),
             Column("population", "int", minimum=0),
         ),
@@ -124,9 +132,9 @@ TABLES: tuple[Table, ...] = (
     Table(
         "job_seekers",
         (
-            Column("person_id", "text", True),
-            Column("birth_year", "int", True, minimum=1900),
-            Column("gender", "enum", True, values=GENDERS),
+            Column("person_id", "text", required=True),
+            Column("birth_year", "int", required=True, minimum=1900),
+            Column("gender", "enum", required=True, values=GENDERS),
             Column("language", "enum", values=LANGUAGES),
             Column("foreign_citizen", "bool"),
             Column("education", "enum", values=EDUCATIONS),
@@ -139,10 +147,10 @@ TABLES: tuple[Table, ...] = (
     Table(
         "responsibility_spells",
         (
-            Column("person_id", "text", True),
+            Column("person_id", "text", required=True),
             Column("municipality_code", required=True, **MUNICIPALITY_CODE),
-            Column("organisation", "enum", True, values=ORGANISATIONS),
-            Column("start_date", "date", True),
+            Column("organisation", "enum", required=True, values=ORGANISATIONS),
+            Column("start_date", "date", required=True),
             Column("end_date", "date"),
         ),
         required=True,
@@ -157,9 +165,9 @@ TABLES: tuple[Table, ...] = (
     Table(
         "status_spells",
         (
-            Column("person_id", "text", True),
-            Column("status", "enum", True, values=STATUSES),
-            Column("start_date", "date", True),
+            Column("person_id", "text", required=True),
+            Column("status", "enum", required=True, values=STATUSES),
+            Column("start_date", "date", required=True),
             Column("end_date", "date"),
         ),
         required=True,
@@ -171,11 +179,11 @@ TABLES: tuple[Table, ...] = (
     Table(
         "service_episodes",
         (
-            Column("episode_id", "text", True),
-            Column("person_id", "text", True),
-            Column("service_type", "enum", True, values=SERVICE_TYPES),
+            Column("episode_id", "text", required=True),
+            Column("person_id", "text", required=True),
+            Column("service_type", "enum", required=True, values=SERVICE_TYPES),
             Column("provider_id", "text"),
-            Column("start_date", "date", True),
+            Column("start_date", "date", required=True),
             Column("end_date", "date"),
         ),
         key=("episode_id",),
@@ -188,9 +196,9 @@ TABLES: tuple[Table, ...] = (
     Table(
         "providers",
         (
-            Column("provider_id", "text", True),
-            Column("name", "text", True),
-            Column("kind", "enum", True, values=PROVIDER_KINDS),
+            Column("provider_id", "text", required=True),
+            Column("name", "text", required=True),
+            Column("kind", "enum", required=True, values=PROVIDER_KINDS),
         ),
         key=("provider_id",),
     ),
@@ -198,10 +206,10 @@ TABLES: tuple[Table, ...] = (
         "staff_months",
         (
             Column("municipality_code", required=True, **MUNICIPALITY_CODE),
-            Column("month", "month", True),
-            Column("role", "enum", True, values=ROLES),
-            Column("origin", "enum", True, values=ORIGINS),
-            Column("fte", "float", True, minimum=0),
+            Column("month", "month", required=True),
+            Column("role", "enum", required=True, values=ROLES),
+            Column("origin", "enum", required=True, values=ORIGINS),
+            Column("fte", "float", required=True, minimum=0),
         ),
         key=("municipality_code", "month", "role", "origin"),
         references={"municipality_code": ("municipalities", "municipality_code")},
@@ -209,9 +217,9 @@ TABLES: tuple[Table, ...] = (
     Table(
         "client_contacts",
         (
-            Column("person_id", "text", True),
-            Column("month", "month", True),
-            Column("coaching_contacts", "int", True, minimum=0),
+            Column("person_id", "text", required=True),
+            Column("month", "month", required=True),
+            Column("coaching_contacts", "int", required=True, minimum=0),
         ),
         key=("person_id", "month"),
         references={"person_id": ("job_seekers", "person_id")},
@@ -220,8 +228,8 @@ TABLES: tuple[Table, ...] = (
         "employer_contacts",
         (
             Column("municipality_code", required=True, **MUNICIPALITY_CODE),
-            Column("month", "month", True),
-            Column("employer_contacts", "int", True, minimum=0),
+            Column("month", "month", required=True),
+            Column("employer_contacts", "int", required=True, minimum=0),
         ),
         key=("municipality_code", "month"),
         references={"municipality_code": ("municipalities", "municipality_code")},
@@ -229,12 +237,18 @@ TABLES: tuple[Table, ...] = (
     Table(
         "payments",
         (
-            Column("payment_id", "text", True),
-            Column("provider_id", "text", True),
+            Column("payment_id", "text", required=True),
+            Column("provider_id", "text", required=True),
             Column("episode_id", "text"),
-            Column("amount", "float", True),
-            Column("currency", "text", True, pattern=r"^[A-Z]{3}$", hint="ISO 4217 code, e.g. EUR"),
-            Column("paid_on", "date", True),
+            Column("amount", "float", required=True),
+            Column(
+                "currency",
+                "text",
+                required=True,
+                pattern=r"^[A-Z]{3}$",
+                hint="ISO 4217 code, e.g. EUR",
+            ),
+            Column("paid_on", "date", required=True),
         ),
         key=("payment_id",),
         references={
