@@ -9,15 +9,16 @@ from lib.web import data, frame, render
 
 frame.page_header("caseload.title", t("caseload.subtitle"))
 ctx = data.page_context()
-
-with st.spinner(t("spinner.loading")):
-    render.metric_row(data.build(caseload.metrics, ctx), per_row=3)
+slots = frame.slots()  # the view puts each control above the figure it changes
 
 include_initial = frame.page_choice(
-    "initial", t("caseload.include_initial"), [False, True], False, kind="toggle"
+    "initial",
+    t("caseload.include_initial"),
+    [False, True],
+    False,
+    kind="toggle",
+    container=slots.at("initial"),
 )
-render.block(data.build(caseload.flows_block, ctx, include_initial=include_initial))
-
 breakdown = frame.page_choice(
     "view",
     t("caseload.breakdown"),
@@ -25,9 +26,9 @@ breakdown = frame.page_choice(
     "area",
     kind="segmented",
     format_func=lambda b: t(f"caseload.breakdown.{b}"),
+    container=slots.at("view"),
 )
-render.block(data.build(caseload.caseload_block, ctx, breakdown))
 
-render.block_row(
-    [data.build(caseload.cumulative_block, ctx), data.build(caseload.makeup_block, ctx)]
-)
+with st.spinner(t("spinner.loading")):
+    view = data.build(caseload.build, ctx, breakdown=breakdown, include_initial=include_initial)
+render.view(view, slots)

@@ -78,13 +78,6 @@ with st.spinner(t("spinner.loading")):
         indicators=tuple(indicators),
         rank_by=rank_by,
         level=level,
+        sidebar_geo=not ctx.state.whole_trial,
     )
-
-if not ctx.state.whole_trial:
-    st.caption(t("compare.sidebar_geo"))
-st.subheader(t("compare.multiples"))
-render.legend(view.legend)
-render.block_row(view.multiples)
-st.subheader(t("compare.ranking"))
-render.block(view.ranked)
-render.block(view.bars, scroll=600)
+render.view(view)

@@ -57,31 +57,4 @@ with st.spinner(t("spinner.loading")):
         km_by=km_by,
         peer_of=peer_of,
     )
-
-if view.message:
-    st.info(view.message, icon=":material/info:")
-    st.stop()
-
-st.subheader(t("Trial effect on the exit to employment rate"))
-if view.summary:
-    with st.container(border=True):
-        left, right = st.columns([1, 2])
-        left.metric(t("Difference-in-differences"), view.summary.estimate, help=t(ev.EFFECT_METHOD))
-        left.caption(view.summary.interval)
-        right.markdown(f"**{view.summary.verdict}**")
-        right.markdown(view.summary.trend_text)
-        right.caption(view.summary.counts)
-render.block(view.events)
-render.block(view.by_area)
-
-st.subheader(t("Placement with its uncertainty"))
-render.block(view.placement)
-
-st.subheader(t("Time to employment"))
-render.block(view.survival)
-
-st.subheader(t("Peers and expected against actual"))
-if view.peers is not None:
-    render.block(view.peers)
-render.block(view.expected_areas)
-render.block(view.expected_providers)
+render.view(view)

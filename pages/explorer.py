@@ -3,7 +3,7 @@ selection; the pivot, a chart that fits, the downloads (CSV, Excel, Parquet), th
 Polars snippet that reproduce it, and saved views."""
 
 from lib.figures.i18n import t
-from lib.web import data, explorer_ui, frame
+from lib.web import data, explorer_ui, frame, render
 
 frame.page_header("explorer.title", t("explorer.subtitle"))
 ctx = data.page_context()
@@ -11,4 +11,4 @@ explorer_ui.flash()
 spec = explorer_ui.controls(ctx)
 explorer_ui.saved_views(ctx, spec)
 view = explorer_ui.compute(ctx, spec)
-explorer_ui.show(view, ctx)
+render.view(view)

@@ -22,9 +22,4 @@ days = frame.page_choice(
 
 with st.spinner(t("spinner.loading")):
     view = data.build(placements.build, ctx, days=days)
-
-render.metric_row(view.metrics)
-render.block(view.exit_rate)
-render.block(view.by_month)
-render.block(view.by_area)
-render.block(view.by_provider)
+render.view(view)

@@ -12,9 +12,4 @@ ctx = data.page_context()
 
 with st.spinner(t("spinner.loading")):
     view = data.build(staffing.build, ctx)
-
-render.metric_row(view.metrics, per_row=3)
-render.block_row([view.by_role, view.by_origin, view.ratio, view.ratio_areas])
-render.block(view.outside)
-render.block_row([view.contacts, view.contacts_per_client])
-render.block(view.employer)
+render.view(view)

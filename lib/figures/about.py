@@ -7,9 +7,11 @@ from __future__ import annotations
 import polars as pl
 
 from lib.engine.indicators import GROUPS, INDICATORS
+from lib.figures.definitions import AGE_BANDS_NOTE, DISCLOSURE_RULE, READINGS
 from lib.figures.exports import Column
-from lib.figures.format import unit_text
+from lib.figures.format import format_date, unit_text
 from lib.figures.i18n import t
+from lib.figures.view import Columns, Expander, Heading, Stat, Table, Text, View
 from lib.register.contract import TABLES
 from lib.settings import SETTINGS_HELP, Settings
 
@@ -149,3 +151,70 @@ def settings_table(settings: Settings) -> tuple[pl.DataFrame, tuple[Column, ...]
         Column("meaning", t("about.meaning"), "text"),
     )
     return df, cols
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+
+
+def build(info, loads, settings: Settings) -> View:
+    """The Data and definitions page: the loaded extract (`info`: lib/engine/access.py
+    DataInfo), its load history (`loads`: newest first), the disclosure rule, every indicator's
+    and group's definition, the contract readings and the settings in force."""
+    facts = (
+        f"**{t('definitions.source')}:** {info.source or t('sidebar.unknown_source')}  \n"
+        f"**{t('definitions.description')}:** {info.description or '–'}  \n"
+        f"**{t('definitions.path')}:** `{info.source_path}`"
+    )
+
+    def table(key: str, title: str, found, **kw) -> Table:
+        return Table(*found, key=key, title=title, **kw)
+
+    rows_title, history_title = t("definitions.rows"), t("definitions.history")
+    readings = [Expander(heading, [Text(text, kind="markdown")]) for heading, text in READINGS]
+    return View(
+        [
+            Heading(t("definitions.title"), level=1),
+            Text(t("definitions.subtitle")),
+            Heading(t("definitions.extract")),
+            Columns(
+                [
+                    [Stat(t("definitions.as_of"), format_date(info.as_of))],
+                    [Stat(t("definitions.loaded"), format_date(info.loaded_at))],
+                    [Stat(t("definitions.batch"), str(info.batch_id))],
+                ]
+            ),
+            Text(facts, kind="markdown"),
+            Columns(
+                [
+                    [
+                        Text(f"**{rows_title}**", kind="markdown"),
+                        table("rows", rows_title, row_counts(info.row_counts)),
+                    ],
+                    [],
+                ],
+                widths=(1, 1),
+            ),
+            Text(f"**{history_title}**", kind="markdown"),
+            table("history", history_title, history(loads)),
+            Heading(t("definitions.disclosure")),
+            Text(DISCLOSURE_RULE, kind="markdown"),
+            Text(t("definitions.threshold", n=settings.min_count)),
+            Heading(t("definitions.indicators")),
+            table("indicators", t("definitions.indicators"), indicators(), list_body="definition"),
+            Heading(t("definitions.groups")),
+            table(
+                "groups",
+                t("definitions.groups"),
+                groups(settings.youth_age),
+                list_body="definition",
+            ),
+            Text(AGE_BANDS_NOTE),
+            Heading(t("definitions.readings")),
+            *readings,
+            Heading(t("definitions.settings")),
+            table("settings", t("definitions.settings"), settings_table(settings), wrap=True),
+            Heading(t("definitions.exports")),
+            Text(t("definitions.exports.text"), kind="markdown"),
+        ]
+    )

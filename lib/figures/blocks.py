@@ -2,7 +2,7 @@
 `Block`s (one figure each: title, chart, the table behind it, definitions, notes).
 
 Pure (no Streamlit). The page modules (lib/figures/caseload.py, staffing.py, placements.py,
-compare.py) build blocks from indicator tables; lib/web/ui.py renders a block the same way
+compare.py) build blocks from indicator tables; lib/web/render.py draws a block the same way
 everywhere: the title is the definition's button, the chart, the caption with unit, period and
 as-of date, the suppression mark, the table one click away and the CSV and Excel downloads.
 """
@@ -36,8 +36,11 @@ class PageContext:
     weekly_contacts: int = 4
     youth_age: int = 25
     snap: Callable[[], object] | None = None  # the analytic snapshot, for reference facts
-    # reads several queries at once (lib/web/ui.py runs them side by side); None: one by one
+    # reads several queries at once (lib/web/data.py runs them side by side); None: one by one
     read_many: Callable[[list[Query]], list] | None = None
+    source: str | None = None  # the loaded extract's source (names a synthetic demo's scale)
+    # the loaded published tables (lib/published/comparison.py PublishedView, or None)
+    published: Callable[[], object] | None = None
 
     @property
     def state(self) -> FilterState:
@@ -149,6 +152,7 @@ class Block:
     notes: tuple[str, ...] = ()
     message: str | None = None  # shown instead of the chart (nothing to draw, not loaded)
     height: int | None = None  # the table's height on the page
+    scroll: int | None = None  # a chart taller than this scrolls in a box this tall
 
     @property
     def suppressed(self) -> bool:

@@ -4,8 +4,6 @@ cumulative transferred against the planned number. Pure: indicator tables in, Bl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
 
 from lib.engine.indicators import GROUPS, INDICATORS, age_band_expr, group_expr
@@ -29,6 +27,7 @@ from lib.figures.exports import Column
 from lib.figures.filters import PERSON_FIELDS
 from lib.figures.format import format_month, format_value
 from lib.figures.i18n import t
+from lib.figures.view import Control, Metrics, Row, View
 
 FLOWS = ("initial_transfer", "later_transfers_in", "new_clients", "transfers_out")
 INFLOWS = FLOWS[:3]
@@ -42,22 +41,18 @@ MAX_LINES = 30
 CONTEXT_COLOR = "#C5CAD3"  # grey context lines: light enough to sit behind the coloured ones
 
 
-@dataclass
-class CaseloadView:
-    metrics: list[Metric]
-    flows: Block
-    caseload: Block
-    makeup: Block
-    cumulative: Block
-
-
-def build(ctx: PageContext, *, breakdown: str = "area", include_initial: bool = False):
-    return CaseloadView(
-        metrics=metrics(ctx),
-        flows=flows_block(ctx, include_initial=include_initial),
-        caseload=caseload_block(ctx, breakdown),
-        makeup=makeup_block(ctx),
-        cumulative=cumulative_block(ctx),
+def build(ctx: PageContext, *, breakdown: str = "area", include_initial: bool = False) -> View:
+    """The page: its metrics, the flows (the page's 'initial' control above them), the caseload
+    per area or municipality (the 'view' control above it), cumulative transfers and make-up."""
+    return View(
+        [
+            Metrics(metrics(ctx), per_row=3),
+            Control("initial"),
+            flows_block(ctx, include_initial=include_initial),
+            Control("view"),
+            caseload_block(ctx, breakdown),
+            Row([cumulative_block(ctx), makeup_block(ctx)]),
+        ]
     )
 
 

@@ -23,6 +23,7 @@ from lib.figures.exports import Column
 from lib.figures.filters import NO_GEO, FilterOptions
 from lib.figures.format import unit_text
 from lib.figures.i18n import t
+from lib.figures.view import Heading, Legend, Row, Text
 
 COMPARE_INDICATORS = (
     "active_caseload",
@@ -178,6 +179,20 @@ class CompareView:
     ranked: Block
     bars: Block
     legend: list[tuple[str, str, bool]]  # (label, colour, dashed)
+    sidebar_geo: bool = False  # the sidebar picks areas or municipalities (not used here)
+
+    @property
+    def parts(self) -> list:
+        notice = [Text(t("compare.sidebar_geo"))] if self.sidebar_geo else []
+        return [
+            *notice,
+            Heading(t("compare.multiples")),
+            Legend(self.legend),
+            Row(self.multiples),
+            Heading(t("compare.ranking")),
+            self.ranked,
+            self.bars,
+        ]
 
 
 def _series_specs(ctx: PageContext, focus: Unit, peers: list[Unit]):
@@ -487,6 +502,7 @@ def build(
     indicators: tuple[str, ...] = DEFAULT_INDICATORS,
     rank_by: str | None = None,
     level: str | None = None,
+    sidebar_geo: bool = False,
 ) -> CompareView:
     all_units = units(ctx.options, ctx.lang)
     f = all_units[focus]
@@ -513,7 +529,10 @@ def build(
     ranked = _ranked_block(ctx, indicators, rank_by, period_tables, specs)
     bars = _bars_block(ctx, rank_by, f, peer_units, level or f.kind, read)
     legend = [(label, c, d) for _r, _u, label, c, d in specs]
-    return CompareView(f, peer_units, indicators, rank_by, multiples, ranked, bars, legend)
+    bars.scroll = 600  # a long ranking scrolls in its own box
+    return CompareView(
+        f, peer_units, indicators, rank_by, multiples, ranked, bars, legend, sidebar_geo
+    )
 
 
 def _label(df: pl.DataFrame, labels: dict) -> pl.DataFrame:

@@ -18,6 +18,7 @@ from lib.figures.evaluation_charts import format_pp
 from lib.figures.exports import Column
 from lib.figures.format import format_number
 from lib.figures.i18n import t
+from lib.figures.view import EffectCard, Heading, Text
 from lib.stats.effect import effect_table, event_study, pre_trend
 
 CAVEAT = (
@@ -446,6 +447,29 @@ class EvaluationView:
     peers: Block | None
     expected_areas: Block | None
     expected_providers: Block | None
+
+    @property
+    def parts(self) -> list:
+        if self.message:
+            return [Text(self.message, kind="info", icon=":material/info:")]
+        card = self.summary and EffectCard(
+            t("Difference-in-differences"), self.summary, help=t(EFFECT_METHOD)
+        )
+        parts = [
+            Heading(t("Trial effect on the exit to employment rate")),
+            card,
+            self.events,
+            self.by_area,
+            Heading(t("Placement with its uncertainty")),
+            self.placement,
+            Heading(t("Time to employment")),
+            self.survival,
+            Heading(t("Peers and expected against actual")),
+            self.peers,
+            self.expected_areas,
+            self.expected_providers,
+        ]
+        return [p for p in parts if p]
 
 
 KM_STARTS = ("coaching", "transfer")

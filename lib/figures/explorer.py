@@ -48,6 +48,7 @@ from lib.figures.exports import Column
 from lib.figures.filters import NO_GEO, SELECTION, value_label
 from lib.figures.format import format_month, format_number, unit_text
 from lib.figures.i18n import t
+from lib.figures.view import Explorer, Text
 from lib.register.contract import EDUCATIONS, GENDERS, LANGUAGES
 
 MAX_CELLS = 100_000
@@ -287,6 +288,12 @@ class ExplorerView:
         if "suppressed" not in self.table.columns:
             return 0
         return int(self.table["suppressed"].fill_null(False).sum())
+
+    @property
+    def parts(self) -> list:
+        if self.message:
+            return [Text(self.message, kind="warning", icon=":material/filter_alt:")]
+        return [Explorer(self)]
 
 
 def build(ctx: PageContext, spec: SliceSpec, *, n_providers: int = 0) -> ExplorerView:

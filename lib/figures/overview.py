@@ -1,22 +1,29 @@
 """The Overview's figures: headline indicators for the whole trial and per trial area.
 
-Pure Polars and plain Python: the indicator tables come from an injected `read(query)` (the
-dashboard passes lib/web/data.py's cached reader, tests pass `compute` on a snapshot), and the
-queries from an injected `query(indicator, **kw)` (lib.engine.access.default_query by default).
-Everything that picks "the latest month", computes a change or decides to pool thin months lives
-here, so it is tested without a browser.
+Pure Polars and plain Python. `build(ctx)` is the page's builder, as for every page: it reads
+through the PageContext (its reader, and the selection's queries) and takes its reference facts
+(areas, first and last month, the trial's start) from `ctx.options`. Below it, `figures` takes an
+injected `read(query)` (tests pass `compute` on a snapshot) and `query(indicator, **kw)`
+(lib.engine.access.default_query by default). Everything that picks "the latest month", computes
+a change or decides to pool thin months lives here, so it is tested without a browser.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
 from lib.engine.indicators import INDICATORS, IndicatorUnavailable, Query
 from lib.engine.months import last_date, month_index, month_label, month_of_date, shift_month
+from lib.figures import charts
+from lib.figures.blocks import PageContext
+from lib.figures.filters import FilterOptions
+from lib.figures.format import format_date, format_month
+from lib.figures.i18n import t
+from lib.figures.view import AreaTable, Heading, Headlines, NationalContext, Text, View
 
 Reader = Callable[[Query], pl.DataFrame]
 # query(indicator, *, by, where=(), month_from=None, month_to=None, side="selection"): the
@@ -173,20 +180,23 @@ class OverviewContext:
         return max(self.start_month or self.first_month, self.first_month)
 
 
-def context_from_snapshot(snap, min_count: int) -> OverviewContext:
-    """The OverviewContext of an analytic snapshot (lib/panel.Snapshot)."""
-    starts = snap.trials["start_date"].drop_nulls()
-    start = starts.min() if starts.len() else None
-    areas = (
-        snap.trial_areas.select("trial_area_id", area_name=pl.col("name"))
-        .unique("trial_area_id")
-        .sort("trial_area_id")
+def context_from_options(options: FilterOptions, as_of: dt.date, min_count: int) -> OverviewContext:
+    """The OverviewContext of what the loaded extract offers (lib/figures/filters.py
+    FilterOptions): its months, the earliest trial's start, every trial area by id."""
+    starts = [trial.start_month for trial in options.trials if trial.start_month]
+    names: dict[str, str] = {}
+    for area in options.areas:
+        names.setdefault(area.id, area.name)
+    ids = sorted(names)
+    areas = pl.DataFrame(
+        {"trial_area_id": ids, "area_name": [names[i] for i in ids]},
+        schema={"trial_area_id": pl.String, "area_name": pl.String},
     )
     return OverviewContext(
-        as_of=snap.as_of,
-        first_month=month_label(snap.first_month),
-        last_month=month_label(snap.last_month),
-        start_month=f"{start.year:04d}-{start.month:02d}" if start else None,
+        as_of=as_of,
+        first_month=options.first_month,
+        last_month=options.last_month,
+        start_month=min(starts) if starts else None,
         areas=areas,
         min_count=min_count,
     )
@@ -528,7 +538,7 @@ class Overview:
         return self.headline(PLACEMENT_INDICATOR)
 
 
-def build(
+def figures(
     read: Reader,
     ctx: OverviewContext,
     query: QueryMaker = _default_query,
@@ -539,3 +549,90 @@ def build(
     heads = whole_trial_headlines(read, ctx, query, fte_band=fte_band)
     placement = next(h for h in heads if h.key == PLACEMENT_INDICATOR)
     return Overview(ctx, heads, area_table(read, ctx, placement, query, fte_band=fte_band))
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+
+
+def query_maker(page: PageContext) -> QueryMaker:
+    """The Overview's queries for the sidebar's selection (see QueryMaker)."""
+    sel = page.sel
+
+    def make(indicator: str, *, by, where=(), month_from=None, month_to=None, side="selection"):
+        return sel.state.to_query(
+            sel.options,
+            indicator,
+            tuple(by),
+            side="comparison" if side == "comparison" else "selection",
+            where=tuple(where),
+            period=(month_from, month_to),
+        )
+
+    return make
+
+
+def selection_context(page: PageContext) -> OverviewContext:
+    """The OverviewContext of the sidebar's selection: its trial areas, its last month (the
+    extract's when none is picked) and its first month (where charts start)."""
+    ctx = context_from_options(page.options, page.as_of, page.min_count)
+    area_ids = page.state.selected_area_ids(page.options)
+    return replace(
+        ctx,
+        areas=ctx.areas.filter(pl.col("trial_area_id").is_in(area_ids)),
+        last_month=page.state.month_to or ctx.last_month,
+        period_from=page.state.month_from,
+    )
+
+
+def trend_spec(head: Headline, ctx: OverviewContext) -> dict | None:
+    """The headline's trend chart as a Vega-Lite dict (None when there is nothing to draw)."""
+    trend = head.trend
+    if not trend.height or not trend["value"].drop_nulls().len():
+        return None
+    kw = {}
+    if "group" in trend.columns:
+        names = {"trial": t("metric.trial"), "comparison": t("metric.comparison")}
+        trend = trend.with_columns(pl.col("group").replace_strict(names))
+        kw = {
+            "series": "group",
+            "series_colors": {
+                names["trial"]: charts.TRIAL_COLOR,
+                names["comparison"]: charts.COMPARISON_COLOR,
+            },
+            "series_dashes": {names["comparison"]: charts.COMPARISON_DASH},
+            "series_title": t("chart.series"),
+        }
+    chart = charts.trend_chart(
+        trend, unit=head.unit, start_month=ctx.start_month, band=head.band, **kw
+    )
+    return chart.vega_lite()
+
+
+def build(page: PageContext) -> View:
+    """The page: the headlines for the selection (with their trend charts), the published
+    national activation rate beside them, and the headline indicators per trial area."""
+    ctx = selection_context(page)
+    found = figures(page.read, ctx, query_maker(page), fte_band=page.fte_band)
+    specs = {h.key: trend_spec(h, ctx) for h in found.headlines if h.status != "unavailable"}
+    subtitle = t(
+        "overview.subtitle", date=format_date(ctx.as_of), month=format_month(ctx.last_month)
+    )
+    summary = page.state.summary(page.options, page.lang)
+    return View(
+        [
+            Heading(t("overview.title"), level=1),
+            Text(f"{subtitle} {summary}" if summary else subtitle),
+            Heading(t("overview.headlines")),
+            Headlines(found.headlines, ctx, specs),
+            NationalContext(ctx.last_month),
+            Heading(t("overview.areas")),
+            AreaTable(
+                found.areas,
+                ctx,
+                found.placement,
+                fte_band=page.fte_band,
+                filters=tuple(page.state.describe(page.options, page.lang)),
+            ),
+        ]
+    )

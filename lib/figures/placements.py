@@ -31,6 +31,7 @@ from lib.figures.exports import Column
 from lib.figures.filters import COMPARISON, SELECTION
 from lib.figures.format import format_month, format_number
 from lib.figures.i18n import t
+from lib.figures.view import Metrics
 from lib.stats.effect import wilson  # noqa: F401  (re-exported for the page tests)
 from lib.stats.effect import with_wilson as _with_wilson
 
@@ -42,6 +43,11 @@ class PlacementsView:
     by_month: Block
     by_area: Block
     by_provider: Block
+
+    @property
+    def parts(self) -> list:
+        blocks = [self.exit_rate, self.by_month, self.by_area, self.by_provider]
+        return [Metrics(self.metrics), *blocks]
 
 
 def build(ctx: PageContext, *, days: int = 90) -> PlacementsView:

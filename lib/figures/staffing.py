@@ -34,6 +34,7 @@ from lib.figures.exports import Column
 from lib.figures.format import format_month, format_number
 from lib.figures.i18n import t
 from lib.figures.overview import off_target
+from lib.figures.view import Metrics, Row
 from lib.register.contract import CLIENT_FACING_ROLES, ORIGINS, ROLES
 
 
@@ -48,6 +49,16 @@ class StaffingView:
     contacts: Block
     contacts_per_client: Block
     employer: Block
+
+    @property
+    def parts(self) -> list:
+        return [
+            Metrics(self.metrics, per_row=3),
+            Row([self.by_role, self.by_origin, self.ratio, self.ratio_areas]),
+            self.outside,
+            Row([self.contacts, self.contacts_per_client]),
+            self.employer,
+        ]
 
 
 def build(ctx: PageContext) -> StaffingView:

@@ -25,7 +25,7 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from lib.engine import access
 from lib.engine.indicators import IndicatorError, Query
-from lib.figures import charts, overview
+from lib.figures import charts
 from lib.figures.blocks import Block, PageContext
 from lib.figures.filters import FilterOptions, FilterState, Selection, options_from_snapshot
 from lib.figures.i18n import t
@@ -114,16 +114,6 @@ def read_many(queries: list[Query]) -> list[pl.DataFrame | None]:
     return list(_POOL.map(one, queries))
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _overview_context(db_url: str, content_hash: str, min_count: int):
-    return overview.context_from_snapshot(_snapshot(db_url, content_hash), min_count)
-
-
-def overview_context() -> overview.OverviewContext:
-    info = current_info()
-    return _overview_context(info.db_url, info.content_hash, get_settings().min_count)
-
-
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _options(db_url: str, content_hash: str) -> FilterOptions:
     return options_from_snapshot(_snapshot(db_url, content_hash))
@@ -167,6 +157,8 @@ def _context(sel: Selection) -> PageContext:
         youth_age=s.youth_age,
         snap=snapshot,
         read_many=read_many,
+        source=current_info().source,
+        published=published_view,
     )
 
 
@@ -182,6 +174,7 @@ def build(fn, ctx: PageContext, *args, **kw):
     info = current_info()
     name = f"{fn.__module__}:{fn.__qualname__}"
     return _build(
+        fn,
         name,
         ctx.state,
         args,
@@ -190,35 +183,36 @@ def build(fn, ctx: PageContext, *args, **kw):
         info.db_url,
         info.content_hash,
         _settings_key(),
+        published_version(),
     )
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _build(name, state, args, kw, lang, db_url, content_hash, settings_key):
-    import importlib
-
-    module, qualname = name.split(":")
-    fn = importlib.import_module(module)
-    for part in qualname.split("."):
-        fn = getattr(fn, part)
+def _build(_fn, name, state, args, kw, lang, db_url, content_hash, settings_key, published):
+    # The builder is keyed by its name (`_fn` is not hashed); `published` (the loaded published
+    # tables' version) is part of the key only.
+    fn = _fn
     ctx = _context(Selection(state, _options(db_url, content_hash), lang))
     return _freeze(fn(ctx, *args, **dict(kw)))
 
 
 def _freeze(value):
-    """Charts inside a result (a Block, a view of Blocks, a list) as Vega-Lite dicts."""
+    """Charts inside a result (a Block, a view and its parts, lists of them) as Vega-Lite
+    dicts."""
     if isinstance(value, Block):
         value.chart = _vega_lite(value.chart)
         return value
     if isinstance(value, list):
         return [_freeze(v) for v in value]
+    if isinstance(value, tuple):
+        items = tuple(_freeze(v) for v in value)
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         for f in dataclasses.fields(value):
             item = getattr(value, f.name)
-            if isinstance(item, Block | list):
-                setattr(value, f.name, _freeze(item))
-            elif f.name == "chart":
-                setattr(value, f.name, _vega_lite(item))
+            new = _vega_lite(item) if f.name == "chart" else _freeze(item)
+            if new is not item:
+                object.__setattr__(value, f.name, new)  # a frozen dataclass too
         return value
     return value
 
@@ -263,6 +257,37 @@ def require_frame() -> None:
         return
     workarounds.navigation_only()
     st.rerun()
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _published_version(db_url: str) -> str:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from lib.published import storage
+
+    try:
+        return storage.loaded_version(db_url)
+    except SQLAlchemyError:  # a store without the published tables: none loaded
+        return ""
+
+
+def published_version() -> str:
+    """A key that changes whenever a published table is loaded ('' when none is)."""
+    return _published_version(current_info().db_url)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _published_view(db_url: str, version: str):
+    # `version` keys the cache only: a new published load gets its own entry.
+    from lib.published import comparison
+
+    return comparison.published_view(db_url) if version else None
+
+
+def published_view():
+    """The loaded published tables (lib/published/comparison.py PublishedView), or None."""
+    db_url = current_info().db_url
+    return _published_view(db_url, _published_version(db_url))
 
 
 @st.cache_data(show_spinner=False, ttl=300)

@@ -1,6 +1,6 @@
-"""The Explorer's widgets: the slice's controls, its table, chart, downloads, the reproduce
-box and the saved views (Streamlit; the logic is in lib/figures/explorer.py and
-lib/register/views.py).
+"""The Explorer's widgets: the slice's controls and the saved views (Streamlit; the logic is in
+lib/figures/explorer.py and lib/register/views.py). The slice itself (table, chart, downloads,
+the reproduce box) is drawn by lib/web/render.py like every page's view.
 
 A saved view is the page's URL parameters (the sidebar's and the Explorer's own). Its link is
 the Explorer's address with those parameters and `saved=ID`: opening it in a new session sets
@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from lib.engine.indicators import INDICATORS
-from lib.figures import exports
 from lib.figures.blocks import PageContext
 from lib.figures.explorer import (
     NONE,
@@ -27,20 +26,18 @@ from lib.figures.explorer import (
     SliceSpec,
     dim_label,
     free_dimensions,
-    metric_text,
 )
 from lib.figures.filters import FilterState
 from lib.figures.format import format_date
 from lib.figures.i18n import t
 from lib.register import views
-from lib.web import data, frame, render, sidebar
+from lib.web import data, frame, sidebar
 
 PAGE = "explorer"
 SAVED = "saved"  # URL parameter: the saved view a link opens
 WHO = "_tw_explorer_who"
 FLASH = "_tw_explorer_flash"
 DEFAULT = SliceSpec()
-TALL = 620  # px: a taller chart scrolls in its own box
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,118 +104,6 @@ def _n_providers() -> int:
     snap = data.snapshot()
     providers = getattr(snap, "providers", None)
     return 0 if providers is None else providers.height
-
-
-def show(view: ExplorerView, ctx: PageContext) -> None:
-    """The chart, the pivot with its symbols, the notes and the downloads."""
-    if view.message:
-        st.warning(view.message, icon=":material/filter_alt:")
-        return
-    ind = INDICATORS[view.spec.indicator]
-    with st.container(border=True):
-        render.definition_popover((ind.id,), label=t(ind.label), key="definition-explorer")
-        if not view.spec.dims:
-            row = view.table.row(0, named=True) if view.table.height else {}
-            value = (
-                t("chart.suppressed")
-                if row.get("suppressed")
-                else metric_text(row.get("value"), ind.unit)
-            )
-            st.metric(t("explorer.single"), value)
-        elif view.chart is not None:
-            height = view.chart.get("height") if isinstance(view.chart, dict) else None
-            rows = len({r for r in view.pivot[view.pivot.columns[0]].to_list()})
-            if isinstance(height, dict) and height.get("step", 0) * rows > TALL:
-                # a long ranking scrolls inside its own box instead of pushing the table away
-                with st.container(height=TALL, border=False):
-                    render.chart_element(view.chart, key="chart-explorer")
-            else:
-                render.chart_element(view.chart, key="chart-explorer")
-        st.caption("  \n".join([view.caption, *view.notes]))
-        _pivot_table(view)
-        st.caption(
-            t("explorer.symbols")
-            + " · "
-            + t(
-                "explorer.cells",
-                rows=f"{view.pivot.height:,}",
-                cells=f"{view.table.height:,}",
-            )
-        )
-        _downloads(view, ctx)
-    _reproduce(view)
-
-
-def _pivot_table(view: ExplorerView) -> None:
-    config = {}
-    for name in view.pivot.columns:
-        heading = name in view.pivot_index
-        config[name] = st.column_config.TextColumn(
-            name, alignment="left" if heading else "right", pinned=heading or None
-        )
-    rows = view.pivot.height
-    st.dataframe(
-        view.pivot,
-        column_config=config,
-        hide_index=True,
-        width="stretch",
-        height=min(38 + 35 * max(rows, 1), 38 + 35 * 15),
-        key="table-explorer",
-    )
-
-
-def export_meta(view: ExplorerView, ctx: PageContext) -> exports.ExportMeta:
-    sel = ctx.sel
-    spec = view.spec
-    layout = tuple((t(f"explorer.{role}"), dim_label(getattr(spec, role))) for role in ROLES)
-    return render.explorer_export_meta(
-        title=_title(spec),
-        indicators=(spec.indicator,),
-        filters=tuple(sel.state.describe(sel.options, sel.lang)) + layout,
-        notes=(
-            view.caption,
-            *view.notes,
-            t("explorer.symbols").replace("`", ""),
-            f"{t('explorer.reproduce.cli')} {view.command}",
-        ),
-    )
-
-
-def _title(spec: SliceSpec) -> str:
-    label = t(INDICATORS[spec.indicator].label)
-    if not spec.dims:
-        return label
-    return f"{label} by {', '.join(dim_label(d).lower() for d in spec.dims)}"
-
-
-def _downloads(view: ExplorerView, ctx: PageContext) -> None:
-    meta = export_meta(view, ctx)
-    table, columns = view.table, list(view.columns)
-    formats = (
-        ("download.csv", lambda: exports.to_csv(table, columns, meta), "csv", "text/csv"),
-        (
-            "download.excel",
-            lambda: exports.to_excel(table, columns, meta, pivot=view.pivot),
-            "xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-        (
-            "explorer.download.parquet",
-            lambda: exports.to_parquet(table, columns, meta),
-            "parquet",
-            "application/vnd.apache.parquet",
-        ),
-    )
-    render.download_row(formats, meta, key="explorer")
-
-
-def _reproduce(view: ExplorerView) -> None:
-    with st.expander(t("explorer.reproduce"), icon=":material/terminal:"):
-        st.caption(t("explorer.reproduce.help"))
-        st.markdown(t("explorer.reproduce.cli"))
-        st.code(view.command, language="bash", wrap_lines=True)
-        st.markdown(t("explorer.reproduce.polars"))
-        st.code(view.snippet, language="python")
 
 
 # ---------------------------------------------------------------------------------------------

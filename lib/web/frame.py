@@ -114,3 +114,52 @@ def page_frame(page) -> None:
 
 
 page_choice = sidebar.page_choice
+
+
+class Slot:
+    """A stand-in for a container: the widgets a page makes in it (page_choice's `container`)
+    are drawn where its view places them (a `Control` part), not where the page made them."""
+
+    def __init__(self) -> None:
+        self._calls: list[tuple[str, tuple, dict]] = []
+
+    def __getattr__(self, method: str):
+        if method.startswith("_"):
+            raise AttributeError(method)
+        return lambda *args, **kw: self._calls.append((method, args, kw))
+
+    def replay(self, where=None) -> None:
+        for method, args, kw in self._calls:
+            getattr(where or st, method)(*args, **kw)
+
+
+class Slots:
+    """Where a page's controls go: `at(name)` is the container for the controls that the view's
+    `Control(name)` places; `columns(name, spec)` the same in side-by-side columns."""
+
+    def __init__(self) -> None:
+        self._drawers: dict[str, list] = {}
+
+    def at(self, name: str) -> Slot:
+        slot = Slot()
+        self._drawers.setdefault(name, []).append(slot.replay)
+        return slot
+
+    def columns(self, name: str, spec, **kw) -> list[Slot]:
+        slots = [Slot() for _ in spec]
+
+        def draw() -> None:
+            for column, slot in zip(st.columns(spec, **kw), slots, strict=True):
+                slot.replay(column)
+
+        self._drawers.setdefault(name, []).append(draw)
+        return slots
+
+    def draw(self, name: str) -> None:
+        for drawer in self._drawers.pop(name, []):
+            drawer()
+
+
+def slots() -> Slots:
+    """The places of this page's controls in its view (see Slots)."""
+    return Slots()

@@ -1,7 +1,9 @@
-"""Drawing what the builders return: a block is drawn the same way everywhere (`block`): its
-title is the button to its definition, then the chart, a caption with unit, period and as-of
-date, the suppression mark, the table behind the chart one click away, and CSV and Excel
-downloads of exactly that table. Metrics, tables, legends and downloads likewise."""
+"""Drawing what the builders return: `view` draws any page's view (lib/figures/view.py), part
+by part. A block is drawn the same way everywhere (`block`): its title is the button to its
+definition, then the chart, a caption with unit, period and as-of date, the suppression mark,
+the table behind the chart one click away, and CSV and Excel downloads of exactly that table.
+Metrics, tables, legends, downloads, the Overview's headline cards and area table and the
+Explorer's slice likewise. Text from a view becomes markdown in one place (`_markdown`)."""
 
 from __future__ import annotations
 
@@ -11,13 +13,20 @@ import polars as pl
 import streamlit as st
 
 from lib.engine.indicators import INDICATORS
-from lib.figures import exports
+from lib.engine.months import shift_month
+from lib.figures import exports, overview
+from lib.figures import view as parts
 from lib.figures.blocks import Block, Metric
-from lib.figures.exports import ExportMeta
+from lib.figures.explorer import ROLES, ExplorerView, SliceSpec, dim_label, metric_text
+from lib.figures.exports import Column, ExportMeta
 from lib.figures.filters import Selection
 from lib.figures.format import (
     DASH,
+    format_change,
+    format_date,
     format_month,
+    format_number,
+    format_period,
     format_value,
     suppressed_footnote,
     unit_text,
@@ -26,6 +35,109 @@ from lib.figures.i18n import t
 from lib.settings import get_settings
 from lib.web import sidebar
 from lib.web.data import _national_activation, _vega_lite, current_info, selection
+
+
+def view(page: parts.PageView, slots=None) -> None:
+    """Draw a page's view, its parts in order. `slots` (lib/web/frame.py `slots`): where the
+    page's controls go, for a view that places them (a `Control` part)."""
+    draw(page.parts, slots)
+
+
+def draw(items, slots=None) -> None:
+    """Draw parts (lib/figures/view.py) in order."""
+    for part in items:
+        _draw(part, slots)
+
+
+def _draw(part, slots) -> None:  # noqa: C901, PLR0912 -- one branch per kind of part
+    if isinstance(part, Block):
+        block(part, scroll=part.scroll)
+    elif isinstance(part, parts.Row):
+        block_row(part.blocks, part.per_row)
+    elif isinstance(part, parts.Metrics):
+        metric_row(part.items, part.per_row)
+    elif isinstance(part, parts.Heading):
+        (st.title if part.level == 1 else st.subheader)(part.text)
+    elif isinstance(part, parts.Text):
+        _text(part)
+    elif isinstance(part, parts.Legend):
+        legend(part.items)
+    elif isinstance(part, parts.Control):
+        if slots is not None:
+            slots.draw(part.name)
+    elif isinstance(part, parts.Columns):
+        widths = list(part.widths) if part.widths else len(part.columns)
+        for column, inside in zip(st.columns(widths), part.columns, strict=True):
+            with column:
+                draw(inside, slots)
+    elif isinstance(part, parts.Stat):
+        st.metric(part.label, part.value, help=part.help)
+    elif isinstance(part, parts.Table):
+        static_table(
+            part.table,
+            part.columns,
+            key=part.key,
+            title=part.title,
+            wrap=part.wrap,
+            list_body=part.list_body,
+        )
+    elif isinstance(part, parts.Chart):
+        _markdown(f"**{part.title}**")
+        st.vega_lite_chart(_vega_lite(part.chart), width="stretch")
+        if part.caption:
+            st.caption(part.caption)
+    elif isinstance(part, parts.Expander):
+        with st.expander(part.title):
+            if part.kind == "dataframe":
+                st.dataframe(part.parts[0], hide_index=True, width="stretch")
+            else:
+                draw(part.parts, slots)
+    elif isinstance(part, parts.EffectCard):
+        effect_card(part)
+    elif isinstance(part, parts.Headlines):
+        headline_grid(part.headlines, part.context, part.per_row, part.specs)
+    elif isinstance(part, parts.NationalContext):
+        national_context(part.month)
+    elif isinstance(part, parts.AreaTable):
+        area_table(
+            part.table,
+            part.context,
+            part.placement,
+            fte_band=part.fte_band,
+            meta_filters=part.filters,
+        )
+    elif isinstance(part, parts.Explorer):
+        explorer(part.view)
+    else:
+        raise TypeError(f"not a part of a view: {type(part).__name__}")
+
+
+def _text(part: parts.Text) -> None:
+    if part.kind == "caption":
+        st.caption(part.text)
+    elif part.kind == "info":
+        st.info(part.text, icon=part.icon)
+    elif part.kind == "warning":
+        st.warning(part.text, icon=part.icon)
+    else:
+        _markdown(part.text)
+
+
+def _markdown(text: str) -> None:
+    """The one place a view's text is written as markdown."""
+    st.markdown(text)
+
+
+def effect_card(card: parts.EffectCard) -> None:
+    """The Evaluation's estimate: the number and its interval, what it means, the counts."""
+    s = card.summary
+    with st.container(border=True):
+        left, right = st.columns([1, 2])
+        left.metric(card.label, s.estimate, help=card.help or None)
+        left.caption(s.interval)
+        right.markdown(f"**{s.verdict}**")
+        right.markdown(s.trend_text)
+        right.caption(s.counts)
 
 
 def indicator_label(indicator_id: str) -> str:
@@ -366,3 +478,445 @@ def national_context(month: str) -> None:
         "or subsidised employment, for the whole country."
     )
     st.caption(f":material/query_stats: {text}. {meaning} {act.credit}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The Overview's headline cards and per-area table
+
+
+def metric_value(fig: overview.Figure, unit: str) -> str:
+    """A figure as a metric shows it: formatted with its unit, '–' when suppressed or missing."""
+    return DASH if not fig.shown else format_value(fig.value, unit)
+
+
+def _delta_color(head: overview.Headline) -> str:
+    return "normal" if head.good_direction == "up" else "off"
+
+
+def _caption(head: overview.Headline, ctx: overview.OverviewContext) -> str:
+    unit = unit_text(head.unit)
+    month = format_month(head.month)
+    if head.status == "unavailable":
+        return t("caption.unavailable")
+    if head.key == "placement_rate_90":
+        if head.status == "no_outcomes":
+            return t("caption.placement_none")
+        if head.pooled:
+            period = format_period(head.pool_from, head.month)
+            text = t("caption.placement_pooled", period=period, month=month)
+        else:
+            text = t("caption.placement_single", month=month)
+        if head.current.shown and head.current.denominator is not None:
+            text += " · " + t(
+                "caption.episodes", n=format_value(head.current.denominator, "persons")
+            )
+        return text
+    if head.key == "cumulative_transferred":
+        return t("caption.since_start", unit=unit, month=month)
+    if head.key == "client_facing_fte":
+        return t("caption.fte", unit=unit, month=month)
+    if head.key == "clients_per_fte":
+        text = t("caption.month_end", unit=unit, month=month)
+        if head.status == "no_staff":
+            text = t("caption.no_staff", month=month)
+        if head.band:
+            text += " · " + t("caption.band", low=f"{head.band[0]:g}", high=f"{head.band[1]:g}")
+        return text
+    if head.key == "exit_rate":
+        prev = format_month(head.previous_month) if head.previous_month else DASH
+        return t("caption.exit_rate", unit=unit, month=month, prev=prev)
+    return t("caption.month_end", unit=unit, month=month)
+
+
+def _delta_description(head: overview.Headline) -> str | None:
+    if head.previous_month is None:
+        return None
+    if head.pooled:
+        first = shift_month(head.previous_month, -(overview.POOL_MONTHS - 1))
+        return t("change.vs_pool", period=format_period(first, head.previous_month))
+    return t("change.vs", month=format_month(head.previous_month))
+
+
+def _metric(
+    label: str,
+    fig: overview.Figure,
+    delta: float | None,
+    head: overview.Headline,
+    *,
+    description: str | None,
+    label_visibility: str = "visible",
+) -> None:
+    text = format_change(delta, head.unit)
+    # No change (at the shown precision): grey and no arrow, whatever the unit's text says.
+    unchanged = text is not None and not text.startswith(("+", "-"))
+    st.metric(
+        label,
+        metric_value(fig, head.unit),
+        delta=text,
+        delta_color="off" if unchanged else _delta_color(head),
+        delta_arrow="off" if unchanged else "auto",
+        delta_description=description if delta is not None else None,
+        label_visibility=label_visibility,
+    )
+
+
+def headline_card(
+    head: overview.Headline, ctx: overview.OverviewContext, specs: dict | None = None
+) -> None:
+    """One headline: label and definition, the metric with its change, caption, trend chart."""
+    label = t(f"headline.{head.key}")
+    # height="stretch": the cards of a row share one height, so the row reads as a grid.
+    with st.container(border=True, height="stretch"):
+        definition_popover(head.indicator, label=label, key=f"definition-{head.key}")
+        description = _delta_description(head)
+        if head.comparison is not None:
+            # Two metrics side by side: no room for "vs <month>"; the caption says it.
+            a, b = st.columns(2)
+            with a:
+                _metric(t("metric.trial"), head.current, head.change, head, description=None)
+            with b:
+                _metric(
+                    t("metric.comparison"),
+                    head.comparison,
+                    head.comparison_change,
+                    head,
+                    description=None,
+                )
+        else:
+            _metric(
+                label,
+                head.current,
+                head.change,
+                head,
+                description=description,
+                label_visibility="collapsed",
+            )
+        if head.status != "unavailable":
+            _trend(head, ctx, (specs or {}).get(head.key, False))
+        st.caption(_caption(head, ctx))
+        if head.comparison is not None:
+            st.caption(t("caption.exit_rate_note"))
+        if head.status == "unavailable" and head.message:
+            st.caption(head.message)
+        suppressed = head.current.suppressed or (
+            head.comparison is not None and head.comparison.suppressed
+        )
+        if suppressed:
+            st.caption(suppressed_footnote(ctx.min_count))
+
+
+def _trend(head: overview.Headline, ctx: overview.OverviewContext, spec=False) -> None:
+    spec = overview.trend_spec(head, ctx) if spec is False else spec
+    if spec is not None:
+        chart_element(spec)
+
+
+def headline_grid(
+    heads: list[overview.Headline],
+    ctx: overview.OverviewContext,
+    per_row: int = 3,
+    specs: dict | None = None,
+) -> None:
+    for start in range(0, len(heads), per_row):
+        cols = st.columns(per_row)
+        for col, head in zip(cols, heads[start : start + per_row]):
+            with col:
+                headline_card(head, ctx, specs)
+
+
+_AREA_INDICATOR = {
+    "active_caseload": "active_caseload",
+    "cumulative_transferred": "cumulative_transferred",
+    "client_facing_fte": "staff_fte",
+    "clients_per_fte": "clients_per_fte",
+    "exit_rate": "exit_rate",
+    "placement_rate_90": "placement_rate_90",
+}
+
+
+_AREA_UNIT = {
+    "active_caseload": "persons",
+    "cumulative_transferred": "persons",
+    "client_facing_fte": "FTE",
+    "clients_per_fte": "clients per FTE",
+    "exit_rate": "%",
+    "placement_rate_90": "%",
+}
+
+
+def _area_notes(df: pl.DataFrame) -> list[str]:
+    """Why a '–' is not a suppression (the footnote covers suppression)."""
+    return [t("table.note.no_staff") if row["no_staff"] else "" for row in df.iter_rows(named=True)]
+
+
+def _target_marks(df: pl.DataFrame, band: tuple[float, float] | None) -> list[str]:
+    if band is None:
+        return [""] * df.height
+    band_text = f"{format_number(band[0])}–{format_number(band[1])}"
+    marks = {
+        "below": t("table.mark.below", band=band_text),
+        "above": t("table.mark.above", band=band_text),
+    }
+    return [marks.get(v, "") if v else "" for v in df["clients_per_fte_target"].to_list()]
+
+
+def area_table_columns(ctx: overview.OverviewContext) -> list[Column]:
+    """The overview's per-area table as a download: every value and change, with the marks."""
+    cols = [
+        Column("trial_area_id", t("column.trial_area_id"), "code", shown=False),
+        Column("area_name", t("table.area"), "text"),
+    ]
+    for name in overview.AREA_VALUE_COLUMNS:
+        unit = _AREA_UNIT[name]
+        label = t(f"table.{name}")
+        cols += [
+            Column(
+                name, label, "number", unit, description=t(INDICATORS[_AREA_INDICATOR[name]].label)
+            ),
+            Column(
+                f"{name}_month",
+                t("table.change_month_of", name=label),
+                "number",
+                unit,
+                description=t("table.help.change_month"),
+            ),
+            Column(
+                f"{name}_year",
+                t("table.change_year_of", name=label),
+                "number",
+                unit,
+                description=t("table.help.change_year"),
+            ),
+            Column(f"{name}_suppressed", t("table.suppressed_of", name=label), "flag", shown=False),
+        ]
+    cols.append(
+        Column("target_mark", t("table.off_target"), "text", description=t("table.help.off_target"))
+    )
+    return cols
+
+
+def area_table(
+    df: pl.DataFrame,
+    ctx: overview.OverviewContext,
+    placement: overview.Headline | None,
+    *,
+    fte_band: tuple[float, float] | None = None,
+    meta_filters: tuple = (),
+) -> None:
+    """The headline indicators per trial area: values with off-target marks, the change on the
+    previous month and on a year earlier (one tab each), sortable, with downloads."""
+    if df.height == 0:
+        st.info(t("overview.no_areas"))
+        return
+    prev = format_month(shift_month(ctx.last_month, -1))
+    year = format_month(shift_month(ctx.last_month, -12))
+    shown = df.with_columns(
+        notes=pl.Series(_area_notes(df), dtype=pl.String),
+        target_mark=pl.Series(_target_marks(df, fte_band), dtype=pl.String),
+    )
+    trend_span = {"start": format_month(ctx.trend_from), "end": format_month(ctx.last_month)}
+    base = {
+        "area_name": st.column_config.TextColumn(t("table.area"), pinned=True),
+        "trend": st.column_config.LineChartColumn(
+            t("table.trend"), help=t("table.help.trend", **trend_span), y_min=0, width=120
+        ),
+        "notes": st.column_config.TextColumn(t("table.notes")),
+        "target_mark": st.column_config.TextColumn(
+            t("table.off_target"), help=t("table.help.off_target"), width=105
+        ),
+    }
+    helps = {"client_facing_fte": t("table.help.client_facing_fte")}
+    values, month_changes, year_changes = dict(base), dict(base), dict(base)
+    for col in overview.AREA_VALUE_COLUMNS:
+        unit = _AREA_UNIT[col]
+        definition = helps.get(col) or t(INDICATORS[_AREA_INDICATOR[col]].definition)
+        values[col] = st.column_config.NumberColumn(
+            t(f"table.{col}"), format=_number_format(unit), help=definition
+        )
+        month_changes[f"{col}_month"] = st.column_config.NumberColumn(
+            t(f"table.{col}"),
+            format=_number_format(unit, signed=True),
+            help=t("table.help.change_on", month=prev)
+            if col != overview.PLACEMENT_INDICATOR
+            else t("table.help.change_pooled"),
+        )
+        year_changes[f"{col}_year"] = st.column_config.NumberColumn(
+            t(f"table.{col}"),
+            format=_number_format(unit, signed=True),
+            help=t("table.help.change_on", month=year),
+        )
+    height = min(36 + 35 * shown.height, 36 + 35 * 30)
+    common = {"hide_index": True, "placeholder": DASH, "width": "stretch", "height": height}
+    tab_values, tab_month, tab_year = st.tabs(
+        [t("table.tab.values"), t("table.tab.month", month=prev), t("table.tab.year", month=year)]
+    )
+    with tab_values:
+        order = ["area_name", *overview.AREA_VALUE_COLUMNS, "target_mark", "trend"]
+        if shown["notes"].str.len_chars().sum():
+            order.append("notes")
+        st.dataframe(
+            shown, column_config=values, column_order=order, key="overview-areas", **common
+        )
+    with tab_month:
+        order = ["area_name", *[f"{c}_month" for c in overview.AREA_VALUE_COLUMNS]]
+        st.dataframe(
+            shown,
+            column_config=month_changes,
+            column_order=order,
+            key="overview-areas-month",
+            **common,
+        )
+    with tab_year:
+        order = ["area_name", *[f"{c}_year" for c in overview.AREA_VALUE_COLUMNS]]
+        st.dataframe(
+            shown,
+            column_config=year_changes,
+            column_order=order,
+            key="overview-areas-year",
+            **common,
+        )
+    month = format_month(ctx.last_month)
+    if placement is not None and placement.status not in ("unavailable", "no_outcomes"):
+        period = format_period(*overview.area_placement_period(placement, ctx))
+        caption = t("overview.areas.caption", month=month, placement_period=period)
+    else:
+        caption = t("overview.areas.caption_no_placement", month=month)
+    if fte_band is not None:
+        caption += "  \n" + t(
+            "overview.areas.marks", low=format_number(fte_band[0]), high=format_number(fte_band[1])
+        )
+    if ctx.min_count > 0:
+        caption += "  \n" + suppressed_footnote(ctx.min_count)
+    if shown["trend"].is_null().any():
+        caption += "  \n" + t("table.no_trend")
+    caption += "  \n" + t("block.as_of", date=format_date(ctx.as_of))
+    st.caption(caption)
+    columns = area_table_columns(ctx)
+    downloads(
+        shown,
+        columns,
+        ExportMeta(
+            title=t("overview.areas"),
+            indicators=tuple(dict.fromkeys(_AREA_INDICATOR.values())),
+            filters=meta_filters,
+            notes=(caption.replace("  \n", " "),),
+            **_meta_kw(),
+        ),
+        key="overview-areas",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The Explorer's slice
+
+EXPLORER_TALL = 620  # px: a taller chart scrolls in its own box
+
+
+def explorer(view: ExplorerView) -> None:
+    """The Explorer's slice: the chart, the pivot with its symbols, the notes, the downloads and
+    how to reproduce it (its controls and saved views: lib/web/explorer_ui.py)."""
+    ind = INDICATORS[view.spec.indicator]
+    with st.container(border=True):
+        definition_popover((ind.id,), label=t(ind.label), key="definition-explorer")
+        if not view.spec.dims:
+            row = view.table.row(0, named=True) if view.table.height else {}
+            value = (
+                t("chart.suppressed")
+                if row.get("suppressed")
+                else metric_text(row.get("value"), ind.unit)
+            )
+            st.metric(t("explorer.single"), value)
+        elif view.chart is not None:
+            height = view.chart.get("height") if isinstance(view.chart, dict) else None
+            rows = len({r for r in view.pivot[view.pivot.columns[0]].to_list()})
+            if isinstance(height, dict) and height.get("step", 0) * rows > EXPLORER_TALL:
+                # a long ranking scrolls inside its own box instead of pushing the table away
+                with st.container(height=EXPLORER_TALL, border=False):
+                    chart_element(view.chart, key="chart-explorer")
+            else:
+                chart_element(view.chart, key="chart-explorer")
+        st.caption("  \n".join([view.caption, *view.notes]))
+        _pivot_table(view)
+        st.caption(
+            t("explorer.symbols")
+            + " · "
+            + t(
+                "explorer.cells",
+                rows=f"{view.pivot.height:,}",
+                cells=f"{view.table.height:,}",
+            )
+        )
+        _explorer_downloads(view)
+    _reproduce(view)
+
+
+def _pivot_table(view: ExplorerView) -> None:
+    config = {}
+    for name in view.pivot.columns:
+        heading = name in view.pivot_index
+        config[name] = st.column_config.TextColumn(
+            name, alignment="left" if heading else "right", pinned=heading or None
+        )
+    rows = view.pivot.height
+    st.dataframe(
+        view.pivot,
+        column_config=config,
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * max(rows, 1), 38 + 35 * 15),
+        key="table-explorer",
+    )
+
+
+def explorer_meta(view: ExplorerView, sel: Selection) -> exports.ExportMeta:
+    """The metadata of the Explorer's downloads: the selection's filters, the slice's layout."""
+    spec = view.spec
+    layout = tuple((t(f"explorer.{role}"), dim_label(getattr(spec, role))) for role in ROLES)
+    return explorer_export_meta(
+        title=_explorer_title(spec),
+        indicators=(spec.indicator,),
+        filters=tuple(sel.state.describe(sel.options, sel.lang)) + layout,
+        notes=(
+            view.caption,
+            *view.notes,
+            t("explorer.symbols").replace("`", ""),
+            f"{t('explorer.reproduce.cli')} {view.command}",
+        ),
+    )
+
+
+def _explorer_title(spec: SliceSpec) -> str:
+    label = t(INDICATORS[spec.indicator].label)
+    if not spec.dims:
+        return label
+    return f"{label} by {', '.join(dim_label(d).lower() for d in spec.dims)}"
+
+
+def _explorer_downloads(view: ExplorerView) -> None:
+    meta = explorer_meta(view, selection())
+    table, columns = view.table, list(view.columns)
+    formats = (
+        ("download.csv", lambda: exports.to_csv(table, columns, meta), "csv", "text/csv"),
+        (
+            "download.excel",
+            lambda: exports.to_excel(table, columns, meta, pivot=view.pivot),
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        (
+            "explorer.download.parquet",
+            lambda: exports.to_parquet(table, columns, meta),
+            "parquet",
+            "application/vnd.apache.parquet",
+        ),
+    )
+    download_row(formats, meta, key="explorer")
+
+
+def _reproduce(view: ExplorerView) -> None:
+    with st.expander(t("explorer.reproduce"), icon=":material/terminal:"):
+        st.caption(t("explorer.reproduce.help"))
+        st.markdown(t("explorer.reproduce.cli"))
+        st.code(view.command, language="bash", wrap_lines=True)
+        st.markdown(t("explorer.reproduce.polars"))
+        st.code(view.snippet, language="python")

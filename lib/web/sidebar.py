@@ -276,18 +276,19 @@ def page_choice(
     help: str | None = None,
     container=None,
     depends_on: str | None = None,
+    key: str | None = None,
 ):
     """A page control kept in the session and the URL (`?param=value`; lists comma-separated).
 
     kind: selectbox | radio | segmented | multiselect | toggle. A URL value the options do not
     offer is dropped with a notice. depends_on: when this value changes (e.g. the compared
-    municipality), the choice goes back to its default. Returns the chosen value (a list for
-    multiselect)."""
+    municipality), the choice goes back to its default. key: the widget's key (default
+    `p_<param>`). Returns the chosen value (a list for multiselect)."""
     ss = st.session_state
     store = ss.setdefault(PAGE_STATE, {})
     ss.setdefault(PAGE_PARAMS_SEEN, set()).add(param)
     ss.setdefault(PAGE_PARAMS_ALL, set()).add(param)
-    key = f"p_{param}"
+    key = key or f"p_{param}"
     options = list(options)
     multi = kind == "multiselect"
     toggle = kind == "toggle"

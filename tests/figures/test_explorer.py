@@ -35,7 +35,7 @@ from lib.figures.filters import (
     options_from_snapshot,
 )
 from lib.figures.i18n import t
-from lib.web import data, explorer_ui
+from lib.web import data, render
 from tests.figures.test_page_views import context
 from tests.hand_fixture import AS_OF, hand_extract
 
@@ -650,7 +650,7 @@ def _filters_view(snap, opts):
 
 def test_the_excel_download_opens_with_the_pivot_and_the_filters(snap, opts, in_frame):
     ctx, view = _filters_view(snap, opts)
-    meta = explorer_ui.export_meta(view, ctx)
+    meta = render.explorer_meta(view, ctx.sel)
     sheets = read_xlsx(exports.to_excel(view.table, view.columns, meta, pivot=view.pivot))
     assert list(sheets) == ["data", "pivot", "about"]
     # data: the long table, the CLI's column names and the names beside them
@@ -678,7 +678,7 @@ def test_the_excel_download_opens_with_the_pivot_and_the_filters(snap, opts, in_
 
 def test_the_parquet_download_holds_the_table_and_the_filters(snap, opts, in_frame, tmp_path):
     ctx, view = _filters_view(snap, opts)
-    meta = explorer_ui.export_meta(view, ctx)
+    meta = render.explorer_meta(view, ctx.sel)
     path = tmp_path / "slice.parquet"
     path.write_bytes(exports.to_parquet(view.table, view.columns, meta))
     back = pl.read_parquet(path)
@@ -693,7 +693,7 @@ def test_the_parquet_download_holds_the_table_and_the_filters(snap, opts, in_fra
 
 def test_the_export_title_names_the_dimensions(snap, opts, in_frame):
     ctx, view = _filters_view(snap, opts)
-    meta = explorer_ui.export_meta(view, ctx)
+    meta = render.explorer_meta(view, ctx.sel)
     assert meta.title == "Active caseload by month, gender"
     assert meta.indicators == ("active_caseload",)
     assert exports.file_name(meta.title, meta.as_of, "xlsx") == (

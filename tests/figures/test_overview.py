@@ -16,6 +16,7 @@ import pytest
 from lib.engine.indicators import Query, compute
 from lib.engine.snapshot import build_snapshot
 from lib.figures import overview
+from lib.figures.filters import options_from_snapshot
 from lib.figures.overview import (
     Figure,
     change,
@@ -47,12 +48,12 @@ def make_query(min_count: int):
 
 @pytest.fixture(scope="module")
 def ctx(snap):
-    return overview.context_from_snapshot(snap, 0)
+    return overview.context_from_options(options_from_snapshot(snap), snap.as_of, 0)
 
 
 @pytest.fixture(scope="module")
 def view(snap, ctx):
-    return overview.build(lambda q: compute(snap, q), ctx, make_query(0), fte_band=(20.0, 30.0))
+    return overview.figures(lambda q: compute(snap, q), ctx, make_query(0), fte_band=(20.0, 30.0))
 
 
 # --- context --------------------------------------------------------------------------------

@@ -464,8 +464,10 @@ def run_page(monkeypatch, tmp_path, url):
     monkeypatch.setenv("TRIALWATCH_DB", url)
     monkeypatch.setenv("TRIALWATCH_MIN_COUNT", "0")
     monkeypatch.setenv("TRIALWATCH_CACHE_DIR", str(tmp_path / "cache"))
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "pages" / "published.py"),
+    # The page in the dashboard's frame (it reads through the frame's selection and reader).
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "dashboard.py"),
                            default_timeout=120)  # fmt: skip
+    at.switch_page("pages/published.py")
     at.run()
     assert not at.exception
     return at
@@ -527,8 +529,8 @@ def test_the_page_says_what_to_do_without_published_data(tmp_path, monkeypatch):
 def test_the_page_in_a_browser_on_a_demo_store_with_published_data(
     raw, streamlit_server, page, tmp_path
 ):
-    """The page alone, in a wide frame of its own (the dashboard's frame is tested elsewhere):
-    it renders without an error at 1366 px; screenshots go to artifacts/published*.png."""
+    """The page in the dashboard's frame: it renders without an error at 1366 px; screenshots
+    go to artifacts/published*.png."""
     from lib.register.demo import generate
     from lib.register.store import replace_register
     from tests.web.test_e2e import READY, save_screenshots
@@ -537,15 +539,9 @@ def test_the_page_in_a_browser_on_a_demo_store_with_published_data(
     engine = get_engine(url)
     replace_register(engine, generate("test", 0), source_path="demo:test:0")
     assert "They end in Oct\u00a02023" in storage.load_demo_series(engine)
-    frame = tmp_path / "frame.py"
-    frame.write_text(
-        "import runpy\nimport streamlit as st\n"
-        "st.set_page_config(page_title='Trialwatch', layout='wide')\n"
-        f"runpy.run_path({str(Path(__file__).resolve().parents[2] / 'pages' / 'published.py')!r})\n"
-    )
-    base = streamlit_server(url, frame, env={"TRIALWATCH_CACHE_DIR": str(tmp_path / "cache")})
+    base = streamlit_server(url, env={"TRIALWATCH_CACHE_DIR": str(tmp_path / "cache")})
     page.set_viewport_size({"width": 1366, "height": 768})
-    page.goto(base)
+    page.goto(f"{base}/published")
     page.wait_for_selector(READY, timeout=120_000)
     page.get_by_text("Unemployed job seekers: published and register").wait_for(timeout=120_000)
     page.locator(

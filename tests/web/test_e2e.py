@@ -84,6 +84,7 @@ def test_overview_in_a_browser_on_a_small_demo_register(streamlit_server, page, 
     from lib.engine.indicators import Query, compute
     from lib.engine.snapshot import build_snapshot
     from lib.figures import overview
+    from lib.figures.filters import options_from_snapshot
     from lib.figures.format import format_value
     from lib.register.demo import generate
 
@@ -97,7 +98,7 @@ def test_overview_in_a_browser_on_a_small_demo_register(streamlit_server, page, 
 
     # The numbers on the page are the indicator engine's, formatted.
     snap = build_snapshot(extract)
-    ctx = overview.context_from_snapshot(snap, 5)
+    ctx = overview.context_from_options(options_from_snapshot(snap), snap.as_of, 5)
 
     def query(ind, *, side="selection", where=(), **kw):
         scope = (
@@ -107,7 +108,7 @@ def test_overview_in_a_browser_on_a_small_demo_register(streamlit_server, page, 
         )
         return Query(ind, min_count=5, where=(scope, *where), **kw)
 
-    view = overview.build(lambda q: compute(snap, q), ctx, query)
+    view = overview.figures(lambda q: compute(snap, q), ctx, query)
     head = view.headline("active_caseload")
     assert metric_value(page, "Active caseload") == format_value(head.current.value, "persons")
     assert page.get_by_text("Trial starts").count() >= 1
