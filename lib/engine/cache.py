@@ -59,7 +59,7 @@ def save_snapshot(snap: Snapshot, folder: Path) -> None:
 
 def read_snapshot(folder: Path) -> Snapshot:
     meta = json.loads((folder / "snapshot.json").read_text())
-    frames = {p.stem: pl.read_parquet(p) for p in folder.glob("*.parquet")}
+    frames = {p.stem: pl.read_parquet(p, glob=False) for p in folder.glob("*.parquet")}
     for name in ("employer_contacts", "providers", "payments"):
         if name not in meta["optional"]:
             frames[name] = None

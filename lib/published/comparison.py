@@ -88,6 +88,7 @@ def reference_regions() -> pl.DataFrame:
 
     return pl.read_csv(
         REFERENCE_DIR / "fi_municipalities.csv",
+        glob=False,  # the checkout's path is never a pattern
         schema_overrides={"municipality_code": pl.String},
         columns=["municipality_code", "region"],
     )

@@ -168,7 +168,7 @@ def _read_one(path: Path, file: str, problems: Problems) -> PublishedFile | None
 
 def _read_csv_file(path: Path, file: str, problems: Problems) -> PublishedFile | None:
     try:
-        raw = pl.read_csv(path, infer_schema=False, encoding="utf8")
+        raw = pl.read_csv(path, infer_schema=False, encoding="utf8", glob=False)
     except pl.exceptions.NoDataError:
         problems.add(file, 1, None, "unreadable", "the file is empty: it needs a header row")
         return None

@@ -35,6 +35,13 @@ ROLES = ("coach", "advisor", "employer_services", "management", "other")
 CLIENT_FACING_ROLES = ("coach", "advisor")
 ORIGINS = ("transferred", "municipal")
 
+# Bounds on outside values: an extract holding anything else is refused.
+FIRST_DATE = dt.date(1900, 1, 1)  # dates (and months) lie in FIRST_DATE..LAST_DATE
+LAST_DATE = dt.date(2100, 12, 31)
+CONTROL_CHARS = frozenset(chr(c) for c in range(32)) - {"\t"}  # C0 controls but tab: refused
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a cell beginning so
+NAME_COLUMNS = ("name", "name_sv", "region")  # names may not begin with FORMULA_START
+
 
 @dataclass(frozen=True)
 class Column:

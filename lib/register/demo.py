@@ -234,10 +234,12 @@ def _reference() -> tuple[pl.DataFrame, pl.DataFrame]:
             )
     munis = pl.read_csv(
         REFERENCE_DIR / "fi_municipalities.csv",
+        glob=False,  # the checkout's path is never a pattern
         schema_overrides={"municipality_code": pl.String, "population_2022": pl.Int64},
     ).sort("municipality_code")
     stock = pl.read_csv(
         REFERENCE_DIR / "fi_unemployed_monthly.csv",
+        glob=False,  # the checkout's path is never a pattern
         schema_overrides={"municipality_code": pl.String, "unemployed_jobseekers": pl.Float64},
     )
     return munis, stock

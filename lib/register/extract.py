@@ -20,7 +20,12 @@ from pathlib import Path
 import polars as pl
 
 from lib.register.contract import (
+    CONTROL_CHARS,
+    FIRST_DATE,
+    FORMULA_START,
+    LAST_DATE,
     MANIFEST_FILE,
+    NAME_COLUMNS,
     TABLES,
     TABLES_BY_NAME,
     Column,
@@ -41,6 +46,7 @@ _DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _MONTH_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 _INT_RE = r"^-?[0-9]+$"
 _FLOAT_RE = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+CONTROL_RE = r"[\x00-\x08\x0a-\x1f]"  # CONTROL_CHARS as a regular expression
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,15 +185,22 @@ class _Source:
 
 
 def _show(value, limit: int = 40) -> str:
+    """A value quoted for a message; control characters written as \\xNN, so a value can
+    never move the cursor or clear the terminal it is reported on."""
     text = str(value)
     if len(text) > limit:
         text = text[: limit - 3] + "..."
+    text = "".join(f"\\x{ord(c):02x}" if ord(c) < 32 or c == "\x7f" else c for c in text)
     return "'" + text.replace("'", "\\'") + "'"
 
 
-def read_extract(folder: Path | str) -> Extract:
-    """Read and validate the extract in `folder`; raise ExtractError listing every problem."""
+def read_extract(folder: Path | str, *, today: dt.date | None = None) -> Extract:
+    """Read and validate the extract in `folder`; raise ExtractError listing every problem.
+
+    The folder's name is read literally (never a pattern), and only files inside it are read.
+    `today`: the import day, which `as_of` may not lie after (default: today)."""
     folder = Path(folder)
+    today = today or dt.date.today()
     problems = _Collector()
     if not folder.is_dir():
         problems.add(
@@ -199,7 +212,7 @@ def read_extract(folder: Path | str) -> Extract:
         )  # fmt: skip
         raise ExtractError(problems.items, folder=folder, counts=problems.counts)
 
-    manifest = _read_manifest(folder, problems)
+    manifest = _read_manifest(folder, problems, today)
 
     sources: dict[str, _Source] = {}
     for table in TABLES:
@@ -214,6 +227,8 @@ def read_extract(folder: Path | str) -> Extract:
         t.name for t in TABLES if any((folder / f"{t.name}.{f}").is_file() for f in FORMATS)
     }
     _check_references(sources, typed, delivered, problems)
+    if "payments" in sources:
+        _check_one_currency(sources["payments"], typed["payments"], problems)
 
     if problems:
         raise ExtractError(problems.items, folder=folder, counts=problems.counts)
@@ -228,7 +243,7 @@ def read_extract(folder: Path | str) -> Extract:
     return Extract(frames=frames, **manifest)
 
 
-def _read_manifest(folder: Path, problems: _Collector) -> dict:
+def _read_manifest(folder: Path, problems: _Collector, today: dt.date) -> dict:
     path = folder / MANIFEST_FILE
     fallback = {"as_of": dt.date.min, "period_start": None, "source": None, "description": None}
 
@@ -274,12 +289,36 @@ def _read_manifest(folder: Path, problems: _Collector) -> dict:
                 f"{MANIFEST_FILE}: {key} {_show(value)} is not a valid date: expected "
                 f"YYYY-MM-DD, e.g. {key} = 2024-12-31",
             )
+    for key in ("as_of", "period_start"):
+        value = out[key]
+        if data.get(key) is None or value is fallback[key]:  # missing or unreadable: reported
+            continue
+        if not FIRST_DATE <= value <= LAST_DATE:
+            fail(
+                "date_out_of_range",
+                f"{MANIFEST_FILE}: {key} {value.isoformat()} is outside {FIRST_DATE} to "
+                f"{LAST_DATE}: check the year",
+            )
+            out[key] = fallback[key]
+        elif key == "as_of" and value > today:
+            fail(
+                "as_of_in_future",
+                f"{MANIFEST_FILE}: as_of {value.isoformat()} is after today ({today}): an "
+                "extract describes the register up to its as_of date, which cannot lie ahead; "
+                "set as_of to the day the extract was taken",
+            )
     for key in ("source", "description"):
         value = data.get(key)
         if value is not None and not isinstance(value, str):
             fail(
                 "bad_text",
                 f'{MANIFEST_FILE}: {key} must be text in quotes, e.g. {key} = "..."',
+            )
+        elif value is not None and any(c in CONTROL_CHARS for c in value):
+            fail(
+                "control_character",
+                f"{MANIFEST_FILE}: {key} {_show(value)} holds a control character (a NUL, line "
+                "break or another invisible character): remove it",
             )
         else:
             out[key] = value
@@ -310,6 +349,15 @@ def _read_table(folder: Path, table: Table, problems: _Collector) -> _Source | N
     fmt = found[0]
     file = f"{table.name}.{fmt}"
     path = folder / file
+    if not path.resolve().is_relative_to(folder.resolve()):
+        problems.add(
+            Problem(
+                file, None, None, "outside_folder",
+                f"{file}: the file is a link to {path.resolve()}, outside the extract folder: "
+                "copy the file itself into the folder",
+            )
+        )  # fmt: skip
+        return None
     frame = (
         _read_csv(path, file, problems)
         if fmt == "csv"
@@ -351,7 +399,7 @@ def _read_table(folder: Path, table: Table, problems: _Collector) -> _Source | N
 
 def _read_csv(path: Path, file: str, problems: _Collector) -> pl.DataFrame | None:
     try:
-        frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8", glob=False)
     except pl.exceptions.NoDataError:
         problems.add(
             Problem(
@@ -379,7 +427,7 @@ def _read_csv(path: Path, file: str, problems: _Collector) -> pl.DataFrame | Non
 def _diagnose_csv(path: Path, file: str, error: str, problems: _Collector) -> None:
     """Polars refused the file: find where and why (only on this error path, so it may be slow)."""
     if "utf-8" in error.lower() or "utf8" in error.lower():
-        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", glob=False)
         frame = frame.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias(_LINE))
         found = 0
         for name in frame.columns[:-1]:
@@ -433,7 +481,7 @@ def _diagnose_csv(path: Path, file: str, error: str, problems: _Collector) -> No
 
 def _read_parquet(path: Path, file: str, table: Table, problems: _Collector) -> pl.DataFrame | None:
     try:
-        frame = pl.read_parquet(path)
+        frame = pl.read_parquet(path, glob=False)
     except Exception as e:  # noqa: BLE001 -- any reader failure is a problem with the file
         problems.add(
             Problem(
@@ -574,6 +622,32 @@ def _check_table(source: _Source, problems: _Collector) -> pl.DataFrame:
             )  # fmt: skip
         if bad is not None:
             checks.append((name, kind, bad, lambda v, c=column: _bad_value_message(c, v)))
+        if kind == "bad_date":
+            checks.append(
+                (name, "date_out_of_range", (value < FIRST_DATE) | (value > LAST_DATE),
+                 lambda v, n=name: f"{_show(v)} is outside {FIRST_DATE} to {LAST_DATE}, the "
+                 f"dates an extract may hold: check the year of {n}")
+            )  # fmt: skip
+        if kind == "bad_month":
+            first, last = FIRST_DATE.isoformat()[:7], LAST_DATE.isoformat()[:7]
+            outside = value.is_not_null() & ((value < first) | (value > last))
+            checks.append(
+                (name, "month_out_of_range", outside,
+                 lambda v, n=name, a=first, b=last: f"{_show(v)} is outside {a} to {b}, the "
+                 f"months an extract may hold: check the year of {n}")
+            )  # fmt: skip
+        if column.kind == "text" and not column.pattern:
+            checks.append(
+                (name, "control_character", raw.str.contains(CONTROL_RE),
+                 lambda v: f"{_show(v)} holds a control character (a NUL, line break or another "
+                 "invisible character): remove it")
+            )  # fmt: skip
+            if name in NAME_COLUMNS:
+                checks.append(
+                    (name, "formula_start", _starts_any(raw),
+                     lambda v: f"{_show(v)} begins with {_show(v[:1])}, which a spreadsheet "
+                     "would run as a formula: remove the leading character")
+                )  # fmt: skip
         if column.minimum is not None:
             low = column.minimum
             checks.append(
@@ -623,6 +697,35 @@ def _check_table(source: _Source, problems: _Collector) -> pl.DataFrame:
     valid_span = _check_span(source, typed, problems)
     _check_overlap(source, typed, valid_span, problems)
     return typed
+
+
+def _starts_any(raw: pl.Expr) -> pl.Expr:
+    return pl.any_horizontal(raw.str.starts_with(c) for c in FORMULA_START)
+
+
+def _check_one_currency(source: _Source, typed: pl.DataFrame, problems: _Collector) -> None:
+    """Every payment in one currency: amounts in several would be summed as if they were one."""
+    if "currency" not in typed.columns:
+        return
+    rows = typed.select(_LINE, "currency").drop_nulls().sort(_LINE)
+    if rows.height == 0:
+        return
+    first_line, first = rows.row(0)
+    other = rows.filter(pl.col("currency") != first)
+    if other.height == 0:
+        return
+    problems.add_group(
+        source.file, "currency", "several_currencies", other.height,
+        (
+            Problem(
+                source.file, line, "currency", "several_currencies",
+                f"{source.where(line, 'currency')}: {_show(v)} differs from {_show(first)} on "
+                f"{source.unit} {first_line}: every payment must be in one currency; convert "
+                "the amounts to one currency before the extract is taken",
+            )
+            for line, v in other.head(KEPT_PER_GROUP).iter_rows()
+        ),
+    )  # fmt: skip
 
 
 def _check_key(source: _Source, typed: pl.DataFrame, problems: _Collector) -> None:

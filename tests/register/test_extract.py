@@ -195,8 +195,11 @@ def test_line_numbers_count_physical_lines_of_quoted_newlines(tmp_path):
     write_valid(tmp_path)
     set_value(tmp_path, "providers", 0, "name", "Helsinki\ncoaching unit")
     set_value(tmp_path, "providers", 1, "kind", "private")
-    # The first row spans lines 2-3, so the second row is on line 4.
-    assert_problem(only_problem(tmp_path), "providers.csv", 4, "kind", "bad_code")
+    # The first row spans lines 2-3, so the second row is on line 4. (A line break inside a
+    # value is a control character, refused too.)
+    newline, kind = problems(tmp_path)
+    assert_problem(newline, "providers.csv", 2, "name", "control_character")
+    assert_problem(kind, "providers.csv", 4, "kind", "bad_code")
 
 
 # --------------------------------------------------------------------------- values
@@ -487,7 +490,8 @@ def test_a_wholly_wrong_column_keeps_a_bounded_number_of_problem_objects(tmp_pat
     extract = valid_extract()
     n = 3_000
     extract.frames["client_contacts"] = pl.DataFrame(
-        {"person_id": ["p01"] * n, "month": [f"{2000 + i // 12}-{i % 12 + 1:02d}" for i in range(n)],
+        {"person_id": [f"p0{i % 6 + 1}" for i in range(n)],
+         "month": [f"{2000 + i // 72}-{i // 6 % 12 + 1:02d}" for i in range(n)],
          "coaching_contacts": [1] * n},
         schema=polars_schema("client_contacts"),
     )  # fmt: skip
@@ -506,3 +510,184 @@ def test_write_extract_replaces_the_other_format(tmp_path):
     write_valid(tmp_path, fmt="parquet")
     assert not list(tmp_path.glob("*.csv"))
     read_extract(tmp_path)
+
+
+# --------------------------------------------------------------------------- hostile values
+
+
+HOSTILE_VALUES = [
+    # (table, row, column, value, kind, message after "<where>: ")
+    ("trials", 0, "start_date", "0001-01-01", "date_out_of_range",
+     "'0001-01-01' is outside 1900-01-01 to 2100-12-31, the dates an extract may hold: check "
+     "the year of start_date"),
+    ("status_spells", 2, "end_date", "9999-12-31", "date_out_of_range",
+     "'9999-12-31' is outside 1900-01-01 to 2100-12-31, the dates an extract may hold: check "
+     "the year of end_date"),
+    ("payments", 0, "paid_on", "1899-12-31", "date_out_of_range",
+     "'1899-12-31' is outside 1900-01-01 to 2100-12-31, the dates an extract may hold: check "
+     "the year of paid_on"),
+    ("staff_months", 1, "month", "2101-01", "month_out_of_range",
+     "'2101-01' is outside 1900-01 to 2100-12, the months an extract may hold: check the year "
+     "of month"),
+    ("municipalities", 1, "name", "Hel\x00sinki", "control_character",
+     "'Hel\\x00sinki' holds a control character (a NUL, line break or another invisible "
+     "character): remove it"),
+    ("payments", 0, "payment_id", "pay-1\x1b[2J", "control_character",
+     "'pay-1\\x1b[2J' holds a control character (a NUL, line break or another invisible "
+     "character): remove it"),
+    ("providers", 1, "name", "a\rb", "control_character",
+     "'a\\x0db' holds a control character (a NUL, line break or another invisible "
+     "character): remove it"),
+    ("municipalities", 0, "name", "=HYPERLINK(\"http://evil.example\")", "formula_start",
+     "'=HYPERLINK(\"http://evil.example\")' begins with '=', which a spreadsheet would run as "
+     "a formula: remove the leading character"),
+    ("municipalities", 1, "name_sv", "+Helsingfors", "formula_start",
+     "'+Helsingfors' begins with '+', which a spreadsheet would run as a formula: remove the "
+     "leading character"),
+    ("municipalities", 2, "region", "-Pirkanmaa", "formula_start",
+     "'-Pirkanmaa' begins with '-', which a spreadsheet would run as a formula: remove the "
+     "leading character"),
+    ("trial_areas", 0, "name", "@SUM(1+1)", "formula_start",
+     "'@SUM(1+1)' begins with '@', which a spreadsheet would run as a formula: remove the "
+     "leading character"),
+    ("providers", 0, "name", "\tcoaching", "formula_start",
+     "'\\x09coaching' begins with '\\x09', which a spreadsheet would run as a formula: remove "
+     "the leading character"),
+    ("trials", 0, "name", "=1+1", "formula_start",
+     "'=1+1' begins with '=', which a spreadsheet would run as a formula: remove the leading "
+     "character"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("table", "row", "column", "value", "kind", "text"),
+    HOSTILE_VALUES,
+    ids=[f"{c[0]}.{c[2]}={c[4]}" for c in HOSTILE_VALUES],
+)
+def test_hostile_value_is_refused_with_file_line_column_and_fix(
+    tmp_path, fmt, table, row, column, value, kind, text
+):
+    write_valid(tmp_path, fmt=fmt)
+    set_value(tmp_path, table, row, column, value)
+    p = only_problem(tmp_path)
+    file = f"{table}.{fmt}"
+    line = line_of(fmt, row)
+    assert_problem(p, file, line, column, kind)
+    assert (
+        p.message == f"{file} {'line' if fmt == 'csv' else 'row'} {line}, column {column}: {text}"
+    )
+
+
+def test_a_name_may_hold_a_formula_character_after_its_first(tmp_path):
+    write_valid(tmp_path)
+    set_value(tmp_path, "municipalities", 0, "name", "Ala-järvi = 1 + @2")
+    set_value(tmp_path, "providers", 0, "name", "Coaching\tunit")  # a tab inside is text
+    names = read_extract(tmp_path).frames["municipalities"]["name"].to_list()
+    assert "Ala-järvi = 1 + @2" in names
+
+
+def test_every_hostile_value_is_listed_not_only_the_first(tmp_path):
+    write_valid(tmp_path)
+    set_value(tmp_path, "trials", 0, "end_date", "9999-12-31")
+    set_value(tmp_path, "municipalities", 0, "name", "=cmd")
+    set_value(tmp_path, "municipalities", 1, "name", "Hel\x00sinki")
+    set_value(tmp_path, "payments", 1, "currency", "SEK")
+    kinds = sorted((p.file, p.line, p.kind) for p in problems(tmp_path))
+    assert kinds == [
+        ("municipalities.csv", 2, "formula_start"),
+        ("municipalities.csv", 3, "control_character"),
+        ("payments.csv", 3, "several_currencies"),
+        ("trials.csv", 2, "date_out_of_range"),
+    ]
+
+
+def test_payments_in_more_than_one_currency_are_refused(tmp_path, fmt):
+    write_valid(tmp_path, fmt=fmt)
+    set_value(tmp_path, "payments", 1, "currency", "SEK")
+    p = only_problem(tmp_path)
+    unit = "line" if fmt == "csv" else "row"
+    assert_problem(p, f"payments.{fmt}", line_of(fmt, 1), "currency", "several_currencies")
+    assert p.message == (
+        f"payments.{fmt} {unit} {line_of(fmt, 1)}, column currency: 'SEK' differs from 'EUR' on "
+        f"{unit} {line_of(fmt, 0)}: every payment must be in one currency; convert the amounts "
+        "to one currency before the extract is taken"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "text"),
+    [
+        (
+            "as_of = 9999-12-31",
+            "date_out_of_range",
+            "manifest.toml: as_of 9999-12-31 is outside 1900-01-01 to 2100-12-31: check the year",
+        ),
+        (
+            "as_of = 0001-01-01",
+            "date_out_of_range",
+            "manifest.toml: as_of 0001-01-01 is outside 1900-01-01 to 2100-12-31: check the year",
+        ),
+        (
+            "as_of = 2024-06-30\nperiod_start = 1066-10-14",
+            "date_out_of_range",
+            "manifest.toml: period_start 1066-10-14 is outside 1900-01-01 to 2100-12-31: check the "
+            "year",
+        ),
+        (
+            "as_of = 2024-07-01",
+            "as_of_in_future",
+            "manifest.toml: as_of 2024-07-01 is after today (2024-06-30): an extract describes the "
+            "register up to its as_of date, which cannot lie ahead; set as_of to the day the "
+            "extract was taken",
+        ),
+        (
+            'as_of = 2024-06-30\nsource = "a\\u0000b"',
+            "control_character",
+            "manifest.toml: source 'a\\x00b' holds a control character (a NUL, line break or "
+            "another invisible character): remove it",
+        ),
+        (
+            'as_of = 2024-06-30\ndescription = """two\nlines"""',
+            "control_character",
+            "manifest.toml: description 'two\\x0alines' holds a control character (a NUL, line "
+            "break or another invisible character): remove it",
+        ),
+    ],  # fmt: skip
+    ids=["as_of_9999", "as_of_0001", "period_start", "as_of_future", "source_nul", "newline"],
+)
+def test_hostile_manifest_is_refused(tmp_path, line, kind, text):
+    write_valid(tmp_path)
+    (tmp_path / "manifest.toml").write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(ExtractError) as caught:
+        read_extract(tmp_path, today=dt.date(2024, 6, 30))
+    (p,) = caught.value.problems
+    assert (p.file, p.kind, p.message) == ("manifest.toml", kind, text)
+
+
+def test_as_of_on_the_import_day_is_accepted(tmp_path):
+    write_valid(tmp_path)
+    assert read_extract(tmp_path, today=dt.date(2024, 6, 30)).as_of == dt.date(2024, 6, 30)
+
+
+@pytest.mark.parametrize("name", ["x*", "ex [2024-06]", "a?b", "{a,b}", "[!x]"])
+def test_the_folder_name_is_never_a_pattern(tmp_path, fmt, name):
+    # A sibling that the name, read as a pattern, would match: its rows must not be read.
+    sibling = {"x*": "xa", "ex [2024-06]": "ex 2", "a?b": "axb", "{a,b}": "a", "[!x]": "y"}[name]
+    other = valid_extract()
+    other.frames["payments"] = other.frames["payments"].with_columns(
+        payment_id=pl.lit("other-") + pl.col("payment_id")
+    )
+    write_valid(tmp_path / sibling, fmt=fmt, extract=other)
+    write_valid(tmp_path / name, fmt=fmt)
+    result = read_extract(tmp_path / name)
+    assert result.frames["payments"]["payment_id"].to_list() == ["pay-1", "pay-2"]
+
+
+def test_a_file_linking_outside_the_folder_is_not_read(tmp_path):
+    write_valid(tmp_path / "elsewhere")
+    write_valid(tmp_path / "ex")
+    (tmp_path / "ex" / "providers.csv").unlink()
+    (tmp_path / "ex" / "providers.csv").symlink_to(tmp_path / "elsewhere" / "providers.csv")
+    p = only_problem(tmp_path / "ex")
+    assert (p.file, p.kind) == ("providers.csv", "outside_folder")
+    assert p.message.endswith("outside the extract folder: copy the file itself into the folder")

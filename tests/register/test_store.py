@@ -257,20 +257,43 @@ REFUSALS = {
     "dangling_person": lambda f: set_value(f, "status_spells", 9, "person_id", "p99"),
     "overlap": lambda f: set_value(f, "status_spells", 0, "end_date", "2022-04-01"),
     "duplicate_key": lambda f: append_row(f, "job_seekers", {"person_id": "p01", "birth_year": "1990", "gender": "F"}),
+    # The refusals of hostile input (issue 12):
+    "as_of_9999": lambda f: set_manifest(f, "as_of = 9999-12-31"),
+    "as_of_0001": lambda f: set_manifest(f, "as_of = 0001-01-01"),
+    "as_of_after_today": lambda f: set_manifest(f, f"as_of = {dt.date.today() + dt.timedelta(days=1)}"),
+    "date_9999": lambda f: set_value(f, "status_spells", 2, "end_date", "9999-12-31"),
+    "date_0001": lambda f: set_value(f, "trials", 0, "start_date", "0001-01-01"),
+    "nul_in_name": lambda f: set_value(f, "municipalities", 1, "name", "Hel\x00sinki"),
+    "nul_in_source": lambda f: set_manifest(f, 'as_of = 2024-06-30\nsource = "x\\u0000y"'),
+    "formula_name": lambda f: set_value(f, "municipalities", 0, "name", '=HYPERLINK("http://evil.example")'),
+    "formula_provider": lambda f: set_value(f, "providers", 0, "name", "@SUM(1)"),
+    "two_currencies": lambda f: set_value(f, "payments", 1, "currency", "SEK"),
 }  # fmt: skip
+
+
+def set_manifest(folder: Path, text: str) -> None:
+    (folder / "manifest.toml").write_text(text + "\n", encoding="utf-8")
+
+
+def store_bytes(engine) -> bytes | None:
+    """A SQLite store's file, byte for byte (PostgreSQL: None; `state` compares its content)."""
+    if engine.url.get_backend_name() != "sqlite":
+        return None
+    return Path(engine.url.database).read_bytes()
 
 
 @pytest.mark.parametrize("break_it", REFUSALS.values(), ids=REFUSALS.keys())
 def test_a_refused_import_leaves_the_store_exactly_as_before(engine, tmp_path, break_it):
     write_extract(smaller_extract(), tmp_path / "good")
     import_extract(tmp_path / "good", engine)
-    before = state(engine)
+    before, before_bytes = state(engine), store_bytes(engine)
     bad = tmp_path / "bad"
     write_valid(bad)
     break_it(bad)
     with pytest.raises(ExtractError):
         import_extract(bad, engine)
     assert_same_state(before, state(engine))
+    assert store_bytes(engine) == before_bytes
 
 
 def test_a_refused_first_import_leaves_the_store_empty(engine, tmp_path):
