@@ -1,12 +1,19 @@
 """The `trialwatch` command line: the interface other systems script against.
 
-Exit status: 0 success, 2 refused input (bad extract or bad arguments), 1 anything else.
+Exit status (../shared/DATA_CONTRACT.md): 0 done; 2 bad input (bad arguments, a refused
+extract, an `--out` that cannot be written, a malformed `--db` URL, a store that cannot be
+opened or reached), with a one-line message naming what to fix; 3 not permitted (access rules,
+issue 13); 1 a failure that is not the input's (the message says so). No command prints a
+Python traceback, and output into a closed pipe (`| head`) ends quietly.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
+import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -14,8 +21,21 @@ from pathlib import Path
 from lib.engine.indicators import ALL_DIMS, DEFAULT_BY, GROUPS, INDICATORS, IndicatorError
 from lib.register.users import ROLES
 
+EXIT_FAILED = 1  # not the input's fault: a bug or a failure of the store during a load
 EXIT_REFUSED = 2
-EXIT_NOT_PERMITTED = 3
+EXIT_NOT_PERMITTED = 3  # access refusals (issue 13): an exception with exit_status = 3
+READ_COMMANDS = ("indicators", "effect", "history")  # need a store that exists already
+
+
+class UsageError(Exception):
+    """Bad input the user can fix: the message names what to fix (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line message for a bad argument (exit 2), pointing to --help."""
+
+    def error(self, message: str):
+        self.exit(EXIT_REFUSED, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _db_option(parser: argparse.ArgumentParser, default) -> None:
@@ -41,13 +61,13 @@ def _group_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="trialwatch",
         description="Monitor municipal employment-service trials: load register extracts, "
         "build the demo register, export indicators.",
     )
     _db_option(p, None)
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     demo = sub.add_parser("demo", help="build the synthetic demo store")
     _db_option(demo, argparse.SUPPRESS)
@@ -110,7 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="published statistics (StatFin 12r5, 12u4, population) beside the register",
     )
     _db_option(pub, argparse.SUPPRESS)
-    pub_sub = pub.add_subparsers(dest="published_command", required=True, metavar="ACTION")
+    pub_sub = pub.add_subparsers(
+        dest="published_command", required=True, metavar="ACTION", parser_class=_Parser
+    )
     pub_imp = pub_sub.add_parser(
         "import",
         help="validate and load published tables (tidy CSV or PX files), atomically",
@@ -190,7 +212,10 @@ def _day(text: str) -> dt.date:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # --help (0) or a bad argument (2, its message already printed)
+        return e.code if isinstance(e.code, int) else EXIT_REFUSED
     handler = {
         "demo": _demo,
         "import": _import,
@@ -202,13 +227,204 @@ def main(argv: list[str] | None = None) -> int:
         "audit": _audit,
     }[args.command]
     try:
+        _check_paths(args)
         return handler(args) or 0
-    except IndicatorError as e:
-        print(f"trialwatch: {e}", file=sys.stderr)
-        return EXIT_REFUSED
+    except BrokenPipeError:
+        return _closed_pipe()
+    except (IndicatorError, UsageError) as e:
+        return _say(str(e), EXIT_REFUSED)
     except KeyboardInterrupt:
-        print("trialwatch: interrupted; the store is unchanged.", file=sys.stderr)
-        return 130
+        return _say("interrupted; the store is unchanged.", 130)
+    except Exception as e:  # noqa: BLE001 -- every failure becomes one line, never a traceback
+        status = getattr(e, "exit_status", None)
+        if status == EXIT_NOT_PERMITTED:
+            return _say(str(e), EXIT_NOT_PERMITTED)
+        if _is_closed_pipe(e):
+            return _closed_pipe()
+        explained = explain_failure(e, args)
+        if explained is not None:
+            return _say(explained, EXIT_REFUSED)
+        return _say(
+            f"{args.command} failed: {_first_line(e)} ({type(e).__name__}). This is not a "
+            "problem with what you typed; the store is unchanged. Please report it.",
+            EXIT_FAILED,
+        )
+
+
+def _say(message: str, status: int) -> int:
+    """The message as one line on standard error."""
+    line = " ".join(str(message).split())
+    try:
+        print(f"trialwatch: {line}", file=sys.stderr)
+    except (BrokenPipeError, OSError):
+        pass
+    return status
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def _is_closed_pipe(e: BaseException) -> bool:
+    """Polars and other writers report a closed pipe as their own error (os error 32)."""
+    text = str(e)
+    return (
+        isinstance(e, OSError) and e.errno == 32 or "Broken pipe" in text or "os error 32" in text
+    )
+
+
+def _closed_pipe() -> int:
+    """The reader went away (`| head`): stop quietly. Standard output is pointed at /dev/null so
+    that Python's final flush does not complain either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _check_paths(args) -> None:
+    """--out and a SQLite --db, checked before any work, with what to fix."""
+    out = getattr(args, "out", None)
+    if out is not None:
+        out = Path(out)
+        if out.is_dir():
+            raise UsageError(f"--out {out}: is a directory: give a file name, e.g. {out}/table.csv")
+        parent = out.parent if str(out.parent) else Path(".")
+        if parent.exists() and not parent.is_dir():
+            raise UsageError(
+                f"--out {out}: {parent} is a file, not a directory: give a file in a directory"
+            )
+        if not parent.is_dir():
+            raise UsageError(
+                f"--out {out}: the directory {parent} does not exist: create it first or give "
+                "a file in an existing directory"
+            )
+        if (out.exists() and not os.access(out, os.W_OK)) or (
+            not out.exists() and not os.access(parent, os.W_OK)
+        ):
+            raise UsageError(
+                f"--out {out}: cannot be written (no permission): give a file in a directory "
+                "you can write"
+            )
+    from lib.settings import get_settings
+
+    url = get_settings(args.db).db_url
+    path = _sqlite_path(url)
+    if path is None:
+        return
+    if path.is_dir():
+        raise UsageError(
+            f"--db {shown_url(url)}: {path} is a directory, not a store file: give a file "
+            f"name, e.g. {path / 'trialwatch.sqlite'}"
+        )
+    if args.command in READ_COMMANDS:  # (`published list` says "none loaded" for a new store)
+        if not path.exists():
+            raise UsageError(
+                f"--db {shown_url(url)}: there is no store at {path}: check the path, or "
+                "create the store with `trialwatch import FOLDER` or `trialwatch demo`"
+            )
+    elif not path.parent.is_dir() and (args.db or os.environ.get("TRIALWATCH_DB")):
+        # A new store goes into an existing directory (only the default's data/ is made): a
+        # mistyped path must not leave a stray store behind.
+        what = "is a file" if path.parent.exists() else "does not exist"
+        raise UsageError(
+            f"--db {shown_url(url)}: the directory {path.parent} {what}: create the directory "
+            "first, or give a path in an existing directory"
+        )
+    if path.exists() and not _is_sqlite_file(path):
+        raise UsageError(
+            f"--db {shown_url(url)}: {path} is not a database file: give the path of a "
+            "Trialwatch store, or a new file name"
+        )
+
+
+def _sqlite_path(url: str) -> Path | None:
+    """The file of a sqlite:/// URL (None: another backend, in memory, or not a URL)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    rest = url[len(prefix) :].split("?", 1)[0]
+    return Path(rest) if rest and rest != ":memory:" else None
+
+
+def _is_sqlite_file(path: Path) -> bool:
+    """An empty file (a new store) or one that starts with SQLite's header."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        raise UsageError(
+            f"--db {path}: the store file cannot be read (no permission): give a store you can read"
+        ) from None
+    return head == b"" or head == b"SQLite format 3\x00"
+
+
+def shown_url(url: str) -> str:
+    """A store URL for a message, its password hidden, even when it does not parse."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 -- a malformed URL: hide what looks like a password
+        return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def explain_failure(e: BaseException, args) -> str | None:
+    """A one-line message naming what to fix for a failure caused by the input (a bad --db URL,
+    a store that cannot be opened or reached, an --out that cannot be written); None for a
+    failure that is not the input's."""
+    from sqlalchemy import exc as sa_exc
+
+    from lib.settings import get_settings
+
+    try:
+        url = get_settings(args.db).db_url
+    except Exception:  # noqa: BLE001
+        url = str(args.db)
+    db = f"--db {shown_url(url)}"
+    example = "e.g. sqlite:///data/trialwatch.sqlite or postgresql+psycopg://USER:PASSWORD@HOST/DB"
+    if isinstance(e, sa_exc.NoSuchModuleError):
+        return f"{db}: unknown kind of database: use a sqlite:/// or postgresql+psycopg:// URL"
+    if isinstance(e, sa_exc.ArgumentError) or (isinstance(e, ValueError) and "://" not in url):
+        return f"{db}: not a database URL: {example}"
+    if isinstance(e, sa_exc.DBAPIError):
+        cause = _first_line(e.orig) if e.orig is not None else _first_line(e)
+        if _sqlite_path(url) is not None:
+            if "not a database" in cause:
+                return f"{db}: the file is not a database: give the path of a Trialwatch store"
+            if "readonly" in cause or "read-only" in cause:
+                return f"{db}: the store cannot be written (read-only): give a store you can write"
+            return f"{db}: the store cannot be opened ({cause}): give a file path you can write"
+        if "password" in cause or "authentication" in cause:
+            return f"{db}: the server refused the user or password: check them in the URL"
+        if "does not exist" in cause:
+            return f"{db}: {cause}: create the database or correct its name in the URL"
+        if isinstance(e, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+            return (
+                f"{db}: the database server cannot be reached ({cause}): check the host and "
+                "port, and that the server is running"
+            )
+        return None
+    if isinstance(e, ValueError) and _sqlite_path(url) is None and "://" in url:
+        try:
+            from sqlalchemy.engine import make_url
+
+            make_url(url).port  # noqa: B018 -- a malformed port fails here
+        except Exception:  # noqa: BLE001
+            return f"{db}: not a database URL (its host or port cannot be read): {example}"
+    if (
+        isinstance(e, OSError)
+        and getattr(args, "out", None) is not None
+        and e.filename
+        and (Path(e.filename) == Path(args.out))
+    ):
+        return f"--out {args.out}: cannot be written ({e.strerror}): give a file you can write"
+    if isinstance(e, PermissionError) and e.filename:
+        return f"{e.filename}: no permission ({e.strerror}): give a path you can write"
+    return None
 
 
 def _engine(args):
@@ -302,8 +518,7 @@ def _indicators(args) -> int:
     try:
         df = read_indicator(query, FULL_ACCESS, db_url=args.db)
     except NoData as e:
-        print(f"trialwatch: {e}", file=sys.stderr)
-        return 1
+        raise UsageError(str(e)) from None
     if args.ci:
         from lib.stats.effect import with_wilson
 
@@ -344,8 +559,7 @@ def _effect(args) -> int:
     try:
         snap = snapshot(args.db)
     except NoData as e:
-        print(f"trialwatch: {e}", file=sys.stderr)
-        return 1
+        raise UsageError(str(e)) from None
     df = effect_table(
         snap,
         by=args.by,
@@ -358,17 +572,34 @@ def _effect(args) -> int:
 
 
 def write_table(df, fmt: str, out: Path | None) -> None:
-    """Write an indicator table as csv, parquet or json (a list of records)."""
-    target = out if out is not None else sys.stdout.buffer
+    """Write an indicator table as csv, parquet or json (a list of records). In CSV, a text cell
+    beginning with a formula character gets a leading single quote (lib/figures/exports.py)."""
+    from lib.figures.exports import neutralise_formulas
+
+    # The table is made in memory and written by Python, which reports every failure of the
+    # write (Polars' own file writers let a full disk pass silently).
     if fmt == "csv":
-        df.write_csv(target)
+        data = neutralise_formulas(df).write_csv().encode("utf-8")
     elif fmt == "json":
-        if out is None:
-            sys.stdout.write(df.write_json() + "\n")
-        else:
-            df.write_json(out)
+        data = (df.write_json() + "\n").encode("utf-8")
     else:
-        df.write_parquet(target)
+        buf = io.BytesIO()
+        df.write_parquet(buf)
+        data = buf.getvalue()
+    try:
+        if out is None:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        else:
+            with open(out, "wb") as f:
+                f.write(data)
+    except OSError as e:
+        if out is None or _is_closed_pipe(e):
+            raise
+        raise UsageError(
+            f"--out {out}: cannot be written ({_first_line(e)}): give a file in a directory "
+            "you can write, on a disk with room"
+        ) from None
 
 
 def _history(args) -> int:
@@ -452,12 +683,7 @@ def _rolled_back(what: str, cause: Exception) -> int:
 
 def _safe_url(url: str) -> str:
     """The URL without its password, for messages."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url
+    return shown_url(url)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,11 @@ date and source of the data, the disclosure rule, what every column means and a 
 reproduces the view.
 
 CSV: UTF-8; the metadata comes first as lines starting with "# " ("# key: value"), then the
-header row and the data. Read it back with
+header row and the data. A text cell that begins with a formula character (`=`, `+`, `-`, `@`,
+tab, carriage return) gets a leading single quote, so a spreadsheet shows it as text instead of
+running it (OWASP's CSV-injection guidance); so does each comma-separated part of a metadata
+line, which a spreadsheet reads as a cell of its own. Every CSV Trialwatch writes does this
+(`neutralise_formulas`, also used by `trialwatch indicators --format csv`). Read it back with
 
     polars.read_csv(path, comment_prefix="#")      or      pandas.read_csv(path, comment="#")
 
@@ -36,6 +40,32 @@ import polars as pl
 
 from lib.engine.indicators import INDICATORS
 from lib.figures.i18n import t
+from lib.register.contract import FORMULA_START
+
+FORMULA_QUOTE = "'"  # a cell beginning with it is text to a spreadsheet
+
+
+def neutralise_formulas(df: pl.DataFrame) -> pl.DataFrame:
+    """The frame with every text cell that begins with a formula character prefixed by a single
+    quote, for writing as CSV (numbers, dates and flags are written as such, never as text)."""
+    exprs = []
+    for name, dtype in df.schema.items():
+        if dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum)):
+            col = pl.col(name).cast(pl.String)
+            risky = pl.any_horizontal(col.str.starts_with(c) for c in FORMULA_START)
+            exprs.append(pl.when(risky).then(FORMULA_QUOTE + col).otherwise(col).alias(name))
+    return df.with_columns(exprs) if exprs else df
+
+
+def neutralise_text(text: str) -> str:
+    """A line of text for a CSV file: each comma-separated part (a cell to a spreadsheet) that
+    begins with a formula character, after spaces and an opening quote, gets a single quote."""
+    parts = text.split(",")
+    for i, part in enumerate(parts):
+        if part.lstrip(' "').startswith(FORMULA_START) or part.startswith(FORMULA_START):
+            parts[i] = FORMULA_QUOTE + part
+    return ",".join(parts)
+
 
 CSV_READ_HINT = 'polars.read_csv(path, comment_prefix="#") or pandas.read_csv(path, comment="#")'
 
@@ -128,10 +158,10 @@ def to_csv(df: pl.DataFrame, columns: Iterable[Column], meta: ExportMeta) -> byt
     buf = io.StringIO()
     for key, value in metadata(meta, columns):
         lines = str(value).splitlines() or [""]
-        buf.write(f"# {key}: {lines[0]}\n")
+        buf.write(neutralise_text(f"# {key}: {lines[0]}") + "\n")
         for more in lines[1:]:
-            buf.write(f"#   {more}\n")
-    table = export_frame(df, columns)
+            buf.write(neutralise_text(f"#   {more}") + "\n")
+    table = neutralise_formulas(export_frame(df, columns))
     buf.write(table.write_csv(null_value=""))
     return buf.getvalue().encode("utf-8")
 

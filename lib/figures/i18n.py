@@ -505,7 +505,12 @@ EN: dict[str, str] = {
         "come first, as lines starting with `# `; read the table with "
         '`polars.read_csv(path, comment_prefix="#")` or `pandas.read_csv(path, comment="#")`. '
         "An Excel file has the table on the sheet *data* and the same notes on the sheet "
-        "*about*. Column names are those of `trialwatch indicators`."
+        "*about*. Column names are those of `trialwatch indicators`. In a CSV file, a text "
+        "cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is written with a "
+        "leading single quote (`'`), so that a spreadsheet shows it as text instead of running "
+        "it as a formula (the OWASP guidance on CSV injection); so is each comma-separated part "
+        "of a `# ` line. `trialwatch indicators --format csv` does the same. Excel files hold "
+        "such cells as text already, and Parquet files keep every value exactly."
     ),
     "about.table": "Table",
     "about.file": "File",

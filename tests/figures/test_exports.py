@@ -133,3 +133,75 @@ def test_excel_has_a_data_sheet_and_an_about_sheet():
 )
 def test_file_names(title, ext, expected):
     assert exports.file_name(title, dt.date(2021, 6, 30), ext) == expected
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/","Session expired")',
+    "+1+2",
+    "-2+3",
+    "@SUM(A1)",
+    "\tx",
+    "\rx",
+    "plain, with = inside",
+]
+
+
+def spreadsheet_cells(raw: bytes) -> list[str]:
+    """Every cell a spreadsheet program would make of the file, metadata lines included."""
+    import csv
+
+    return [c for row in csv.reader(io.StringIO(raw.decode("utf-8"), newline="")) for c in row]
+
+
+def runs_as_formula(cell: str) -> bool:
+    try:
+        float(cell)  # a negative number is a number, not a formula
+        return False
+    except ValueError:
+        return cell.startswith(FORMULA_START)
+
+
+def test_csv_writes_formula_cells_as_text_in_the_table_and_the_metadata():
+    table = pl.DataFrame(
+        {
+            "month": ["2021-03"] * len(HOSTILE),
+            "trial_area_id": ["=A1", *["A1"] * (len(HOSTILE) - 1)],
+            "area_name": HOSTILE,
+            "value": [-1, *range(len(HOSTILE) - 1)],
+            "suppressed": [False] * len(HOSTILE),
+        }
+    )
+    meta = ExportMeta(
+        title="=cmd|' /C calc'!A0",
+        source='x,=HYPERLINK("http://evil.example"),  @SUM(1), "+1"',
+        filters=(("Trial areas", "-Area, =two"),),
+        notes=("@note",),
+        link="http://localhost:8501/?x=1,-2",
+        generated_at=dt.datetime(2021, 7, 2, 9, 0),
+    )
+    raw = exports.to_csv(table, COLUMNS, meta)
+    cells = spreadsheet_cells(raw)
+    assert [c for c in cells if runs_as_formula(c)] == []
+    assert "'" + HOSTILE[0] in cells and "'=A1" in cells and "'@SUM(A1)" in cells
+    assert "-1" in cells  # numbers stay numbers
+    df, _ = exports.read_csv_export(raw)
+    assert df["area_name"].to_list() == [
+        "'" + v if v.startswith(FORMULA_START) else v for v in HOSTILE
+    ]
+
+
+def test_excel_and_parquet_keep_formula_like_text_exactly():
+    table = TABLE.with_columns(pl.Series("area_name", ["=1+1", "@x"]))
+    book = zipfile.ZipFile(io.BytesIO(exports.to_excel(table, COLUMNS, META)))
+    strings = book.read("xl/sharedStrings.xml").decode()
+    assert "=1+1" in strings and "<f>" not in book.read("xl/worksheets/sheet1.xml").decode()
+    back = pl.read_parquet(io.BytesIO(exports.to_parquet(table, COLUMNS, META)))
+    assert back["area_name"].to_list() == ["=1+1", "@x"]
+
+
+def test_the_definitions_page_states_the_csv_rule():
+    from lib.figures.i18n import t
+
+    text = t("definitions.exports.text")
+    assert "leading single quote" in text and "`=`, `+`, `-`, `@`" in text
