@@ -11,7 +11,7 @@ import streamlit as st
 from lib.figures.i18n import t
 from lib.web import data, frame
 
-st.set_page_config(page_title="Trialwatch", page_icon=":material/monitoring:", layout="wide")
+st.set_page_config(page_title="Trialwatch", page_icon=frame.favicon(), layout="wide")
 frame.setup_language()
 
 pages = [

@@ -11,6 +11,7 @@ from lib.figures.definitions import AGE_BANDS_NOTE, DISCLOSURE_RULE, READINGS
 from lib.figures.exports import Column
 from lib.figures.format import format_date, unit_text
 from lib.figures.i18n import t
+from lib.figures.text import as_text
 from lib.figures.view import Columns, Expander, Heading, Stat, Table, Text, View
 from lib.register.contract import TABLES
 from lib.settings import SETTINGS_HELP, Settings
@@ -162,10 +163,11 @@ def build(info, loads, settings: Settings) -> View:
     DataInfo), its load history (`loads`: newest first), the disclosure rule, every indicator's
     and group's definition, the contract readings and the settings in force."""
     facts = (
-        f"**{t('definitions.source')}:** {info.source or t('sidebar.unknown_source')}  \n"
-        f"**{t('definitions.description')}:** {info.description or '–'}  \n"
-        f"**{t('definitions.path')}:** `{info.source_path}`"
-    )
+        f"**{t('definitions.source')}:** "
+        f"{as_text(info.source) if info.source else t('sidebar.unknown_source')}  \n"
+        f"**{t('definitions.description')}:** {as_text(info.description or '–')}  \n"
+        f"**{t('definitions.path')}:** {as_text(info.source_path)}"
+    )  # the manifest's and the folder's own text, shown as text (lib/figures/text.py)
 
     def table(key: str, title: str, found, **kw) -> Table:
         return Table(*found, key=key, title=title, **kw)

@@ -23,6 +23,7 @@ from lib.figures.blocks import PageContext
 from lib.figures.filters import FilterOptions
 from lib.figures.format import format_date, format_month
 from lib.figures.i18n import t
+from lib.figures.text import as_text
 from lib.figures.view import AreaTable, Heading, Headlines, NationalContext, Text, View
 
 Reader = Callable[[Query], pl.DataFrame]
@@ -618,7 +619,7 @@ def build(page: PageContext) -> View:
     subtitle = t(
         "overview.subtitle", date=format_date(ctx.as_of), month=format_month(ctx.last_month)
     )
-    summary = page.state.summary(page.options, page.lang)
+    summary = as_text(page.state.summary(page.options, page.lang))  # a Text part is markdown
     return View(
         [
             Heading(t("overview.title"), level=1),

@@ -83,7 +83,7 @@ def save_view(
         "name": name,
         "name_key": _name_key(name),
         "params": _params_text(params),
-        "created_by": " ".join((created_by or "").split()) or ANONYMOUS,
+        "created_by": " ".join(_printable(created_by or "").split())[:MAX_NAME_LENGTH] or ANONYMOUS,
         "created_at": now,
         "updated_at": now,
     }
@@ -157,7 +157,7 @@ def _clean_name(name: str) -> str:
     """The name as stored: NFC, trimmed, inner whitespace (tabs, newlines) one space each."""
     if not isinstance(name, str):
         raise ViewError("Give the view a name.")
-    name = " ".join(unicodedata.normalize("NFC", name).split())
+    name = " ".join(_printable(unicodedata.normalize("NFC", name)).split())
     if not name:
         raise ViewError("Give the view a name: it cannot be empty or only spaces.")
     if len(name) > MAX_NAME_LENGTH:
@@ -166,6 +166,11 @@ def _clean_name(name: str) -> str:
             f"{len(name)}. Shorten it."
         )
     return name
+
+
+def _printable(text: str) -> str:
+    """Control characters (a NUL would not even store on PostgreSQL) as spaces."""
+    return "".join(" " if ord(c) < 32 or 127 <= ord(c) < 160 else c for c in text)
 
 
 def _name_key(name: str) -> str:

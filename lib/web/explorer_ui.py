@@ -30,6 +30,7 @@ from lib.figures.explorer import (
 from lib.figures.filters import FilterState
 from lib.figures.format import format_date
 from lib.figures.i18n import t
+from lib.figures.text import as_text
 from lib.register import views
 from lib.web import data, frame, sidebar
 
@@ -195,7 +196,7 @@ def flash() -> None:
     message = st.session_state.pop(FLASH, None)
     if message:
         kind, text = message
-        getattr(st, kind)(text)
+        getattr(st, kind)(as_text(text))  # it may quote a view's name and who saved it
 
 
 def current_view(ctx: PageContext, spec: SliceSpec, db_url: str) -> None:
@@ -208,18 +209,21 @@ def current_view(ctx: PageContext, spec: SliceSpec, db_url: str) -> None:
     raw = st.query_params.get(SAVED)
     if not raw:
         return
-    view = views.get_view(_engine(db_url), int(raw)) if raw.isdigit() else None
-    if view is None:
-        st.warning(t("explorer.views.gone", id=raw), icon=":material/link_off:")
+    view_id = saved_view_id(raw)
+    view = views.get_view(_engine(db_url), view_id) if view_id is not None else None
+    if view is None:  # not a number the store can hold, or no such view: a notice
+        st.warning(as_text(t("explorer.views.gone", id=raw)), icon=":material/link_off:")
         del st.query_params[SAVED]
         return
     by = t("explorer.views.by", who=view.created_by, when=_when(view.updated_at))
     current = view_params(ctx, spec)
     if current == views.params_of(view):
-        st.caption(f":material/bookmark: {t('explorer.views.current', name=view.name)} · {by}")
+        text = f"{t('explorer.views.current', name=view.name)} · {by}"
+        st.caption(f":material/bookmark: {as_text(text)}")
         return
     left, right = st.columns([4, 1], vertical_alignment="center")
-    left.caption(f":material/bookmark_border: {t('explorer.views.changed', name=view.name)}")
+    text = t("explorer.views.changed", name=view.name)
+    left.caption(f":material/bookmark_border: {as_text(text)}")
     right.button(
         t("explorer.views.update"),
         key="explorer-update",
@@ -228,6 +232,18 @@ def current_view(ctx: PageContext, spec: SliceSpec, db_url: str) -> None:
         icon=":material/save:",
         type="tertiary",
     )
+
+
+MAX_VIEW_ID = 2**31 - 1  # the largest id the store's integer column holds
+
+
+def saved_view_id(raw: str) -> int | None:
+    """The view number in a `saved=` URL value: ASCII digits within the store's range, else None
+    (the page then says the view does not exist, as for any other unusable URL value)."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(MAX_VIEW_ID)):
+        return None
+    number = int(raw)
+    return number if 0 < number <= MAX_VIEW_ID else None
 
 
 def _update(view_id: int, params: dict[str, str], db_url: str) -> None:

@@ -3,6 +3,8 @@ link, what to do when the store is empty or unreachable, and a message instead o
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from lib.engine import access
@@ -11,6 +13,7 @@ from lib.figures.format import (
     format_date,
 )
 from lib.figures.i18n import set_language, t
+from lib.figures.text import as_text
 from lib.settings import get_settings
 from lib.web import sidebar
 from lib.web.data import DataState, current_info, filters_sidebar, inside_frame, log, selection
@@ -26,6 +29,19 @@ def _safe_url(url: str) -> str:
         return url.split("@")[-1]
 
 
+@functools.cache
+def favicon():
+    """The browser tab's icon, drawn here: a Material icon name would make the browser fetch
+    the icon from fonts.gstatic.com, and no request of the dashboard leaves the machine."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((2, 2, 62, 62), radius=12, fill=(31, 119, 180, 255))
+    draw.line([(12, 46), (26, 30), (36, 38), (52, 16)], fill="white", width=6, joint="curve")
+    return image
+
+
 def setup_language() -> None:
     """The language from the URL (?lang=fi), English by default."""
     set_language(str(st.query_params.get("lang", "en")))
@@ -39,7 +55,8 @@ def sidebar_header(state: DataState) -> None:
         if state.info is not None:
             info = state.info
             st.markdown(f"**{t('sidebar.as_of', date=format_date(info.as_of))}**")
-            st.caption(t("sidebar.source", source=info.source or t("sidebar.unknown_source")))
+            source = as_text(info.source) if info.source else t("sidebar.unknown_source")
+            st.caption(t("sidebar.source", source=source))  # the manifest's own text
             st.caption(t("sidebar.loaded", date=format_date(info.loaded_at)))
 
 
@@ -55,7 +72,8 @@ def store_message(state: DataState) -> None:
         st.info(f"**{t('store.empty.title')}**\n\n{t('store.empty.body')}", icon=":material/info:")
     elif state.status == "unreachable":
         st.error(
-            t("store.unreachable", url=_safe_url(get_settings().db_url)), icon=":material/error:"
+            t("store.unreachable", url=as_text(_safe_url(get_settings().db_url))),
+            icon=":material/error:",
         )
         if state.detail:
             with st.expander(t("error.details")):
@@ -69,7 +87,7 @@ def friendly_error(exc: BaseException) -> None:
         return
     log.exception("page failed", exc_info=exc)
     if isinstance(exc, IndicatorError):
-        st.error(t("error.query", message=str(exc)), icon=":material/error:")
+        st.error(t("error.query", message=as_text(exc)), icon=":material/error:")
         return
     st.error(t("error.page"), icon=":material/error:")
     with st.expander(t("error.details")):
@@ -80,7 +98,7 @@ def page_header(title_key: str, subtitle: str | None = None) -> None:
     """The page's title and one line: what it shows, for which selection, as of which date."""
     sel = selection()
     st.title(t(title_key))
-    summary = sel.state.summary(sel.options, sel.lang)
+    summary = as_text(sel.state.summary(sel.options, sel.lang))  # names from the extract
     text = subtitle or ""
     info = current_info()
     line = " · ".join(

@@ -7,8 +7,6 @@ Explorer's slice likewise. Text from a view becomes markdown in one place (`_mar
 
 from __future__ import annotations
 
-import html
-
 import polars as pl
 import streamlit as st
 
@@ -32,6 +30,7 @@ from lib.figures.format import (
     unit_text,
 )
 from lib.figures.i18n import t
+from lib.figures.text import as_html, as_text, join_lines
 from lib.settings import get_settings
 from lib.web import sidebar
 from lib.web.data import _national_activation, _vega_lite, current_info, selection
@@ -57,7 +56,7 @@ def _draw(part, slots) -> None:  # one branch per kind of part (lib/figures/view
     elif isinstance(part, parts.Metrics):
         metric_row(part.items, part.per_row)
     elif isinstance(part, parts.Heading):
-        (st.title if part.level == 1 else st.subheader)(part.text)
+        (st.title if part.level == 1 else st.subheader)(as_text(part.text))
     elif isinstance(part, parts.Text):
         _text(part)
     elif isinstance(part, parts.Legend):
@@ -71,7 +70,7 @@ def _draw(part, slots) -> None:  # one branch per kind of part (lib/figures/view
             with column:
                 draw(inside, slots)
     elif isinstance(part, parts.Stat):
-        st.metric(part.label, part.value, help=part.help)
+        st.metric(as_text(part.label), part.value, help=part.help)
     elif isinstance(part, parts.Table):
         static_table(
             part.table,
@@ -82,12 +81,12 @@ def _draw(part, slots) -> None:  # one branch per kind of part (lib/figures/view
             list_body=part.list_body,
         )
     elif isinstance(part, parts.Chart):
-        _markdown(f"**{part.title}**")
+        _markdown(f"**{as_text(part.title)}**")  # a chart's title may name places
         st.vega_lite_chart(_vega_lite(part.chart), width="stretch")
         if part.caption:
-            st.caption(part.caption)
+            st.caption(as_text(part.caption))
     elif isinstance(part, parts.Expander):
-        with st.expander(part.title):
+        with st.expander(as_text(part.title)):
             if part.kind == "dataframe":
                 st.dataframe(part.parts[0], hide_index=True, width="stretch")
             else:
@@ -124,7 +123,9 @@ def _text(part: parts.Text) -> None:
 
 
 def _markdown(text: str) -> None:
-    """The one place a view's text is written as markdown."""
+    """The one place a view's text is written as markdown. A `Text` part's text is markdown
+    the builder wrote, any outside text in it already through `as_text` (lib/figures/text.py);
+    every other text of a view is plain, and the renderer passes it through `as_text`."""
     st.markdown(text)
 
 
@@ -167,7 +168,7 @@ def definition_popover(
     itself the way to its definition.
     """
     ids = (indicator_id,) if isinstance(indicator_id, str) else tuple(indicator_id)
-    title = label or t(INDICATORS[ids[0]].label)
+    title = as_text(label or t(INDICATORS[ids[0]].label))  # a block's title may name places
     with st.popover(
         f"**{title}**",
         icon=":material/info:",
@@ -383,7 +384,7 @@ def block(
     with st.container(border=border, height="stretch" if stretch else "content"):
         definition_popover(b.indicators, label=b.title, key=f"definition-{b.key}")
         if b.message:
-            st.info(b.message, icon=":material/info:")
+            st.info(as_text(b.message), icon=":material/info:")
         if b.chart is not None and not b.empty:
             chart_height = _chart_height(b.chart)
             if scroll and chart_height and chart_height > scroll:
@@ -397,7 +398,7 @@ def block(
             lines.append(suppressed_footnote(get_settings().min_count))
         lines += list(b.notes)
         if lines:
-            st.caption("  \n".join(lines))
+            st.caption(join_lines(lines))
         if b.empty:
             return
         if b.chart is None:
@@ -434,7 +435,7 @@ def metric_row(metrics: list[Metric], per_row: int | None = None) -> None:
                 ind = INDICATORS[m.indicator]
                 value = DASH if (m.suppressed or m.value is None) else format_value(m.value, m.unit)
                 st.metric(
-                    m.label,
+                    as_text(m.label),
                     value,
                     help=f"{t(ind.definition)} ({t('definition.unit')}: {unit_text(ind.unit)})",
                 )
@@ -442,7 +443,7 @@ def metric_row(metrics: list[Metric], per_row: int | None = None) -> None:
                 if m.suppressed:
                     caption = f"{caption} · {t('suppressed.long', n=get_settings().min_count)}"
                 if caption:
-                    st.caption(caption)
+                    st.caption(as_text(caption))
 
 
 def legend(items: list[tuple[str, str, bool]]) -> None:
@@ -453,7 +454,7 @@ def legend(items: list[tuple[str, str, bool]]) -> None:
         parts.append(
             "<span style='white-space:nowrap'>"
             f"<span style='display:inline-block;width:22px;border-top:3px {style} {color};"
-            f"vertical-align:middle;margin-right:5px'></span>{html.escape(label)}</span>"
+            f"vertical-align:middle;margin-right:5px'></span>{as_html(label)}</span>"
         )
     st.markdown(
         "<div style='line-height:1.9'>" + " &emsp;".join(parts) + "</div>",
@@ -835,7 +836,7 @@ def explorer(view: ExplorerView) -> None:
                     chart_element(view.chart, key="chart-explorer")
             else:
                 chart_element(view.chart, key="chart-explorer")
-        st.caption("  \n".join([view.caption, *view.notes]))
+        st.caption(join_lines([view.caption, *view.notes]))  # they name the selection
         _pivot_table(view)
         st.caption(
             t("explorer.symbols")

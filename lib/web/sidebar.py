@@ -13,7 +13,6 @@ passed as a default), so a value the extract no longer offers is dropped instead
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from urllib.parse import urlencode
@@ -31,6 +30,7 @@ from lib.figures.filters import (
 )
 from lib.figures.format import format_month
 from lib.figures.i18n import current_language, t
+from lib.figures.text import as_text
 
 CANON = "_tw_filters"
 NOTICES = "_tw_notices"
@@ -216,22 +216,18 @@ def trial_choice(opts: FilterOptions) -> None:
     label = t("filter.trial")
     if len(trials) < 2:
         name = names.get(trials[0], trials[0]) if trials else t("filter.trial.none")
-        st.markdown(f":small[{label}]  \n**{_markdown_text(name)}**")
+        st.markdown(f":small[{label}]  \n**{as_text(name)}**")
     elif len(trials) <= MAX_TRIAL_RADIO:
-        st.radio(label, trials, format_func=lambda x: names.get(x, x), key=KEYS["trial"])
+        # Radio options are read as Markdown; select box options are not.
+        st.radio(label, trials, format_func=lambda x: as_text(names.get(x, x)), key=KEYS["trial"])
     else:
         st.selectbox(label, trials, format_func=lambda x: names.get(x, x), key=KEYS["trial"])
-
-
-def _markdown_text(text: str) -> str:
-    """Text shown as it is in Markdown: its punctuation escaped."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", text)
 
 
 def notices() -> None:
     """The notices about URL values that were dropped, shown once at the top of the page."""
     for text in st.session_state.pop(NOTICES, []) or []:
-        st.warning(text, icon=":material/link_off:")
+        st.warning(as_text(text), icon=":material/link_off:")  # it quotes the URL
 
 
 def _write_params(wanted: dict[str, str], managed: set[str]) -> None:
@@ -315,7 +311,8 @@ def page_choice(
             parsed, bad = _parse(raw, options, multi, toggle)
             if bad:
                 st.warning(
-                    t("notice.param.page", name=label, value=raw), icon=":material/link_off:"
+                    as_text(t("notice.param.page", name=label, value=raw)),
+                    icon=":material/link_off:",
                 )
             if parsed is not None:
                 value = parsed
@@ -329,10 +326,12 @@ def page_choice(
     kw = {"key": key, "help": help}
     if kind == "selectbox":
         where.selectbox(label, options, format_func=format_func, **kw)
-    elif kind == "radio":
-        where.radio(label, options, format_func=format_func, horizontal=True, **kw)
+    elif kind == "radio":  # radio and segmented options are read as Markdown
+        where.radio(
+            label, options, format_func=lambda o: as_text(format_func(o)), horizontal=True, **kw
+        )
     elif kind == "segmented":
-        where.segmented_control(label, options, format_func=format_func, **kw)
+        where.segmented_control(label, options, format_func=lambda o: as_text(format_func(o)), **kw)
     elif multi:
         # wrap: every chosen value stays readable (in a column, chips would scroll out of view)
         where.multiselect(label, options, format_func=format_func, wrap=True, **kw)

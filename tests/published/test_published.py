@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import text
 
 from lib.cli.commands import main
+from lib.figures.text import as_read
 from lib.published import comparison, readers, specs, storage
 from lib.published.px import write_px
 from lib.register.store import get_engine
@@ -486,7 +487,7 @@ def test_the_page_shows_the_published_count_and_rate_beside_the_register(
     url = hand_store_with_published(tmp_path)
     at = run_page(monkeypatch, tmp_path, url)
     # Helsinki first; the last month with both figures is the register's last, 2021-06.
-    assert at.subheader[0].value == "Helsinki (091) in Jun\u00a02021"
+    assert as_read(at.subheader[0].value) == "Helsinki (091) in Jun\u00a02021"  # as read
     register = read_indicator(
         Query("unemployed", by=("municipality_code", "month"), min_count=0), FULL_ACCESS, db_url=url
     ).filter((pl.col("municipality_code") == "091") & (pl.col("month") == "2021-06"))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from lib.figures.text import as_read
 from lib.published import readers, specs, storage
 from lib.register.store import get_engine
 from tests.conftest import skip_or_fail
@@ -96,7 +97,7 @@ def test_a_project_without_shared_beside_it_builds_the_demo_and_shows_the_publis
     at.switch_page("pages/published.py")
     at.run()
     assert not at.exception
-    assert at.subheader[0].value == "Helsinki (091) in Oct\u00a02023"
+    assert as_read(at.subheader[0].value) == "Helsinki (091) in Oct\u00a02023"  # as read
     assert any("Statistics Finland" in c.value for c in at.caption)
 
 

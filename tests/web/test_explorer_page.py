@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lib.figures.text import as_read
 from lib.register import views
 from lib.register.store import get_engine
 from tests.web.test_pages import DASHBOARD, assert_clean, build_store, texts, warnings
@@ -70,7 +71,7 @@ def save(at: AppTest, name: str, who: str = "Tester") -> AppTest:
 
 
 def successes(at: AppTest) -> list[str]:
-    return [s.value for s in at.success]
+    return [as_read(s.value) for s in at.success]
 
 
 def test_the_explorer_shows_the_hand_worked_pivot(store):
@@ -197,7 +198,9 @@ def test_save_reopen_rename_and_delete_a_view(store):
     # a name already taken (in another case) is refused and nothing is stored
     save(at, "HELSINKI BY GENDER")
     assert not at.exception
-    assert any('already a saved view called "Helsinki by gender"' in e.value for e in at.error)
+    assert any(
+        'already a saved view called "Helsinki by gender"' in as_read(e.value) for e in at.error
+    )
     assert [v.view_id for v in saved(store)] == [view.view_id]
 
     # delete: gone from the store and from the URL
@@ -228,7 +231,7 @@ def test_a_blank_name_is_refused(store):
     at = open_explorer()
     save(at, "   ")
     assert not at.exception
-    assert any("cannot be empty" in e.value for e in at.error)
+    assert any("cannot be empty" in as_read(e.value) for e in at.error)
     assert saved(store) == []
 
 

@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.figures.i18n import t
+from lib.figures.text import as_read
 from tests.hand_fixture import hand_extract
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,15 +45,16 @@ def run_app() -> AppTest:
 
 
 def texts(at: AppTest) -> list[str]:
-    """Everything a user reads as text: markdown, captions, alerts."""
+    """Everything a user reads as text: markdown, captions, alerts (as read: the escapes that
+    keep outside text from being Markdown resolved, lib/figures/text.py)."""
     out = [e.value for e in at.markdown] + [e.value for e in at.caption]
     out += [e.value for e in (*at.info, *at.warning, *at.error)]
-    return out
+    return [as_read(s) for s in out]
 
 
 def metric(at: AppTest, label: str):
-    found = [m for m in at.metric if m.label == label]
-    assert len(found) == 1, f"metric {label!r}: {[m.label for m in at.metric]}"
+    found = [m for m in at.metric if as_read(m.label) == label]
+    assert len(found) == 1, f"metric {label!r}: {[as_read(m.label) for m in at.metric]}"
     return found[0]
 
 
@@ -142,7 +144,8 @@ def test_an_unreachable_store_says_so_without_a_traceback_or_password(env):
     at = run_app()
     assert not at.exception
     (error,) = at.error
-    assert "could not be reached" in error.value and "TRIALWATCH_DB" in error.value
+    assert "could not be reached" in as_read(error.value)
+    assert "TRIALWATCH_DB" in as_read(error.value)
     assert not any("s3cret" in s for s in texts(at))
     assert not any("s3cret" in c.value for c in at.code)
 
@@ -182,11 +185,11 @@ def open_page(page: str = "overview", params: dict[str, str] | None = None) -> A
 
 
 def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return {as_read(m.label): m.value for m in at.metric}
 
 
 def warnings(at: AppTest) -> list[str]:
-    return [w.value for w in at.warning]
+    return [as_read(w.value) for w in at.warning]
 
 
 def table_with(at: AppTest, column: str):
@@ -244,7 +247,7 @@ def test_a_few_trials_are_offered_by_their_whole_names(env, tmp_path):
     assert_clean(at)
     (trial,) = [r for r in at.radio if r.key == "f_trial"]
     assert trial.value == "T1"
-    assert list(trial.options) == [
+    assert [as_read(o) for o in trial.options] == [  # radio options are Markdown
         "Test trial",
         "Municipal employment trial, second round (2025-2027)",
     ]
