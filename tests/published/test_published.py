@@ -498,7 +498,7 @@ def test_the_page_shows_the_published_count_and_rate_beside_the_register(
         "Register count": f"{reg:,}",
         "Register ÷ published": f"{100 * reg / 49_609:.1f}\u00a0%",
     }
-    captions = " ".join(c.value for c in at.caption)
+    captions = " ".join(as_read(c.value) for c in at.caption)  # as read
     assert "Statistics Finland, StatFin, table 12r5" in captions and "CC BY 4.0" in captions
     assert "Why the register and the published count differ" in captions
     assert "Published months Jan\u00a02006–Oct\u00a02023" in captions
@@ -509,7 +509,7 @@ def test_the_page_shows_the_published_count_and_rate_beside_the_register(
         r["month"]: r["unemployed_jobseekers"] for r in file_rows(R5) if r["area_code"] == "SSS"
     }
     assert metrics(at)["Published count"] == f"{int(country['2021-06']):,}"
-    captions = " ".join(c.value for c in at.caption)
+    captions = " ".join(as_read(c.value) for c in at.caption)  # as read
     assert (
         "In Oct\u00a02023: published total 256,070, sum over its municipalities 255,795, difference 275."
         in captions

@@ -98,7 +98,7 @@ def test_a_project_without_shared_beside_it_builds_the_demo_and_shows_the_publis
     at.run()
     assert not at.exception
     assert as_read(at.subheader[0].value) == "Helsinki (091) in Oct\u00a02023"  # as read
-    assert any("Statistics Finland" in c.value for c in at.caption)
+    assert any("Statistics Finland" in as_read(c.value) for c in at.caption)
 
 
 @pytest.mark.parametrize("name", ["x*", "ex [2024-06]"])
