@@ -109,19 +109,18 @@ def phase_explorer(workdir: Path) -> dict:
     the engine's table alone, then the whole build (which computes the table again)."""
     import datetime as dt
 
+    from lib.engine.access import FULL_ACCESS, Reader
     from lib.engine.cache import read_snapshot
     from lib.engine.indicators import compute
     from lib.figures import explorer
     from lib.figures.blocks import PageContext
-    from lib.figures.filters import Selection, options_from_snapshot
+    from lib.figures.filters import Selection, options_from_facts
 
     snap = read_snapshot(workdir / "snapshot")
-    opts = options_from_snapshot(snap)
+    reader = Reader(FULL_ACCESS, snap)
+    opts = options_from_facts(reader.facts())
     ctx = PageContext(
-        sel=Selection(opts.default_state(), opts, "en"),
-        read=lambda q: compute(snap, q),
-        as_of=dt.date.today(),
-        snap=lambda: snap,
+        sel=Selection(opts.default_state(), opts, "en"), reader=reader, as_of=dt.date.today()
     )
     explorer.build(ctx, explorer.SliceSpec("exit_rate", None))  # warm-up: Polars' first query
     out = {}

@@ -33,7 +33,7 @@ peers = frame.page_choice(
     "peers",
     t("compare.peers"),
     [k for k, u in units.items() if u.kind == kind and k != focus],
-    compare.suggest_peers(units, focus, snap=data.snapshot()),
+    compare.suggest_peers(units, focus, reader=ctx.reader),
     kind="multiselect",
     format_func=lambda key: compare.peer_label(units[key]),
     help=t("compare.peers.help.kind"),

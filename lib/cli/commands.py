@@ -427,21 +427,12 @@ def explain_failure(e: BaseException, args) -> str | None:
     return None
 
 
-def _engine(args):
-    from lib.register.store import get_engine
-    from lib.settings import get_settings
-
-    url = get_settings(args.db).db_url
-    return get_engine(url), url
-
-
 def _demo(args) -> int:
     from lib.cli.progress import TerminalProgress
-    from lib.engine.cache import snapshot_for
+    from lib.engine import door
+    from lib.engine.access import FULL_ACCESS
     from lib.register.demo import generate
-    from lib.register.store import replace_register
 
-    engine, url = _engine(args)
     t0 = time.perf_counter()
     print(f"Building the synthetic {args.scale} register (seed {args.seed})...", file=sys.stderr)
     extract = generate(args.scale, args.seed)
@@ -451,20 +442,22 @@ def _demo(args) -> int:
 
         write_extract(extract, Path(args.write_extract))
     with TerminalProgress("Loading") as progress:
-        batch = replace_register(
-            engine, extract, source_path=f"demo:{args.scale}:{args.seed}", progress=progress
+        loaded = door.load_register(
+            FULL_ACCESS,
+            extract,
+            source_path=f"demo:{args.scale}:{args.seed}",
+            db_url=args.db,
+            progress=progress,
         )
-    t2 = time.perf_counter()
-    snapshot_for(engine, url, extract=extract)
-    t3 = time.perf_counter()
     persons = extract.frames["job_seekers"].height
     from lib.published.storage import load_demo_series  # published statistics beside the register
 
-    print(load_demo_series(engine), file=sys.stderr)
+    store = door.open_store(FULL_ACCESS, door.LOAD_PUBLISHED, args.db)
+    print(load_demo_series(store.engine), file=sys.stderr)
     print(
-        f"Demo store ready: {persons:,} persons, as of {extract.as_of}, batch {batch.batch_id} "
-        f"in {_safe_url(url)} (generate {t1 - t0:.1f} s, load {t2 - t1:.1f} s, "
-        f"analytic snapshot {t3 - t2:.1f} s).",
+        f"Demo store ready: {persons:,} persons, as of {extract.as_of}, "
+        f"batch {loaded.batch.batch_id} in {_safe_url(loaded.url)} (generate {t1 - t0:.1f} s, "
+        f"load {loaded.load_seconds:.1f} s, analytic snapshot {loaded.snapshot_seconds:.1f} s).",
         file=sys.stderr,
     )
     return 0
@@ -472,11 +465,10 @@ def _demo(args) -> int:
 
 def _import(args) -> int:
     from lib.cli.progress import TerminalProgress
-    from lib.engine.cache import snapshot_for
+    from lib.engine import door
+    from lib.engine.access import FULL_ACCESS
     from lib.register.extract import ExtractError, read_extract
-    from lib.register.store import replace_register
 
-    engine, url = _engine(args)
     t0 = time.perf_counter()
     try:
         extract = read_extract(args.folder)
@@ -485,12 +477,16 @@ def _import(args) -> int:
         return EXIT_REFUSED
     try:
         with TerminalProgress("Loading") as progress:
-            batch = replace_register(
-                engine, extract, source_path=str(Path(args.folder).resolve()), progress=progress
+            loaded = door.load_register(
+                FULL_ACCESS,
+                extract,
+                source_path=str(Path(args.folder).resolve()),
+                db_url=args.db,
+                progress=progress,
             )
-    except Exception as e:  # the transaction rolled back: say so, with the cause
-        return _rolled_back(str(args.folder), e)
-    snapshot_for(engine, url, extract=extract)
+    except door.LoadFailed as e:  # the transaction rolled back: say so, with the cause
+        return _rolled_back(str(args.folder), e.cause)
+    batch = loaded.batch
     same = f" (identical to batch {batch.same_as_batch})" if batch.same_as_batch else ""
     print(
         f"Imported {args.folder} as batch {batch.batch_id}{same}, as of {batch.as_of}, "
@@ -501,7 +497,7 @@ def _import(args) -> int:
 
 
 def _indicators(args) -> int:
-    from lib.engine.access import FULL_ACCESS, NoData, default_query, read_indicator
+    from lib.engine.access import FULL_ACCESS, NoData, Reader, default_query
 
     by = tuple(d.strip() for d in args.by.split(",") if d.strip()) if args.by else ()
     kw = dict(
@@ -516,11 +512,11 @@ def _indicators(args) -> int:
         kw["min_count"] = args.min_count
     query = default_query(args.indicator, **kw)
     try:
-        df = read_indicator(query, FULL_ACCESS, db_url=args.db)
+        df = Reader(FULL_ACCESS, args.db).indicator(query)
     except NoData as e:
         raise UsageError(str(e)) from None
     if args.ci:
-        from lib.stats.effect import with_wilson
+        from lib.engine.intervals import with_wilson
 
         if INDICATORS[query.indicator].kind != "rate":
             raise IndicatorError(f"--ci applies to rates; {query.indicator} is not a rate.")
@@ -550,23 +546,17 @@ def parse_where(items: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 def _effect(args) -> int:
-    from lib.engine.access import NoData, snapshot
+    from lib.engine.access import FULL_ACCESS, NoData, Reader
+    from lib.engine.cohort import Cohort
     from lib.engine.indicators import validate_groups
     from lib.settings import get_settings
-    from lib.stats.effect import effect_table
 
     validate_groups(tuple(args.groups), args.match)
+    cohort = Cohort(tuple(args.groups), args.match, get_settings(args.db).youth_age)
     try:
-        snap = snapshot(args.db)
+        df = Reader(FULL_ACCESS, args.db).effect(cohort, args.by)
     except NoData as e:
         raise UsageError(str(e)) from None
-    df = effect_table(
-        snap,
-        by=args.by,
-        groups=tuple(args.groups),
-        match=args.match,
-        youth_age=get_settings(args.db).youth_age,
-    )
     write_table(df, args.format, args.out)
     return 0
 
@@ -603,19 +593,23 @@ def write_table(df, fmt: str, out: Path | None) -> None:
 
 
 def _history(args) -> int:
-    from lib.register.store import load_history
+    from lib.engine import door
+    from lib.engine.access import FULL_ACCESS
 
-    engine, _ = _engine(args)
-    for b in load_history(engine):
+    for b in door.history(FULL_ACCESS, args.db):
         same = f" same as {b.same_as_batch}" if b.same_as_batch else ""
         print(f"{b.batch_id}\t{b.loaded_at:%Y-%m-%d %H:%M}\tas of {b.as_of}\t{b.source_path}{same}")
     return 0
 
 
 def _published(args) -> int:
+    from lib.engine import door
+    from lib.engine.access import FULL_ACCESS
     from lib.published import fetch, readers, storage
 
-    engine, url = _engine(args)
+    what = door.READ_PUBLISHED if args.published_command == "list" else door.LOAD_PUBLISHED
+    store = door.open_store(FULL_ACCESS, what, args.db)
+    engine, url = store.engine, store.url
     if args.published_command == "list":
         loads = storage.current_loads(engine)
         if not loads:
@@ -717,9 +711,11 @@ def _admin_or_refuse(engine, args, target: str, detail: dict) -> str | None:
 
 
 def _users(args) -> int:
+    from lib.engine import door
+    from lib.engine.access import FULL_ACCESS
     from lib.register import audit, users
 
-    engine, _ = _engine(args)
+    engine = door.open_store(FULL_ACCESS, door.MANAGE_USERS, args.db).engine
     command = f"users {args.users_command}"
     detail = {k: v for k, v in vars(args).items() if k in ("subject", "role", "areas",
               "municipalities", "name", "format") and v not in (None, "")}  # fmt: skip
@@ -758,9 +754,11 @@ def _users(args) -> int:
 
 
 def _audit(args) -> int:
+    from lib.engine import door
+    from lib.engine.access import FULL_ACCESS
     from lib.register import audit
 
-    engine, _ = _engine(args)
+    engine = door.open_store(FULL_ACCESS, door.READ_AUDIT, args.db).engine
     detail = {k: str(v) for k, v in (("since", args.since), ("user", args.user)) if v}
     if _admin_or_refuse(engine, args, "audit", detail) is None:
         return EXIT_NOT_PERMITTED

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 
 from lib.engine.disclosure import apply_disclosure_control
+from lib.engine.errors import FigureError, FigureUnavailable
 from lib.engine.months import month_index, month_label_expr, quarter_label_expr
 from lib.engine.snapshot import PLACEMENT_DAYS, Snapshot
 from lib.register.contract import CLIENT_FACING_ROLES
@@ -107,7 +108,7 @@ GROUPS: dict[str, Group] = {
 }
 
 
-class IndicatorError(ValueError):
+class IndicatorError(FigureError):
     """A query that cannot be answered, with a message that says why and what to do."""
 
 
@@ -556,7 +557,7 @@ def validate_groups(groups: tuple[str, ...], match: str) -> None:
         raise IndicatorError("--match must be 'all' or 'any'.")
 
 
-class IndicatorUnavailable(IndicatorError):
+class IndicatorUnavailable(IndicatorError, FigureUnavailable):
     """The indicator needs an optional table that the extract did not include."""
 
 

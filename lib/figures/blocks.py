@@ -2,9 +2,10 @@
 `Block`s (one figure each: title, chart, the table behind it, definitions, notes).
 
 Pure (no Streamlit). The page modules (lib/figures/caseload.py, staffing.py, placements.py,
-compare.py) build blocks from indicator tables; lib/web/render.py draws a block the same way
-everywhere: the title is the definition's button, the chart, the caption with unit, period and
-as-of date, the suppression mark, the table one click away and the CSV and Excel downloads.
+compare.py) build blocks from what the reader returns; lib/web/render.py renders a block the
+same way everywhere: the title is the definition's button, the chart, the caption with unit,
+period and as-of date, the suppression mark, the table one click away and the CSV and Excel
+downloads.
 """
 
 from __future__ import annotations
@@ -15,29 +16,29 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
+from lib.engine.access import Facts, Reader
+from lib.engine.cohort import Cohort
 from lib.engine.indicators import INDICATORS, IndicatorUnavailable, Query
 from lib.figures.exports import Column
 from lib.figures.filters import SELECTION, FilterState, Selection
 from lib.figures.format import axis_title, format_date, format_period, unit_text
 from lib.figures.i18n import t
 
-Reader = Callable[[Query], pl.DataFrame]
-
 
 @dataclass(frozen=True)
 class PageContext:
-    """What a page's figures depend on."""
+    """What a page's figures depend on: the selection, the viewer's reader, the settings.
+
+    Every figure is read through `reader` (lib/engine/access.Reader, or lib/web/data.py's cached
+    reader with the same reads): a builder never sees the snapshot or the store."""
 
     sel: Selection
-    read: Reader
+    reader: Reader
     as_of: dt.date
     min_count: int = 5
     fte_band: tuple[float, float] = (20.0, 30.0)
     weekly_contacts: int = 4
     youth_age: int = 25
-    snap: Callable[[], object] | None = None  # the analytic snapshot, for reference facts
-    # reads several queries at once (lib/web/data.py runs them side by side); None: one by one
-    read_many: Callable[[list[Query]], list] | None = None
     source: str | None = None  # the loaded extract's source (names a synthetic demo's scale)
     # the loaded published tables (lib/published/comparison.py PublishedView, or None)
     published: Callable[[], object] | None = None
@@ -81,11 +82,25 @@ class PageContext:
         state = replace(self.state, areas=(), municipalities=())
         return replace(self, sel=replace(self.sel, state=state))
 
+    def read(self, query: Query) -> pl.DataFrame:
+        """The indicator table of `query` (raises IndicatorError when it cannot be answered)."""
+        return self.reader.indicator(query)
+
     def prefetch(self, queries: list[Query]) -> None:
         """Read these queries now, side by side where the reader can, so that the reads that
         follow find them cached. Queries the extract cannot answer are skipped."""
-        if self.read_many is not None and len(queries) > 1:
-            self.read_many(list(dict.fromkeys(queries)))
+        if len(queries) > 1:
+            self.reader.prefetch(list(dict.fromkeys(queries)))
+
+    def facts(self) -> Facts:
+        """The loaded extract's reference facts: trials, areas, municipalities, providers."""
+        return self.reader.facts()
+
+    def cohort(self, persons: bool = True) -> Cohort:
+        """The sidebar's groups (and, with `persons`, its person filters) for the statistics."""
+        s = self.state
+        where = s.person_where() if persons else ()
+        return Cohort(tuple(s.groups), s.match, self.youth_age, where)
 
     def table(self, indicator: str, by: tuple[str, ...] = ("month",), **kw) -> pl.DataFrame | None:
         """The indicator table, or None when the extract lacks the table it needs."""

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from lib.engine.indicators import GROUPS, INDICATORS, age_band_expr, group_expr
-from lib.engine.months import month_index
+from lib.engine.indicators import GROUPS, INDICATORS
 from lib.figures import charts
 from lib.figures.blocks import (
     Block,
@@ -24,7 +23,6 @@ from lib.figures.blocks import (
     with_names,
 )
 from lib.figures.exports import Column
-from lib.figures.filters import PERSON_FIELDS
 from lib.figures.format import format_month, format_value
 from lib.figures.i18n import t
 from lib.figures.view import Control, Metrics, Row, View
@@ -331,30 +329,13 @@ def planned_transfers(ctx: PageContext) -> tuple[float | None, bool]:
     municipalities at the end of the month before the trial's start: those the trial was
     planned to take over. The sidebar's groups and person filters apply, evaluated that day.
 
-    Computed here from the analytic snapshot until the engine has a `state_caseload`
-    indicator (persons with an open state responsibility spell on the month's last day)."""
-    if ctx.snap is None or ctx.start_month is None:
+    Read through the access layer (lib/engine/caseload.py) until the engine has a
+    `state_caseload` indicator (persons with an open state responsibility spell on the month's
+    last day)."""
+    if ctx.start_month is None:
         return None, False
-    snap = ctx.snap()
-    before = month_index(ctx.start_month) - 1
-    if before < snap.first_month:
-        return None, False
-    rows = snap.panel.filter(
-        (pl.col("midx") == before) & (pl.col("organisation") == "state")
-    ).with_columns(age_band=age_band_expr())
-    state = ctx.state
-    g = group_expr(tuple(state.groups), state.match, ctx.youth_age)
-    if g is not None:
-        rows = rows.filter(g)
-    for f in PERSON_FIELDS:
-        values = getattr(state, f)
-        if values:
-            rows = rows.filter(pl.col(f).cast(pl.String).is_in(list(values)))
-    codes = [m.code for m in state.selected_municipalities(ctx.options)]
-    n = rows.filter(pl.col("municipality_code").is_in(codes)).height
-    if ctx.min_count > 0 and n < ctx.min_count:
-        return None, True
-    return float(n), False
+    codes = tuple(m.code for m in ctx.state.selected_municipalities(ctx.options))
+    return ctx.reader.state_caseload(ctx.start_month, codes, ctx.cohort(), ctx.min_count)
 
 
 def cumulative_block(ctx: PageContext) -> Block:

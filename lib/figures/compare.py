@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from lib.engine.access import Reader
 from lib.engine.indicators import INDICATORS, Query, reference_queries
 from lib.figures import charts
 from lib.figures.blocks import Block, PageContext, caption, month_column
@@ -144,16 +145,14 @@ def default_focus(ctx: PageContext) -> str:
 
 
 def suggest_peers(
-    all_units: dict[str, Unit], focus: str, n: int = PEERS_SUGGESTED, snap=None
+    all_units: dict[str, Unit], focus: str, n: int = PEERS_SUGGESTED, reader: Reader | None = None
 ) -> list[str]:
-    """The default peer set. For a municipality, with the snapshot: its most similar
+    """The default peer set. For a municipality, with the viewer's reader: its most similar
     municipalities (lib/stats/peers.py: size, unemployment, long-term and foreign shares, region).
     Otherwise the `n` units of the focus's kind nearest to it in population (log scale)."""
     f = all_units.get(focus)
-    if f is not None and f.kind == "municipality" and snap is not None:
-        from lib.stats.peers import peer_codes
-
-        keys = [f"m:{code}" for code in peer_codes(snap, f.id, n)]
+    if f is not None and f.kind == "municipality" and reader is not None:
+        keys = [f"m:{code}" for code in reader.peer_codes(f.id, n)]
         return [k for k in keys if k in all_units]
     if f is None or not f.population:
         return []
@@ -387,11 +386,11 @@ def _bars_queries(ctx: PageContext, ind: str, level: str) -> list[Query]:
 
 
 def read_all(ctx: PageContext, queries: Sequence[Query], into: dict) -> None:
-    """Read the queries not yet in `into` side by side (the context's `read_many`) and keep
+    """Read the queries not yet in `into` side by side (the reader's `indicators`) and keep
     each table there under its query: read once, used where needed (a second read through
     the cache costs a hash and a copy per table)."""
     todo = [q for q in dict.fromkeys(queries) if q not in into]
-    found = ctx.read_many(todo) if ctx.read_many is not None and len(todo) > 1 else []
+    found = ctx.reader.indicators(todo) if len(todo) > 1 else []
     for i, q in enumerate(todo):
         df = found[i] if i < len(found) else None
         # None: the extract cannot answer it; ctx.read raises the error that says why

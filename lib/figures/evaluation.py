@@ -1,7 +1,8 @@
 """The Evaluation page's content: the trial effect, its event study, time to employment, peers
-and expected against actual. Pure: the snapshot and parameters in, frames and Blocks out.
+and expected against actual. Pure: the reader and parameters in, frames and Blocks out.
 
-`compute_inputs` does the statistics (cached by lib/web/ui.py per loaded batch and parameters);
+`compute_inputs` reads the statistics through the viewer's reader (lib/engine/access.py; the
+web layer's reader caches each read per viewer, arguments and loaded batch);
 `build` turns them into what the page shows, each block with the table behind its chart.
 """
 
@@ -11,7 +12,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from lib.engine.indicators import IndicatorError
+from lib.engine.access import METHODS, Reader, pre_trend
+from lib.engine.cohort import EVERYONE, Cohort
+from lib.engine.errors import FigureError
 from lib.figures import evaluation_charts as charts
 from lib.figures.blocks import Block, PageContext, area_columns, caption, municipality_columns
 from lib.figures.evaluation_charts import format_pp
@@ -19,7 +22,6 @@ from lib.figures.exports import Column
 from lib.figures.format import format_number
 from lib.figures.i18n import t
 from lib.figures.view import EffectCard, Heading, Text
-from lib.stats.effect import effect_table, event_study, pre_trend
 
 CAVEAT = (
     "Trial areas applied to join the trial, and almost all large cities did, so trial and "
@@ -55,56 +57,37 @@ class EvaluationInputs:
 
 
 def compute_inputs(
-    snap,
+    reader: Reader,
+    cohort: Cohort = EVERYONE,
     *,
-    groups: tuple[str, ...] = (),
-    match: str = "all",
-    youth_age: int = 25,
     area: str | None = None,
     km_start: str = "coaching",
     km_by: str = "trial_or_comparison",
     peer_of: str | None = None,
     min_count: int = 5,
 ) -> EvaluationInputs:
-    """All the statistics the page shows, computed once for these parameters."""
-    from lib.stats import expected, peers, survival
-
+    """All the statistics the page shows, read once for the cohort and these choices. A figure
+    that cannot be computed (FigureError: a table the extract lacks, no months before the
+    start) is None, and its block says so; without the effect there is only the reason."""
     try:
-        effect = effect_table(snap, groups=groups, match=match, youth_age=youth_age)
-        by_area = effect_table(
-            snap, by="trial_area_id", groups=groups, match=match, youth_age=youth_age
-        )
-        events = event_study(snap, area, groups=groups, match=match, youth_age=youth_age)
-    except IndicatorError as e:
+        effect = reader.effect(cohort)
+        by_area = reader.effect(cohort, "trial_area_id")
+        events = reader.event_study(cohort, area)
+    except FigureError as e:
         empty = pl.DataFrame()
         return EvaluationInputs(empty, empty, empty, None, None, None, None, None, str(e))
-    km_args = dict(
-        start=km_start,
-        by=km_by,
-        groups=groups,
-        match=match,
-        min_count=min_count,
-        youth_age=youth_age,
-    )
     try:
-        km_curve, km_median = survival.curve_and_median(snap, **km_args)
-    except Exception:  # noqa: BLE001 - an optional view; its absence is said on the page
+        km_curve, km_median = reader.survival(cohort, km_start, km_by, min_count)
+    except FigureError:
         km_curve = km_median = None
-    peer_table = peers.peers(snap, peer_of, min_count=min_count) if peer_of else None
+    peer_table = reader.peers(peer_of, min_count=min_count) if peer_of else None
     try:
-        exp_exit = expected.expected_exit(
-            snap,
-            by="trial_area_id",
-            groups=groups,
-            match=match,
-            min_count=min_count,
-            youth_age=youth_age,
-        )
-    except Exception:  # noqa: BLE001
+        exp_exit = reader.expected_exit(cohort, "trial_area_id", min_count)
+    except FigureError:
         exp_exit = None
     try:
-        exp_prov = expected.expected_placement(snap, by="provider_id", min_count=min_count)
-    except Exception:  # noqa: BLE001 - providers or episodes may not be loaded
+        exp_prov = reader.expected_placement(EVERYONE, "provider_id", min_count)
+    except FigureError:  # providers or episodes may not be loaded
         exp_prov = None
     return EvaluationInputs(
         effect, by_area, events, km_curve, km_median, peer_table, exp_exit, exp_prov
@@ -254,8 +237,6 @@ def _effect_columns_names() -> list[str]:
 
 
 def survival_block(ctx: PageContext, inputs: EvaluationInputs, start: str) -> Block:
-    from lib.stats import survival
-
     names = {
         "trial": t("Trial municipalities"),
         "comparison": t("Comparison municipalities"),
@@ -274,7 +255,7 @@ def survival_block(ctx: PageContext, inputs: EvaluationInputs, start: str) -> Bl
             message=t("No starts to follow for this selection."),
         )
     med = inputs.km_median
-    notes = [t(survival.METHOD)] if hasattr(survival, "METHOD") else []
+    notes = [t(METHODS["survival"])]
     if med is not None and med.height:
         for row in med.iter_rows(named=True):
             label = names.get(str(row["stratum"]), str(row["stratum"]))
@@ -319,8 +300,6 @@ def survival_block(ctx: PageContext, inputs: EvaluationInputs, start: str) -> Bl
 
 
 def peers_block(ctx: PageContext, inputs: EvaluationInputs, name: str | None) -> Block | None:
-    from lib.stats import peers
-
     if inputs.peers is None:
         return None
     table = inputs.peers.with_columns(
@@ -354,7 +333,7 @@ def peers_block(ctx: PageContext, inputs: EvaluationInputs, name: str | None) ->
         table=table.select(keep),
         columns=tuple(cols),
         caption=caption(ctx, None),
-        notes=(t(peers.METHOD),),
+        notes=(t(METHODS["peers"]),),
     )
 
 
@@ -368,8 +347,6 @@ def expected_block(
     label_title: str,
     indicator: str,
 ) -> Block:
-    from lib.stats import expected
-
     if table is None or table.height == 0:
         return Block(
             key=key,
@@ -423,7 +400,7 @@ def expected_block(
         columns=tuple(cols[c] for c in keep),
         chart=expected_chart_or_none(df, label),
         caption=caption(ctx, None, t("percentage points, actual minus expected")),
-        notes=(t(expected.METHOD), t(CAVEAT)),
+        notes=(t(METHODS["expected"]), t(CAVEAT)),
     )
 
 
@@ -497,7 +474,7 @@ def default_peer(ctx: PageContext) -> str | None:
     """The municipality whose peers are shown first: the first selected, else the largest."""
     if ctx.state.municipalities:
         return ctx.state.municipalities[0]
-    munis = ctx.snap().municipalities.sort("population", descending=True, nulls_last=True)
+    munis = ctx.facts().municipalities.sort("population", descending=True, nulls_last=True)
     return munis["municipality_code"][0] if munis.height else None
 
 
@@ -513,10 +490,8 @@ def build(
     from lib.figures import placements
 
     inputs = compute_inputs(
-        ctx.snap(),
-        groups=ctx.state.groups,
-        match=ctx.state.match,
-        youth_age=ctx.youth_age,
+        ctx.reader,
+        ctx.cohort(persons=False),
         area=area,
         km_start=km_start,
         km_by=km_by,

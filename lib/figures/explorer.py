@@ -219,8 +219,7 @@ def value_labels(dim: str, values, ctx: PageContext) -> dict:
 
 
 def provider_names(ctx: PageContext) -> dict[str, str]:
-    snap = ctx.snap() if ctx.snap else None
-    providers = getattr(snap, "providers", None)
+    providers = ctx.facts().providers
     if providers is None:
         return {}
     return dict(zip(providers["provider_id"], providers["name"], strict=True))

@@ -23,8 +23,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+from lib.engine.access import Facts
 from lib.engine.indicators import AGE_BANDS, GROUPS, INDICATORS, Query
-from lib.engine.months import month_label, month_label_of_date, month_range
+from lib.engine.months import month_label_of_date, month_range
 from lib.figures.i18n import t
 from lib.register.contract import EDUCATIONS, GENDERS, LANGUAGES
 
@@ -157,10 +158,10 @@ class FilterOptions:
         return FilterState(trial=trial, month_from=month_from, month_to=month_to)
 
 
-def options_from_snapshot(snap) -> FilterOptions:
-    """The FilterOptions of an analytic snapshot (lib/engine/snapshot.Snapshot)."""
+def options_from_facts(facts: Facts) -> FilterOptions:
+    """The FilterOptions of the loaded extract's reference facts (a Reader's `facts()`)."""
     trials = []
-    for row in snap.trials.sort("start_date", "trial_id").iter_rows(named=True):
+    for row in facts.trials.sort("start_date", "trial_id").iter_rows(named=True):
         start, end = row["start_date"], row.get("end_date")
         trials.append(
             TrialOption(
@@ -172,7 +173,7 @@ def options_from_snapshot(snap) -> FilterOptions:
         )
     areas = tuple(
         AreaOption(r["trial_area_id"], r["trial_id"], r["name"])
-        for r in snap.trial_areas.sort("trial_area_id").iter_rows(named=True)
+        for r in facts.trial_areas.sort("trial_area_id").iter_rows(named=True)
     )
     munis = tuple(
         MunicipalityOption(
@@ -183,14 +184,14 @@ def options_from_snapshot(snap) -> FilterOptions:
             area_id=r.get("trial_area_id"),
             population=r.get("population"),
         )
-        for r in snap.municipalities.sort("municipality_code").iter_rows(named=True)
+        for r in facts.municipalities.sort("municipality_code").iter_rows(named=True)
     )
     return FilterOptions(
         trials=tuple(trials),
         areas=areas,
         municipalities=munis,
-        first_month=month_label(snap.first_month),
-        last_month=month_label(snap.last_month),
+        first_month=facts.first_month,
+        last_month=facts.last_month,
     )
 
 

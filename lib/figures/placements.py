@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from lib.engine.snapshot import PLACEMENT_DAYS
+from lib.engine.indicators import PLACEMENT_DAYS
+from lib.engine.intervals import wilson  # noqa: F401  (re-exported for the page tests)
+from lib.engine.intervals import with_wilson as _with_wilson
 from lib.figures import charts
 from lib.figures.blocks import (
     Block,
@@ -32,8 +34,6 @@ from lib.figures.filters import COMPARISON, SELECTION
 from lib.figures.format import format_month, format_number
 from lib.figures.i18n import t
 from lib.figures.view import Metrics
-from lib.stats.effect import wilson  # noqa: F401  (re-exported for the page tests)
-from lib.stats.effect import with_wilson as _with_wilson
 
 
 @dataclass
@@ -331,8 +331,7 @@ def by_provider_block(ctx: PageContext, days: int) -> Block:
     the shares drawn as bars (there are too many providers for a readable chart)."""
     key = "placement-providers"
     title = t("placements.by_provider", d=days)
-    snap = ctx.snap() if ctx.snap else None
-    providers = getattr(snap, "providers", None)
+    providers = ctx.facts().providers
     opened = ctx.table(f"placement_rate_{days}", by=("provider_id",))
     if providers is None or opened is None:
         block = unavailable_block(key, title, f"placement_rate_{days}")

@@ -1,4 +1,4 @@
-"""Did the trial work? Difference-in-differences of the exit rate, the event study, Wilson.
+"""Did the trial work? Difference-in-differences of the exit rate and the event study.
 
 The unit that was treated is the municipality, so the estimate is built from one contrast per
 municipality and its uncertainty from how those contrasts vary between municipalities:
@@ -25,40 +25,13 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from lib.engine.indicators import IndicatorError, group_expr
+from lib.engine.cohort import EVERYONE, Cohort
+from lib.engine.indicators import IndicatorError
+from lib.engine.intervals import Z95
 from lib.engine.months import month_label, month_of_date
 from lib.engine.snapshot import Snapshot
 
-Z95 = 1.959963984540054
 MIN_EMPIRICAL_CLUSTERS = 20
-
-
-# --------------------------------------------------------------------------------------------
-# Wilson score interval
-
-
-def wilson(numerator, denominator, z: float = Z95) -> tuple[float | None, float | None]:
-    """The 95 % Wilson score interval of a proportion, in per cent; (None, None) if n = 0."""
-    if denominator is None or numerator is None or denominator <= 0:
-        return (None, None)
-    n = float(denominator)
-    p = numerator / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (100 * (centre - half), 100 * (centre + half))
-
-
-def with_wilson(df: pl.DataFrame, z: float = Z95) -> pl.DataFrame:
-    """Add ci_low / ci_high (per cent) to a rate table with numerator and denominator."""
-    n = pl.col("denominator").cast(pl.Float64)
-    p = pl.col("numerator").cast(pl.Float64) / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * (p * (1 - p) / n + z * z / (4 * n * n)).sqrt() / (1 + z * z / n)
-    ok = n > 0
-    return df.with_columns(
-        ci_low=pl.when(ok).then(100 * (centre - half)).otherwise(None),
-        ci_high=pl.when(ok).then(100 * (centre + half)).otherwise(None),
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -80,18 +53,13 @@ def trial_start_month(snap: Snapshot) -> int:
     return month_of_date(start)
 
 
-def exit_cells(
-    snap: Snapshot, groups: tuple[str, ...] = (), match: str = "all", youth_age: int = 25
-) -> pl.DataFrame:
+def exit_cells(snap: Snapshot, cohort: Cohort = EVERYONE) -> pl.DataFrame:
     """Person-months at risk (n) and exits (y) per municipality and month t.
 
     At risk in t: unemployed on the last day of t-1 (the exit_rate indicator's denominator);
-    exit: an employed spell starts in t. Groups are evaluated on the last day of t-1.
+    exit: an employed spell starts in t. The cohort is read on the last day of t-1.
     """
-    rows = snap.panel.filter(pl.col("status") == "unemployed")
-    g = group_expr(groups, match, youth_age)
-    if g is not None:
-        rows = rows.filter(g)
+    rows = cohort.apply(snap.panel.filter(pl.col("status") == "unemployed"))
     return (
         rows.with_columns(midx=pl.col("midx") + 1)
         .filter(pl.col("midx").is_between(snap.first_month + 1, snap.last_month))
@@ -189,13 +157,7 @@ def did(changes: pl.DataFrame, treated: pl.Expr, control: pl.Expr) -> Effect:
     return Effect(est, est - Z95 * se, est + Z95 * se, se, t.height, c.height, pm, how_t, how_c)
 
 
-def effect_table(
-    snap: Snapshot,
-    by: str | None = None,
-    groups: tuple[str, ...] = (),
-    match: str = "all",
-    youth_age: int = 25,
-) -> pl.DataFrame:
+def effect_table(snap: Snapshot, by: str | None = None, cohort: Cohort = EVERYONE) -> pl.DataFrame:
     """The trial effect on the exit rate: overall, or per trial area (`by="trial_area_id"`)."""
     if by not in (None, "trial_area_id"):
         raise IndicatorError("The effect can be broken down by trial_area_id only.")
@@ -205,7 +167,7 @@ def effect_table(
             "The extract has no months before the trial's start: a before-after comparison "
             "needs data from before it."
         )
-    changes = municipal_changes(exit_cells(snap, groups, match, youth_age), start)
+    changes = municipal_changes(exit_cells(snap, cohort), start)
     control = pl.col("trial_area_id").is_null()
     if by is None:
         rows = [({}, did(changes, pl.col("trial_area_id").is_not_null(), control))]
@@ -243,11 +205,7 @@ def effect_table(
 
 
 def event_study(
-    snap: Snapshot,
-    trial_area_id: str | None = None,
-    groups: tuple[str, ...] = (),
-    match: str = "all",
-    youth_age: int = 25,
+    snap: Snapshot, trial_area_id: str | None = None, cohort: Cohort = EVERYONE
 ) -> pl.DataFrame:
     """Effect by month relative to the start (k = 0 is the first trial month), with intervals.
 
@@ -257,7 +215,7 @@ def event_study(
     the coefficients should hover around zero if the trends were parallel.
     """
     start = trial_start_month(snap)
-    cells = exit_cells(snap, groups, match, youth_age)
+    cells = exit_cells(snap, cohort)
     base = (
         cells.filter(pl.col("midx") < start)
         .group_by("municipality_code")

@@ -27,8 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from lib.engine.cohort import EVERYONE, Cohort
 from lib.engine.disclosure import apply_disclosure_control
-from lib.engine.indicators import AGE_BANDS, GEO_DIMS, GROUPS, group_expr
+from lib.engine.errors import FigureError
+from lib.engine.indicators import AGE_BANDS, GEO_DIMS
+from lib.engine.intervals import Z95
 from lib.engine.months import month_index, month_label_expr, quarter_label_expr
 from lib.engine.snapshot import PLACEMENT_DAYS, Snapshot, attributes_at, group_parts
 
@@ -40,7 +43,6 @@ REFERENCES = ("comparison", "all")
 KINDS = ("logit", "cells")
 MIN_RATED_PROVIDER = 18  # Sweden's employment service rates providers from 18 participants up
 MIN_CELL = 20  # cells model: thinner cells take the logistic prediction
-Z95 = 1.959963984540054
 
 METHOD = (
     "Expected against actual compares each municipality's (or provider's) result with the "
@@ -76,7 +78,7 @@ _LEVEL_ORDER = {
 }
 
 
-class ExpectedError(ValueError):
+class ExpectedError(FigureError):
     """A request that cannot be answered, with a message that says why and what to do."""
 
 
@@ -434,18 +436,18 @@ def _period(snap: Snapshot, period) -> tuple[int, int]:
     return first, last
 
 
-def _validate(by, reference, groups, match, allowed) -> list[str]:
+def _validate(by, reference, cohort: Cohort, allowed) -> list[str]:
     dims = [] if by is None else [by] if isinstance(by, str) else list(by)
     for d in dims:
         if d not in allowed:
             raise ExpectedError(f"Unknown dimension '{d}'. Choose from: {', '.join(allowed)}.")
     if reference not in REFERENCES:
         raise ExpectedError(f"reference must be one of: {', '.join(REFERENCES)}.")
-    for g in groups:
-        if g not in GROUPS:
-            raise ExpectedError(f"Unknown group '{g}'. Choose from: {', '.join(GROUPS)}.")
-    if match not in ("all", "any"):
-        raise ExpectedError("match must be 'all' or 'any'.")
+    problem = cohort.problem()
+    if problem:
+        raise ExpectedError(problem)
+    if cohort.where:
+        raise ExpectedError("Actual against expected takes groups, not person filters.")
     return dims
 
 
@@ -542,19 +544,18 @@ def expected_exit(
     reference_period: tuple[str | None, str | None] | None = None,
     model: str = "logit",
     calendar: str | None = "month",
-    groups: tuple[str, ...] = (),
-    match: str = "all",
+    cohort: Cohort = EVERYONE,
     min_count: int = 5,
-    youth_age: int = 25,
 ) -> pl.DataFrame:
     """Actual against expected monthly exit to employment (%) per `by` unit over `period`.
 
     The model is fitted on the reference rows (comparison municipalities, or all) of
     `reference_period` (default: all months) and applied to every unit's rows in `period`
-    (months t as YYYY-MM, inclusive; None = open). groups/match filter the evaluated rows only.
+    (months t as YYYY-MM, inclusive; None = open). The cohort's groups filter the evaluated rows
+    only.
     Columns: see `compare`; n and numerator are person-months and exits.
     """
-    dims = _validate(by, reference, groups, match, EXIT_DIMS)
+    dims = _validate(by, reference, cohort, EXIT_DIMS)
     return _run(
         _exit_lazy(snap),
         _geo(snap),
@@ -563,7 +564,7 @@ def expected_exit(
         reference,
         _period(snap, reference_period),
         _period(snap, period),
-        group_expr(tuple(groups), match, youth_age),
+        cohort.group_filter(),
         model,
         _check_calendar(calendar),
         min_count,
@@ -622,19 +623,17 @@ def expected_placement(
     reference_period: tuple[str | None, str | None] | None = None,
     model: str = "logit",
     calendar: str | None = "quarter",
-    groups: tuple[str, ...] = (),
-    match: str = "all",
+    cohort: Cohort = EVERYONE,
     min_count: int = 5,
     min_rated: int | None = None,
     service_type: str = "coaching",
-    youth_age: int = 25,
 ) -> pl.DataFrame:
     """Actual against expected placement at `days` (%) of coaching episodes ending in `period`.
 
     min_rated: episodes needed for a rating; default 18 when rating providers, else 0. With
     by="provider_id" the provider's name and kind are added. Columns: see `compare`.
     """
-    dims = _validate(by, reference, groups, match, PLACEMENT_DIMS)
+    dims = _validate(by, reference, cohort, PLACEMENT_DIMS)
     if min_rated is None:
         min_rated = MIN_RATED_PROVIDER if "provider_id" in dims else 0
     calendar = _check_calendar(calendar)
@@ -646,7 +645,7 @@ def expected_placement(
         reference,
         _period(snap, reference_period),
         _period(snap, period),
-        group_expr(tuple(groups), match, youth_age),
+        cohort.group_filter(),
         model,
         calendar,
         min_count,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from lib.engine.errors import FigureError
 from lib.engine.months import month_index, month_label
 from lib.engine.snapshot import Snapshot
 
@@ -41,7 +42,7 @@ METHOD = (
 )
 
 
-class PeersError(ValueError):
+class PeersError(FigureError):
     """A request that cannot be answered, with a message that says why and what to do."""
 
 

@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import polars as pl
 
+from lib.engine.cohort import EVERYONE, Cohort
 from lib.engine.disclosure import apply_disclosure_control
+from lib.engine.errors import FigureError
 from lib.engine.indicators import GEO_DIMS, GROUPS, PERSON_DIMS, age_band_expr, group_expr
+from lib.engine.intervals import Z95
 from lib.engine.snapshot import Snapshot, attributes_at, day_number, group_parts
 
 STARTS = ("coaching", "transfer", "initial_transfer", "later_transfer")
-Z95 = 1.959963984540054
 
 METHOD = (
     "Time to employment is estimated with the Kaplan-Meier (product-limit) method. Each start "
@@ -55,7 +57,7 @@ METHOD = (
 )
 
 
-class SurvivalError(ValueError):
+class SurvivalError(FigureError):
     """A request that cannot be answered, with a message that says why and what to do."""
 
 
@@ -292,7 +294,7 @@ def _stratum_expr(by: str | None, youth_age: int) -> pl.Expr | None:
 BY_DIMS = (*GEO_DIMS, *PERSON_DIMS, "provider_id")
 
 
-def _validate(snap: Snapshot, start: str, by, groups, match) -> None:
+def _validate(snap: Snapshot, start: str, by, cohort: Cohort) -> None:
     if by is not None and by not in BY_DIMS and by not in GROUPS:
         raise SurvivalError(
             f"Unknown dimension '{by}'. Choose from: {', '.join(BY_DIMS)}, or a group: "
@@ -300,32 +302,24 @@ def _validate(snap: Snapshot, start: str, by, groups, match) -> None:
         )
     if by == "provider_id" and start != "coaching":
         raise SurvivalError("'provider_id' applies to time from coaching only.")
-    for g in groups:
-        if g not in GROUPS:
-            raise SurvivalError(f"Unknown group '{g}'. Choose from: {', '.join(GROUPS)}.")
-    if match not in ("all", "any"):
-        raise SurvivalError("match must be 'all' or 'any'.")
+    problem = cohort.problem()
+    if problem:
+        raise SurvivalError(problem)
 
 
 def follow_up(
     snap: Snapshot,
     start: str = "coaching",
     by: str | None = None,
-    groups: tuple[str, ...] = (),
-    match: str = "all",
-    where: tuple[tuple[str, tuple[str, ...]], ...] = (),
-    youth_age: int = 25,
+    cohort: Cohort = EVERYONE,
 ) -> pl.DataFrame:
-    """One row per start with its stratum, time and event (the input of the curves)."""
-    _validate(snap, start, by, groups, match)
+    """One row per start with its stratum, time and event (the input of the curves); the
+    cohort's groups and person filters narrow the starts."""
+    _validate(snap, start, by, cohort)
     rows = start_rows(snap, start).with_columns(age_band=age_band_expr())
     rows = rows.join(snap.municipalities.select(*GEO_DIMS), on="municipality_code", how="left")
-    g = group_expr(tuple(groups), match, youth_age)
-    if g is not None:
-        rows = rows.filter(g)
-    for dim, values in where:
-        rows = rows.filter(pl.col(dim).cast(pl.String).is_in(list(values)))
-    expr = _stratum_expr(by, youth_age)
+    rows = cohort.apply(rows)
+    expr = _stratum_expr(by, cohort.youth_age)
     rows = rows.with_columns(stratum=expr if expr is not None else pl.lit("all"))
     return durations(rows, snap.resp, snap.status, day_number(snap.as_of))
 
@@ -345,32 +339,26 @@ def time_to_employment(
     snap: Snapshot,
     start: str = "coaching",
     by: str | None = None,
-    groups: tuple[str, ...] = (),
-    match: str = "all",
+    cohort: Cohort = EVERYONE,
     min_count: int = 5,
-    where: tuple[tuple[str, tuple[str, ...]], ...] = (),
-    youth_age: int = 25,
 ) -> pl.DataFrame:
     """The Kaplan-Meier table per stratum (see `kaplan_meier` for the columns).
 
     by: None (one stratum 'all'), a dimension (municipality_code, trial_area_id - comparison
     municipalities as 'comparison' -, region, trial_or_comparison, gender, age_band, language,
-    education, provider_id) or a group name (strata '<group>' and 'not <group>'); groups/match
-    filter the starts. Strata with fewer than min_count persons are left out (see
+    education, provider_id) or a group name (strata '<group>' and 'not <group>'); the cohort
+    narrows the starts. Strata with fewer than min_count persons are left out (see
     `median_time` for which), and each curve stops where fewer than min_count are at risk.
     """
-    return curve_and_median(snap, start, by, groups, match, min_count, where, youth_age)[0]
+    return curve_and_median(snap, start, by, cohort, min_count)[0]
 
 
 def median_time(
     snap: Snapshot,
     start: str = "coaching",
     by: str | None = None,
-    groups: tuple[str, ...] = (),
-    match: str = "all",
+    cohort: Cohort = EVERYONE,
     min_count: int = 5,
-    where: tuple[tuple[str, tuple[str, ...]], ...] = (),
-    youth_age: int = 25,
 ) -> pl.DataFrame:
     """Median days to employment per stratum with its 95 % interval.
 
@@ -378,22 +366,19 @@ def median_time(
     median or ci_high: not reached within the follow-up. Suppressed strata keep their row with
     nulls.
     """
-    return curve_and_median(snap, start, by, groups, match, min_count, where, youth_age)[1]
+    return curve_and_median(snap, start, by, cohort, min_count)[1]
 
 
 def curve_and_median(
     snap: Snapshot,
     start: str = "coaching",
     by: str | None = None,
-    groups: tuple[str, ...] = (),
-    match: str = "all",
+    cohort: Cohort = EVERYONE,
     min_count: int = 5,
-    where: tuple[tuple[str, tuple[str, ...]], ...] = (),
-    youth_age: int = 25,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """`time_to_employment` and `median_time` from one follow-up and one product-limit
     estimate (the curve is computed per stratum, so the shown strata are a filter of it)."""
-    rows = follow_up(snap, start, by, groups, match, where, youth_age)
+    rows = follow_up(snap, start, by, cohort)
     summary = _summary(rows, min_count)
     km = kaplan_meier(rows, "stratum")
     shown = summary.filter(~pl.col("suppressed"))["stratum"]

@@ -1,10 +1,13 @@
-"""Cached reads for the pages: the store's state, the snapshot's options, indicator tables and
-whole page views, each cached by kind (see STYLE.md).
+"""Cached reads for the pages: the store's state, the extract's options, every figure the
+access layer reads and whole page views, each cached by kind (see STYLE.md).
 
-- the analytic snapshot once per process and loaded batch: `st.cache_resource`, keyed by the
-  store URL and the batch's content hash (a new import changes the hash, so it is picked up);
-- indicator tables per view: `st.cache_data`, keyed by the frozen Query, the viewer, the URL and
-  the content hash. A DataFrame is never a cache key;
+- the loaded batch (lib/engine/access.Source, the analytic snapshot) once per process and
+  batch: `st.cache_resource`, keyed by the store URL and the batch's content hash (a new import
+  changes the hash, so it is picked up);
+- every read of the viewer's reader (`CachedReader`: indicator tables, the effect, survival,
+  peers, expected, ...): `st.cache_data`, keyed by the figure's kind, its arguments (frozen
+  Query and Cohort, scalars), the viewer, the URL and the content hash. A DataFrame is never a
+  cache key; the reference facts are kept once per batch (`st.cache_resource`);
 - a page's figures (`build`: Blocks with their charts as Vega-Lite dicts) per frozen
   FilterState, page arguments, language, settings and batch, so that going back to a selection
   redraws without computing or building a chart.
@@ -23,11 +26,11 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from lib.engine import access
+from lib.engine import access, door
 from lib.engine.indicators import IndicatorError, Query
 from lib.figures import charts
 from lib.figures.blocks import Block, PageContext
-from lib.figures.filters import FilterOptions, FilterState, Selection, options_from_snapshot
+from lib.figures.filters import FilterOptions, FilterState, Selection, options_from_facts
 from lib.figures.i18n import t
 from lib.settings import get_settings
 from lib.web import sidebar, workarounds
@@ -74,49 +77,75 @@ def current_info() -> access.DataInfo:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _snapshot(db_url: str, content_hash: str):
+def _source(db_url: str, content_hash: str) -> access.Source:
     # content_hash is part of the key only: a new batch gets its own entry.
-    return access.snapshot(db_url)
-
-
-def snapshot():
-    info = current_info()
-    return _snapshot(info.db_url, info.content_hash)
+    return access.open_source(db_url)
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _read(query: Query, viewer: access.Viewer, db_url: str, content_hash: str) -> pl.DataFrame:
-    return access.read_indicator(query, viewer, snap=_snapshot(db_url, content_hash))
+def _figure(kind: str, args: tuple, viewer: access.Viewer, db_url: str, content_hash: str):
+    return access.Reader(viewer, _source(db_url, content_hash)).figure(kind, *args)
 
 
-def read(query: Query) -> pl.DataFrame:
-    """The indicator table for `query`, cached per query and loaded batch."""
-    info = current_info()
-    return _read(query, VIEWER, info.db_url, info.content_hash)
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _facts(viewer: access.Viewer, db_url: str, content_hash: str) -> access.Facts:
+    # Reference facts are read on every run and never changed: kept, not copied per read.
+    return access.Reader(viewer, _source(db_url, content_hash)).facts()
 
 
 _POOL = ThreadPoolExecutor(max_workers=3, thread_name_prefix="trialwatch-read")
 
 
+class CachedReader(access.Reader):
+    """The viewer's reader for this session: each read (a figure's kind and its arguments)
+    cached per viewer and loaded batch, as lib/engine/access.py computes it."""
+
+    def __init__(self, viewer: access.Viewer, info: access.DataInfo):
+        super().__init__(viewer, info.db_url)
+        self.db_url, self.content_hash = info.db_url, info.content_hash
+
+    def figure(self, kind: str, *args):
+        return _figure(kind, args, self.viewer, self.db_url, self.content_hash)
+
+    def facts(self) -> access.Facts:
+        return _facts(self.viewer, self.db_url, self.content_hash)
+
+    def indicators(self, queries: list[Query]) -> list[pl.DataFrame | None]:
+        """Several indicator tables read side by side (Polars releases the GIL), each cached
+        as by `indicator`; None for a query the extract cannot answer."""
+        run_ctx = get_script_run_ctx()
+
+        def one(query: Query):
+            add_script_run_ctx(threading.current_thread(), run_ctx)
+            try:
+                return self.indicator(query)
+            except IndicatorError:
+                return None
+
+        return list(_POOL.map(one, queries))
+
+    def prefetch(self, queries: list[Query]) -> None:
+        self.indicators(queries)
+
+
+def reader() -> CachedReader:
+    """The viewer's cached reader over the loaded batch."""
+    return CachedReader(VIEWER, current_info())
+
+
+def read(query: Query) -> pl.DataFrame:
+    """The indicator table for `query`, cached per query and loaded batch."""
+    return reader().indicator(query)
+
+
 def read_many(queries: list[Query]) -> list[pl.DataFrame | None]:
-    """Several indicator tables read side by side (Polars releases the GIL), each cached as by
-    `read`; None for a query the extract cannot answer."""
-    info = current_info()
-    run_ctx = get_script_run_ctx()
-
-    def one(query: Query):
-        add_script_run_ctx(threading.current_thread(), run_ctx)
-        try:
-            return _read(query, VIEWER, info.db_url, info.content_hash)
-        except IndicatorError:
-            return None
-
-    return list(_POOL.map(one, queries))
+    """Several indicator tables read side by side; None for a query the extract cannot answer."""
+    return reader().indicators(queries)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _options(db_url: str, content_hash: str) -> FilterOptions:
-    return options_from_snapshot(_snapshot(db_url, content_hash))
+    return options_from_facts(_facts(VIEWER, db_url, content_hash))
 
 
 def options() -> FilterOptions:
@@ -147,16 +176,15 @@ def page_context() -> PageContext:
 
 def _context(sel: Selection) -> PageContext:
     s = get_settings()
+    info = current_info()
     return PageContext(
         sel=sel,
-        read=read,
-        as_of=current_info().as_of,
+        reader=CachedReader(VIEWER, info),
+        as_of=info.as_of,
         min_count=s.min_count,
         fte_band=s.fte_band,
         weekly_contacts=s.weekly_contacts,
         youth_age=s.youth_age,
-        snap=snapshot,
-        read_many=read_many,
         source=current_info().source,
         published=published_view,
     )
@@ -229,7 +257,7 @@ def _vega_lite(chart):
 
 @st.cache_data(ttl=5, show_spinner=False)
 def _history(db_url: str):
-    return access.load_history(db_url)
+    return door.history(VIEWER, db_url)
 
 
 def load_history():

@@ -1,6 +1,7 @@
 """The Explorer's widgets: the slice's controls and the saved views (Streamlit; the logic is in
-lib/figures/explorer.py and lib/register/views.py). The slice itself (table, chart, downloads,
-the reproduce box) is drawn by lib/web/render.py like every page's view.
+lib/figures/explorer.py, the views are kept through the store door, lib/engine/door.py). The slice
+itself (table, chart, downloads, the reproduce box) is drawn by lib/web/render.py like every
+page's view.
 
 A saved view is the page's URL parameters (the sidebar's and the Explorer's own). Its link is
 the Explorer's address with those parameters and `saved=ID`: opening it in a new session sets
@@ -16,6 +17,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from lib.engine import door
 from lib.engine.indicators import INDICATORS
 from lib.figures.blocks import PageContext
 from lib.figures.explorer import (
@@ -31,7 +33,6 @@ from lib.figures.filters import FilterState
 from lib.figures.format import format_date
 from lib.figures.i18n import t
 from lib.figures.text import as_text
-from lib.register import views
 from lib.web import data, frame, sidebar
 
 PAGE = "explorer"
@@ -102,8 +103,7 @@ def _build(ctx: PageContext, spec: SliceSpec, *, n_providers: int) -> ExplorerVi
 
 
 def _n_providers() -> int:
-    snap = data.snapshot()
-    providers = getattr(snap, "providers", None)
+    providers = data.reader().facts().providers
     return 0 if providers is None else providers.height
 
 
@@ -122,11 +122,9 @@ def view_link(view_id: int, params: dict[str, str]) -> str:
     return f"{base}?{urlencode({**params, SAVED: str(view_id)}, safe=',<')}"
 
 
-def _engine(db_url: str | None = None):
-    """The store's engine. Callbacks run before the page's frame, so they are given the URL."""
-    from lib.register.store import get_engine
-
-    return get_engine(db_url or data.current_info().db_url)
+def _url(db_url: str | None = None) -> str:
+    """The store's URL. Callbacks run before the page's frame, so they are given it."""
+    return db_url or data.current_info().db_url
 
 
 def _flash(text: str, kind: str = "success") -> None:
@@ -136,11 +134,11 @@ def _flash(text: str, kind: str = "success") -> None:
 def _open(view_id: int, db_url: str, opts) -> None:
     """Set the sidebar and the controls from a saved view (a button's callback, so it runs
     before any widget is drawn)."""
-    view = views.get_view(_engine(db_url), view_id)
+    view = door.get_view(data.VIEWER, view_id, _url(db_url))
     if view is None:
         _flash(t("explorer.views.gone", id=view_id), "warning")
         return
-    params = views.params_of(view)
+    params = door.params_of(view)
     state, notices = FilterState.from_params(params, opts)
     sidebar.apply_state(state, notices)
     ss = st.session_state
@@ -156,8 +154,8 @@ def _save(params: dict[str, str], db_url: str) -> None:
     name = ss.get("explorer-save-name", "")
     who = ss.get("explorer-save-who", "")
     try:
-        view = views.save_view(_engine(db_url), PAGE, name, params, who)
-    except views.ViewError as e:
+        view = door.save_view(data.VIEWER, PAGE, name, params, who, _url(db_url))
+    except door.ViewError as e:
         _flash(str(e), "error")
         return
     ss[WHO] = who
@@ -170,7 +168,7 @@ def _act(action, done: str) -> None:
     """Run a saved-view action (a callback); say what it did, or why it could not."""
     try:
         view = action()
-    except views.ViewError as e:
+    except door.ViewError as e:
         _flash(str(e), "error")
         return
     _flash(t(done, name=view.name))
@@ -178,12 +176,14 @@ def _act(action, done: str) -> None:
 
 def _rename(view_id: int, db_url: str) -> None:
     name = st.session_state.get(f"explorer-rename-{view_id}", "")
-    _act(lambda: views.rename_view(_engine(db_url), view_id, name), "explorer.views.renamed")
+    _act(
+        lambda: door.rename_view(data.VIEWER, view_id, name, _url(db_url)), "explorer.views.renamed"
+    )
 
 
 def _delete(view_id: int, name: str, db_url: str) -> None:
     def delete():
-        views.delete_view(_engine(db_url), view_id)
+        door.delete_view(data.VIEWER, view_id, _url(db_url))
         if st.query_params.get(SAVED) == str(view_id):
             del st.query_params[SAVED]
         return SimpleNamespace(name=name)
@@ -210,14 +210,14 @@ def current_view(ctx: PageContext, spec: SliceSpec, db_url: str) -> None:
     if not raw:
         return
     view_id = saved_view_id(raw)
-    view = views.get_view(_engine(db_url), view_id) if view_id is not None else None
+    view = door.get_view(data.VIEWER, view_id, _url(db_url)) if view_id is not None else None
     if view is None:  # not a number the store can hold, or no such view: a notice
         st.warning(as_text(t("explorer.views.gone", id=raw)), icon=":material/link_off:")
         del st.query_params[SAVED]
         return
     by = t("explorer.views.by", who=view.created_by, when=_when(view.updated_at))
     current = view_params(ctx, spec)
-    if current == views.params_of(view):
+    if current == door.params_of(view):
         text = f"{t('explorer.views.current', name=view.name)} · {by}"
         st.caption(f":material/bookmark: {as_text(text)}")
         return
@@ -247,7 +247,10 @@ def saved_view_id(raw: str) -> int | None:
 
 
 def _update(view_id: int, params: dict[str, str], db_url: str) -> None:
-    _act(lambda: views.update_view(_engine(db_url), view_id, params), "explorer.views.updated")
+    _act(
+        lambda: door.update_view(data.VIEWER, view_id, params, _url(db_url)),
+        "explorer.views.updated",
+    )
 
 
 def _when(moment) -> str:
@@ -259,7 +262,7 @@ def saved_views(ctx: PageContext, spec: SliceSpec) -> None:
     """The list of saved views (open, link, rename, delete) and the form to save this one."""
     db_url = data.current_info().db_url
     current_view(ctx, spec, db_url)
-    saved = views.list_views(_engine(db_url), PAGE)
+    saved = door.list_views(data.VIEWER, PAGE, _url(db_url))
     with st.expander(
         f"{t('explorer.views')} ({len(saved)})", icon=":material/bookmarks:", expanded=False
     ):
@@ -301,14 +304,14 @@ def saved_views(ctx: PageContext, spec: SliceSpec) -> None:
                 )
                 st.caption(t("explorer.views.link"))
                 st.code(
-                    view_link(view.view_id, views.params_of(view)), language=None, wrap_lines=True
+                    view_link(view.view_id, door.params_of(view)), language=None, wrap_lines=True
                 )
                 r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
                 r1.text_input(
                     t("explorer.views.rename"),
                     value=view.name,
                     key=f"explorer-rename-{view.view_id}",
-                    max_chars=views.MAX_NAME_LENGTH,
+                    max_chars=door.MAX_NAME_LENGTH,
                 )
                 r2.button(
                     t("explorer.views.rename"),
@@ -323,7 +326,7 @@ def saved_views(ctx: PageContext, spec: SliceSpec) -> None:
                 t("explorer.views.name"),
                 key="explorer-save-name",
                 placeholder=t("explorer.views.name.placeholder"),
-                max_chars=views.MAX_NAME_LENGTH,
+                max_chars=door.MAX_NAME_LENGTH,
             )
             if "explorer-save-who" not in st.session_state:
                 st.session_state["explorer-save-who"] = st.session_state.get(WHO, _user_name())

@@ -116,9 +116,10 @@ def test_an_areas_figure_is_the_same_in_the_ranked_table_and_the_bars(snap):
     import datetime as dt
 
     from lib.figures.blocks import PageContext
-    from lib.figures.filters import Selection, options_from_snapshot
+    from lib.figures.filters import Selection, options_from_facts
+    from tests.readers import facts, reader
 
-    opts = options_from_snapshot(snap)
+    opts = options_from_facts(facts(snap))
     state = replace(opts.default_state(), groups=("long_term_unemployed",))
 
     class Sel(Selection):
@@ -132,7 +133,9 @@ def test_an_areas_figure_is_the_same_in_the_ranked_table_and_the_bars(snap):
         reads.append(q)
         return compute(snap, q)
 
-    ctx = PageContext(sel=Sel(state, opts, "en"), read=read, as_of=dt.date(2024, 6, 30))
+    ctx = PageContext(
+        sel=Sel(state, opts, "en"), reader=reader(snap, read), as_of=dt.date(2024, 6, 30)
+    )
     units = compare.units(opts)
     focus = max((u for u in units.values() if u.kind == "area"), key=lambda u: u.population)
     peers = compare.suggest_peers(units, focus.key, 3)

@@ -9,11 +9,12 @@ from lib.engine.snapshot import build_snapshot
 from lib.figures import evaluation_charts
 from lib.figures.evaluation import compute_inputs, summary
 from tests.hand_fixture import hand_extract
+from tests.readers import reader
 
 
 @pytest.fixture(scope="module")
 def inputs():
-    return compute_inputs(build_snapshot(hand_extract()), peer_of="091", min_count=0)
+    return compute_inputs(reader(build_snapshot(hand_extract())), peer_of="091", min_count=0)
 
 
 def test_the_effect_is_the_hand_worked_difference_in_differences(inputs):

@@ -32,12 +32,13 @@ from lib.figures.filters import (
     MunicipalityOption,
     Selection,
     TrialOption,
-    options_from_snapshot,
+    options_from_facts,
 )
 from lib.figures.i18n import t
 from lib.web import data, render
 from tests.figures.test_page_views import context
 from tests.hand_fixture import AS_OF, hand_extract
+from tests.readers import facts, reader
 
 # ---------------------------------------------------------------------------------------------
 # Fixtures
@@ -50,7 +51,7 @@ def snap():
 
 @pytest.fixture(scope="module")
 def opts(snap):
-    return options_from_snapshot(snap)
+    return options_from_facts(facts(snap))
 
 
 @pytest.fixture(scope="module")
@@ -443,7 +444,7 @@ def _never_read(query):
 
 
 def test_too_large_a_slice_is_not_computed(snap, opts):
-    ctx = replace(context(snap, opts), read=_never_read)
+    ctx = replace(context(snap, opts), reader=reader(snap, _never_read))
     spec = SliceSpec("placement_rate_14", "provider_id", "month")
     # 25,001 providers x 4 months = 100,004 cells: over the limit
     view = explorer.build(ctx, spec, n_providers=25_001)
@@ -456,7 +457,7 @@ def test_too_large_a_slice_is_not_computed(snap, opts):
 def test_the_limit_itself_is_computed(snap, opts):
     read: list = []
     ctx = context(snap, opts)
-    ctx = replace(ctx, read=lambda q: read.append(q) or context(snap, opts).read(q))
+    ctx = replace(ctx, reader=reader(snap, lambda q: read.append(q) or context(snap, opts).read(q)))
     # 25,000 providers x 4 months = 100,000 cells: at the limit, not over it
     view = explorer.build(
         ctx, SliceSpec("placement_rate_14", "provider_id", "month"), n_providers=25_000
@@ -481,7 +482,7 @@ def _many_places() -> FilterOptions:
 def test_the_estimate_counts_what_the_extract_offers():
     opts = _many_places()
     state = opts.default_state()
-    ctx = PageContext(sel=Selection(state, opts), read=_never_read, as_of=AS_OF)
+    ctx = PageContext(sel=Selection(state, opts), reader=reader(None, _never_read), as_of=AS_OF)
     # whole trial, comparison shown: 500 + 10 municipalities x 120 months x 5 age bands
     spec = SliceSpec("active_caseload", "municipality_code", "month", "age_band")
     assert explorer.estimate_cells(spec, ctx) == 510 * 120 * 5
@@ -490,7 +491,7 @@ def test_the_estimate_counts_what_the_extract_offers():
     # comparison hidden: the trial's 500; two genders picked: 2 values
     hidden = PageContext(
         sel=Selection(replace(state, comparison=False, gender=("F", "M")), opts),
-        read=_never_read,
+        reader=reader(None, _never_read),
         as_of=AS_OF,
     )
     assert (

@@ -17,14 +17,15 @@ from lib.figures.filters import (
     NO_GEO,
     WHOLE_TRIAL,
     FilterState,
-    options_from_snapshot,
+    options_from_facts,
 )
 from tests.hand_fixture import hand_extract
+from tests.readers import facts
 
 
 @pytest.fixture(scope="module")
 def opts():
-    return options_from_snapshot(build_snapshot(hand_extract()))
+    return options_from_facts(facts(build_snapshot(hand_extract())))
 
 
 def make(indicator: str, **kw) -> Query:

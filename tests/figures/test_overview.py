@@ -16,7 +16,7 @@ import pytest
 from lib.engine.indicators import Query, compute
 from lib.engine.snapshot import build_snapshot
 from lib.figures import overview
-from lib.figures.filters import options_from_snapshot
+from lib.figures.filters import options_from_facts
 from lib.figures.overview import (
     Figure,
     change,
@@ -25,6 +25,7 @@ from lib.figures.overview import (
     latest_observable_month,
 )
 from tests.hand_fixture import hand_extract
+from tests.readers import facts
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def make_query(min_count: int):
 
 @pytest.fixture(scope="module")
 def ctx(snap):
-    return overview.context_from_options(options_from_snapshot(snap), snap.as_of, 0)
+    return overview.context_from_options(options_from_facts(facts(snap)), snap.as_of, 0)
 
 
 @pytest.fixture(scope="module")

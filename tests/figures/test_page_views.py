@@ -14,12 +14,13 @@ from dataclasses import replace
 import polars as pl
 import pytest
 
-from lib.engine.indicators import Query, compute
+from lib.engine.indicators import Query
 from lib.engine.snapshot import build_snapshot
 from lib.figures import caseload, charts, compare, placements, staffing
 from lib.figures.blocks import PageContext
-from lib.figures.filters import Selection, options_from_snapshot
+from lib.figures.filters import Selection, options_from_facts
 from tests.hand_fixture import hand_extract
+from tests.readers import facts, reader
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def snap():
 
 @pytest.fixture(scope="module")
 def opts(snap):
-    return options_from_snapshot(snap)
+    return options_from_facts(facts(snap))
 
 
 def context(snap, opts, min_count: int = 0, **change) -> PageContext:
@@ -44,10 +45,9 @@ def context(snap, opts, min_count: int = 0, **change) -> PageContext:
 
     return PageContext(
         sel=Sel(state, opts, "en"),
-        read=lambda q: compute(snap, q),
+        reader=reader(snap),
         as_of=dt.date(2021, 6, 30),
         min_count=min_count,
-        snap=lambda: snap,
     )
 
 
@@ -149,7 +149,7 @@ def demo_snap():
 
 
 def test_many_areas_the_largest_in_colour_the_others_grey(demo_snap):
-    opts = options_from_snapshot(demo_snap)
+    opts = options_from_facts(facts(demo_snap))
     ctx = context(demo_snap, opts, min_count=5)
     block = caseload.caseload_block(ctx, "area")
     shown, colours = _legend_and_colours(block.chart)
@@ -177,7 +177,7 @@ def test_many_areas_the_largest_in_colour_the_others_grey(demo_snap):
 
 
 def test_many_municipalities_at_most_max_lines(demo_snap):
-    opts = options_from_snapshot(demo_snap)
+    opts = options_from_facts(facts(demo_snap))
     block = caseload.caseload_block(context(demo_snap, opts), "municipality")
     shown, colours = _legend_and_colours(block.chart)
     assert len(shown) == caseload.HIGHLIGHTED
@@ -394,6 +394,6 @@ def test_compare_offers_the_most_similar_municipalities_by_default(snap, opts):
 
     units = compare.units(opts, "en")
     expected = [f"m:{c}" for c in peer_codes(snap, "091", 2)]
-    assert compare.suggest_peers(units, "m:091", 2, snap=snap) == expected
+    assert compare.suggest_peers(units, "m:091", 2, reader=reader(snap)) == expected
     # trial areas keep the size rule
-    assert compare.suggest_peers(units, "a:A1", 1, snap=snap) == ["a:A2"]
+    assert compare.suggest_peers(units, "a:A1", 1, reader=reader(snap)) == ["a:A2"]

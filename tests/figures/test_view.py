@@ -18,10 +18,11 @@ from lib.engine.snapshot import build_snapshot
 from lib.figures import about, caseload, compare, overview, placements, published, staffing
 from lib.figures import view as parts
 from lib.figures.blocks import Block
-from lib.figures.filters import options_from_snapshot
+from lib.figures.filters import options_from_facts
 from lib.settings import get_settings
 from tests.figures.test_page_views import context
 from tests.hand_fixture import hand_extract
+from tests.readers import facts
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def snap():
 
 @pytest.fixture(scope="module")
 def opts(snap):
-    return options_from_snapshot(snap)
+    return options_from_facts(facts(snap))
 
 
 KINDS = tuple(
@@ -55,10 +56,6 @@ def flat(items) -> list:
         elif isinstance(part, parts.Expander) and part.kind == "parts":
             out += flat(part.parts)
     return out
-
-
-def no_snapshot(ctx):
-    return replace(ctx, snap=None)
 
 
 def test_caseload_is_one_build_with_its_controls_above_the_figures_they_change(snap, opts):
@@ -89,7 +86,7 @@ def test_the_block_pages_lay_their_named_figures_out_in_order(snap, opts):
 
 
 def test_the_overview_reads_its_areas_and_months_from_the_options(snap, opts):
-    view = overview.build(no_snapshot(context(snap, opts)))
+    view = overview.build(context(snap, opts))
     found = flat(view.parts)
     (heads,) = [p for p in found if isinstance(p, parts.Headlines)]
     (areas,) = [p for p in found if isinstance(p, parts.AreaTable)]
@@ -104,7 +101,7 @@ def test_the_overview_reads_its_areas_and_months_from_the_options(snap, opts):
 
 
 def test_the_overview_of_one_area(snap, opts):
-    view = overview.build(no_snapshot(context(snap, opts, areas=("A2",))))
+    view = overview.build(context(snap, opts, areas=("A2",)))
     (areas,) = [p for p in view.parts if isinstance(p, parts.AreaTable)]
     assert areas.table["trial_area_id"].to_list() == ["A2"]
 
@@ -152,7 +149,7 @@ def loaded():
 
 
 def test_the_published_page_offers_the_options_areas(snap, opts, loaded):
-    ctx = replace(no_snapshot(context(snap, opts)), published=lambda: loaded)
+    ctx = replace(context(snap, opts), published=lambda: loaded)
     offer = published.offer(ctx)
     assert offer.levels == ["municipality", "trial_area", "region", "country"]
     assert [a.key for a in offer.areas["trial_area"]] == ["A1", "A2"]
@@ -165,7 +162,7 @@ def test_the_published_page_for_helsinki(snap, opts, loaded, monkeypatch):
     from lib.engine.indicators import Query, compute
 
     monkeypatch.setenv("TRIALWATCH_MIN_COUNT", "0")  # the register's count is not suppressed
-    ctx = replace(no_snapshot(context(snap, opts)), published=lambda: loaded)
+    ctx = replace(context(snap, opts), published=lambda: loaded)
     view = published.build(ctx, level="municipality", area="091")
     found = flat(view.parts)
     headings = [p.text for p in found if isinstance(p, parts.Heading)]

@@ -7,7 +7,9 @@ import math
 import polars as pl
 import pytest
 
+from lib.engine.cohort import Cohort
 from lib.engine.indicators import Query, compute
+from lib.engine.intervals import wilson, with_wilson
 from lib.engine.snapshot import build_snapshot
 from lib.register import demo
 from lib.stats.effect import (
@@ -18,8 +20,6 @@ from lib.stats.effect import (
     municipal_changes,
     pre_trend,
     trial_start_month,
-    wilson,
-    with_wilson,
 )
 from tests.hand_fixture import hand_extract
 
@@ -143,7 +143,7 @@ def true_effect(on, off, treated: pl.Expr, groups=()) -> float:
     lower the long-term share, which the direct +3.0/+1.0 pp increments alone would miss."""
 
     def rate(snap):
-        c = exit_cells(snap, groups).filter(treated & (pl.col("midx") >= START))
+        c = exit_cells(snap, Cohort(groups)).filter(treated & (pl.col("midx") >= START))
         return 100 * c["y"].sum() / c["n"].sum()
 
     return rate(on) - rate(off)
@@ -179,7 +179,7 @@ def test_effect_areas_recover_their_effect_and_others_contain_zero(worlds):
 def test_group_effect_long_term_and_placebo_world(worlds):
     on, off = worlds
     ltu = ("long_term_unemployed",)
-    est = effect_table(on, groups=ltu).row(0, named=True)
+    est = effect_table(on, cohort=Cohort(ltu)).row(0, named=True)
     truth = true_effect(on, off, pl.col("trial_area_id").is_not_null(), ltu)
     assert truth > 0.5  # +3.0 pp planted in half the trial
     assert contains(est, truth), (est, truth)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from lib.engine.cohort import Cohort
 from lib.engine.snapshot import OPEN, build_snapshot
 from lib.stats.survival import (
     SurvivalError,
@@ -231,7 +232,7 @@ def test_strata_by_area_and_by_group(snap):
     older = median_time(snap, "coaching", by="older", min_count=0)
     assert dict(zip(older["stratum"], older["events"])) == {"not older": 0, "older": 1}
     # a group filter keeps only its starts: foreign -> P3
-    foreign = follow_up(snap, "coaching", groups=("foreign",))
+    foreign = follow_up(snap, "coaching", cohort=Cohort(groups=("foreign",)))
     assert foreign["episode_id"].to_list() == ["E3"]
 
 
@@ -258,7 +259,7 @@ def test_unknown_requests_say_what_to_choose(snap):
     with pytest.raises(SurvivalError, match="coaching only"):
         time_to_employment(snap, "transfer", by="provider_id")
     with pytest.raises(SurvivalError, match="Unknown group"):
-        time_to_employment(snap, groups=("tall",))
+        time_to_employment(snap, cohort=Cohort(groups=("tall",)))
 
 
 # --- the demo register ------------------------------------------------------------------------

@@ -84,9 +84,10 @@ def test_overview_in_a_browser_on_a_small_demo_register(streamlit_server, page, 
     from lib.engine.indicators import Query, compute
     from lib.engine.snapshot import build_snapshot
     from lib.figures import overview
-    from lib.figures.filters import options_from_snapshot
+    from lib.figures.filters import options_from_facts
     from lib.figures.format import format_value
     from lib.register.demo import generate
+    from tests.readers import facts
 
     extract = generate("test", 0)
     url = build_store(tmp_path, extract)
@@ -98,7 +99,7 @@ def test_overview_in_a_browser_on_a_small_demo_register(streamlit_server, page, 
 
     # The numbers on the page are the indicator engine's, formatted.
     snap = build_snapshot(extract)
-    ctx = overview.context_from_options(options_from_snapshot(snap), snap.as_of, 5)
+    ctx = overview.context_from_options(options_from_facts(facts(snap)), snap.as_of, 5)
 
     def query(ind, *, side="selection", where=(), **kw):
         scope = (

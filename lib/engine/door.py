@@ -1,0 +1,149 @@
+"""The store door: every change to the store, and every read of it that is not a figure, for a
+named viewer.
+
+Figures are read through lib/engine/access.py. What loads the store or reads its records goes
+through here: loading an extract (`trialwatch import` and `trialwatch demo`), the load history,
+saved views (lib/register/views.py), and the store handed (by `open_store`) to the modules that
+keep their own tables: the published statistics (lib/published), the users and the audit trail
+(lib/register/users.py, audit.py). Issue 13 makes loads admin-only and records every change in
+an audit trail: the rule is `lib.engine.access.permit`, asked here with what is done.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from lib.engine.access import Viewer, permit
+from lib.register import views as _views
+from lib.register.contract import Extract
+from lib.register.schema import LoadBatch, SavedView
+from lib.settings import get_settings
+
+# What may be done through the door (the `what` of access.permit).
+LOAD_REGISTER = "load register"
+LOAD_PUBLISHED = "load published"
+READ_PUBLISHED = "read published"
+READ_HISTORY = "read history"
+SAVED_VIEWS = "saved views"
+MANAGE_USERS = "manage users"  # the command line's `users` (it checks --as is an admin itself)
+READ_AUDIT = "read audit"
+
+# Saved views' own rules and errors, for the pages (no store in them).
+ViewError = _views.ViewError
+params_of = _views.params_of
+MAX_NAME_LENGTH = _views.MAX_NAME_LENGTH
+
+
+@dataclass(frozen=True)
+class Store:
+    """The store, opened for one purpose: its engine and its URL."""
+
+    engine: Engine
+    url: str
+
+
+def open_store(viewer: Viewer, what: str, db_url: str | None = None) -> Store:
+    """The store at `db_url` (default: the settings'), if `viewer` may do `what` there."""
+    from lib.register.store import get_engine
+
+    permit(viewer, what)
+    url = get_settings(db_url).db_url
+    return Store(get_engine(url), url)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading the register
+
+
+class LoadFailed(RuntimeError):
+    """Loading failed inside its transaction, so the store is as it was; `cause` says why."""
+
+    def __init__(self, cause: Exception):
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A loaded extract: its batch, the store's URL, and how long loading and building the
+    analytic snapshot took (seconds)."""
+
+    batch: LoadBatch
+    url: str
+    load_seconds: float
+    snapshot_seconds: float
+
+
+def load_register(
+    viewer: Viewer,
+    extract: Extract,
+    *,
+    source_path: str,
+    db_url: str | None = None,
+    progress=None,
+) -> Loaded:
+    """Replace the register with `extract` in one transaction (LoadFailed if it rolled back),
+    then build the new batch's analytic snapshot, so that the first read finds it."""
+    from lib.engine.cache import snapshot_for
+    from lib.register.store import replace_register
+
+    store = open_store(viewer, LOAD_REGISTER, db_url)
+    t0 = time.perf_counter()
+    try:
+        batch = replace_register(store.engine, extract, source_path=source_path, progress=progress)
+    except Exception as e:  # the transaction rolled back: the caller says so, with the cause
+        raise LoadFailed(e) from e
+    t1 = time.perf_counter()
+    snapshot_for(store.engine, store.url, extract=extract)
+    return Loaded(batch, store.url, t1 - t0, time.perf_counter() - t1)
+
+
+def history(viewer: Viewer, db_url: str | None = None) -> list[LoadBatch]:
+    """Every load of the register, newest first."""
+    from lib.register.store import load_history
+
+    return load_history(open_store(viewer, READ_HISTORY, db_url).engine)
+
+
+# ---------------------------------------------------------------------------------------------
+# Saved views (lib/register/views.py)
+
+
+def list_views(viewer: Viewer, page: str, db_url: str | None = None) -> list[SavedView]:
+    return _views.list_views(open_store(viewer, SAVED_VIEWS, db_url).engine, page)
+
+
+def get_view(viewer: Viewer, view_id: int, db_url: str | None = None) -> SavedView | None:
+    return _views.get_view(open_store(viewer, SAVED_VIEWS, db_url).engine, view_id)
+
+
+def save_view(
+    viewer: Viewer,
+    page: str,
+    name: str,
+    params: Mapping[str, str],
+    who: str,
+    db_url: str | None = None,
+) -> SavedView:
+    engine = open_store(viewer, SAVED_VIEWS, db_url).engine
+    return _views.save_view(engine, page, name, params, who)
+
+
+def rename_view(
+    viewer: Viewer, view_id: int, new_name: str, db_url: str | None = None
+) -> SavedView:
+    return _views.rename_view(open_store(viewer, SAVED_VIEWS, db_url).engine, view_id, new_name)
+
+
+def update_view(
+    viewer: Viewer, view_id: int, params: Mapping[str, str], db_url: str | None = None
+) -> SavedView:
+    return _views.update_view(open_store(viewer, SAVED_VIEWS, db_url).engine, view_id, params)
+
+
+def delete_view(viewer: Viewer, view_id: int, db_url: str | None = None) -> None:
+    _views.delete_view(open_store(viewer, SAVED_VIEWS, db_url).engine, view_id)
