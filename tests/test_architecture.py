@@ -3,7 +3,9 @@
 Layers, lowest first: `register` (contract, store, extracts), `engine` (snapshot, indicators,
 disclosure, access), `stats`, `published`, then `figures` (page builders, charts, texts, exports)
 and `web` (the only Streamlit code); `cli` sits beside `figures`. Pages are thin: they import only
-`web` and `figures`, and hold no Polars expressions, Altair charts or SQL.
+`web` and `figures`, and hold no Polars expressions, Altair charts or SQL. Figures are read only
+through the access layer (lib/engine/access.py, which alone calls the statistics) and the store
+changed only through its door (lib/engine/door.py).
 """
 
 from __future__ import annotations
@@ -32,6 +34,26 @@ MAY_IMPORT = {
     "web": {"register", "engine", "stats", "published", "figures"},
     "cli": {"register", "engine", "stats", "published", "figures"},
 }
+
+# The one read path: outside the access layer (lib/engine/access.py, the store door
+# lib/engine/door.py, and the engine, stats and register modules they call) no module reads the
+# analytic snapshot or the store. These may not import the modules that hold them, nor call what
+# loads them, nor take a Snapshot.
+OUTSIDE_ACCESS = (
+    sorted(p for layer in ("figures", "web", "cli") for p in (ROOT / "lib" / layer).rglob("*.py"))
+    + PAGES
+    + FRAME
+)
+BEHIND_THE_DOOR = (
+    "lib.engine.cache",
+    "lib.engine.snapshot",
+    "lib.register.store",
+    "lib.register.views",
+    "lib.stats",
+)
+LOADERS = {"snapshot", "snapshot_for", "build_snapshot", "read_snapshot", "read_register"}
+# The access layer sits on the statistics: it is the one module that calls them.
+ACCESS = ROOT / "lib" / "engine" / "access.py"
 
 FORBIDDEN_IN_PAGES = {
     "a Polars expression": re.compile(r"\bpl\.col\b|\bpl\.lit\b|\bimport polars\b"),
@@ -108,8 +130,67 @@ def test_layers_import_only_downwards(path: Path):
     layer = layer_of(path)
     if layer is None:
         return
-    wrong = lib_layers(imported_modules(path)) - MAY_IMPORT[layer] - {layer}
+    allowed = MAY_IMPORT[layer] | ({"stats"} if path == ACCESS else set())
+    wrong = lib_layers(imported_modules(path)) - allowed - {layer}
     assert not wrong, f"lib/{layer} may not import {sorted(wrong)}: {path.relative_to(ROOT)}"
+
+
+def reads_behind_the_door(source: str, filename: str = "<source>") -> list[str]:
+    """What in this source reads the snapshot or the store other than through the access
+    layer: an import of a module behind the door, a call of a loader, a Snapshot parameter."""
+    tree = ast.parse(source, filename=filename)
+    found = []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        for name in names:
+            if any(name == m or name.startswith(m + ".") for m in BEHIND_THE_DOOR):
+                found.append(f"line {node.lineno}: imports {name}")
+        if isinstance(node, ast.Call):
+            func = node.func
+            called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if called in LOADERS:
+                found.append(f"line {node.lineno}: calls {called}()")
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            a = node.args
+            for arg in a.posonlyargs + a.args + a.kwonlyargs:
+                text = ast.unparse(arg.annotation) if arg.annotation is not None else ""
+                if "Snapshot" in text or arg.arg in ("snap", "snapshot"):
+                    found.append(f"line {node.lineno}: takes a snapshot ({arg.arg})")
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize("path", OUTSIDE_ACCESS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_figures_are_read_only_through_the_access_layer(path: Path):
+    found = reads_behind_the_door(path.read_text(), str(path))
+    assert not found, (
+        f"{path.relative_to(ROOT)} reads the snapshot or the store itself (read through "
+        "lib/engine/access.Reader, change the store through lib/engine/door.py): "
+        + "; ".join(found)
+    )
+
+
+@pytest.mark.parametrize(
+    "plant",
+    [
+        "from lib.engine.snapshot import Snapshot\n",
+        "from lib.stats import survival\n",
+        "import lib.register.store\n",
+        "from lib.engine import cache\n",
+        "def f(ctx):\n    return access.snapshot(ctx.url).panel\n",
+        "def f(engine):\n    return read_register(engine)\n",
+        "def f(snap):\n    return snap.panel\n",
+        "def f(x: 'Snapshot'):\n    return x\n",
+        "from lib.register import views\n",
+    ],
+)
+def test_the_read_path_rule_finds_a_planted_violation(plant: str):
+    clean = (ROOT / "lib" / "figures" / "evaluation.py").read_text()
+    assert reads_behind_the_door(clean) == []
+    assert reads_behind_the_door(clean + "\n" + plant), plant
 
 
 def test_no_import_cycle_between_modules():
