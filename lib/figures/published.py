@@ -154,6 +154,9 @@ def build(
         Chart(
             t("Unemployed job seekers: published and register"),
             charts.counts_chart(shown, scale=k),
+        ),
+        # The builder's own Markdown (bold, italics): a Text part, not the chart's plain caption.
+        Text(
             "  \n".join(
                 [t(GAP_EXPLAINED)]
                 + (
@@ -162,6 +165,7 @@ def build(
                     else []
                 )
             ),
+            "caption",
         ),
         Columns([[_rate(shown)], [_right(shown, frame, view.last_month)]]),
         Expander(t("Month by month"), [charts.table_for_display(shown, scale=k)], "dataframe"),
