@@ -9,9 +9,12 @@ never touch the analytic snapshot or the store; the statistics (lib/stats) stay 
 of a snapshot that only this module calls. lib/engine/door.py is the same door for changes to the
 store (imports, saved views, published tables).
 
-The viewer's rule lives in one place, `Reader.figure` (with `restrict` for an indicator query's
-rows, and `permit` for what a viewer may do at all). Today every viewer has full access;
-role rules (ministry, municipal lead, evaluator: issue 13) go here and nowhere else.
+The viewer's rule (../shared/DATA_CONTRACT.md, "Users and access") lives here and nowhere else:
+`permit` for what a viewer may do at all, `restrict` for an indicator query, and `read_figure`
+(which `Reader.figure` calls) for the statistics. A `Viewer` comes from a user row
+(`viewer_for`, `viewer_for_subject`), the demo visitor's choice (`demo_viewer`) or is the
+operator's `FULL_ACCESS`. A refusal is a `Refused` (`NoAccess` for a person without a user row)
+whose message says, in one sentence, what to narrow or whom to ask.
 """
 
 from __future__ import annotations
@@ -34,16 +37,6 @@ from lib.stats import effect as _effect
 from lib.stats import expected as _expected
 from lib.stats import peers as _peers
 from lib.stats import survival as _survival
-
-
-@dataclass(frozen=True)
-class Viewer:
-    name: str = "Full access"
-    role: str = "full"  # full | ministry | municipal | evaluator
-    municipalities: tuple[str, ...] | None = None  # None: all
-
-
-FULL_ACCESS = Viewer()
 
 
 class NoData(RuntimeError):
@@ -111,40 +104,252 @@ def snapshot(db_url: str | None = None) -> Snapshot:
     return snap
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads: the rule below decides from `role` and, for a municipal viewer, their own
+    places (`municipalities`: their own municipalities, those of their areas included when
+    known; `areas`: their own trial areas, whose municipalities are added at read time).
+
+    role: "full" (the operator at a shell with the store's credentials, and tests), "ministry",
+    "evaluator", "admin" (everything), "municipal" (headline for every area, detail for their own
+    places), "nobody" (signed in without a user row, or removed: no figures at all).
+    subject: the signed-in user's e-mail address (None: the operator or a demo visitor)."""
+
+    name: str = "Full access"
+    role: str = "full"
+    municipalities: tuple[str, ...] | None = None  # None: all
+    areas: tuple[str, ...] = ()
+    subject: str | None = None
+
+
+FULL_ACCESS = Viewer()
+
+ROLES = ("full", "ministry", "evaluator", "municipal", "admin", "nobody")
+SEES_EVERYTHING = ("full", "ministry", "evaluator", "admin")
+# What an admin (and the operator) may do to the store beyond reading figures.
+ADMIN_ONLY = ("load register", "load published", "manage users", "read audit")
+# A query is headline (answered for every area) when its indicator is one of these, it has no
+# group, no person dimension in by or where, and it is not by municipality_code or provider
+# (../shared/DATA_CONTRACT.md, "Users and access").
+HEADLINE_INDICATORS = (
+    "active_caseload",
+    "transfers_in",
+    "transfers_out",
+    "new_clients",
+    "unemployed",
+    "exit_rate",
+    "activation_rate",
+    "placement_rate_14",
+    "placement_rate_90",
+    "placement_rate_180",
+)
+PLACE_DIMS = ("municipality_code", "trial_area_id")
+NO_ACCESS_MESSAGE = (
+    "You have no access to the figures: ask your organisation's Trialwatch administrator "
+    "(an admin user) to add your e-mail address as a user."
+)
+
+
+class NoAccess(Refused):
+    """The viewer has no user row (or was removed): no figures at all; the message says whom
+    to ask."""
+
+
+def _places(areas, municipalities, facts_municipalities: pl.DataFrame | None):
+    """(areas, municipalities): the municipalities include those of the areas where the
+    municipalities table (municipality_code, trial_area_id) is given."""
+    areas = tuple(dict.fromkeys(areas))
+    munis = list(dict.fromkeys(municipalities))
+    if facts_municipalities is not None and areas:
+        in_areas = facts_municipalities.filter(pl.col("trial_area_id").is_in(list(areas)))
+        munis += [m for m in sorted(in_areas["municipality_code"]) if m not in munis]
+    return areas, tuple(munis)
+
+
+def viewer_for(user, facts=None) -> Viewer:
+    """The viewer a user row (lib.register.users.User) reads as; None (no row, or removed):
+    role "nobody", for whom every read is refused with a message saying whom to ask.
+
+    facts: the loaded extract's Facts (or its municipalities table), to list a municipal
+    user's own municipalities (those of their areas plus their municipalities); without it the
+    areas' municipalities are added where the figure is read."""
+    if user is None:
+        return Viewer(name="No access", role="nobody", municipalities=())
+    name = user.name or user.subject
+    if user.role != "municipal":
+        if user.role not in SEES_EVERYTHING:
+            return Viewer(name=name, role="nobody", municipalities=(), subject=user.subject)
+        return Viewer(name=name, role=user.role, subject=user.subject)
+    table = getattr(facts, "municipalities", facts)
+    areas, munis = _places(user.areas, user.municipalities, table)
+    return Viewer(name, "municipal", munis, areas, user.subject)
+
+
+def viewer_for_subject(subject: str | None, db_url: str | None = None) -> Viewer:
+    """The viewer for a signed-in subject (the verified e-mail address), looked up in the store:
+    "nobody" without a user row."""
+    from lib.register.users import get_user
+
+    engine, _ = _engine_and_url(db_url)
+    user = get_user(engine, subject) if subject else None
+    if user is None:
+        if subject:
+            return Viewer(name=subject, role="nobody", municipalities=(), subject=subject)
+        return viewer_for(None)
+    table = None
+    if user.role == "municipal" and user.areas:
+        from sqlalchemy import select
+
+        from lib.register.schema import Municipality
+
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(Municipality.municipality_code, Municipality.trial_area_id)
+            ).all()
+        table = pl.DataFrame(
+            [tuple(r) for r in rows],
+            schema={"municipality_code": pl.String, "trial_area_id": pl.String},
+            orient="row",
+        )
+    return viewer_for(user, table)
+
+
+def demo_viewer(role: str, areas=(), municipalities=(), facts=None) -> Viewer:
+    """The demo visitor viewing as `role` (a ministry sees what each user would see); for
+    "municipal", as a user whose own places are these areas (and municipalities)."""
+    if role not in ROLES or role == "full":
+        raise ValueError(f"a demo visitor views as one of {', '.join(ROLES[1:])}, not {role!r}")
+    name = f"Demo visitor (as {role})"
+    if role != "municipal":
+        return Viewer(name=name, role=role, municipalities=() if role == "nobody" else None)
+    if not (areas or municipalities):
+        raise ValueError("a demo visitor viewing as municipal needs an area or a municipality")
+    table = getattr(facts, "municipalities", facts)
+    areas, munis = _places(tuple(areas), tuple(municipalities), table)
+    return Viewer(name, "municipal", munis, areas)
+
+
 # ---------------------------------------------------------------------------------------------
 # The rule
 
 
-LIMITED_VIEWER_MAY = ("indicator", "facts", "read history", "saved views", "read published")
+def _check(viewer) -> None:
+    if not isinstance(viewer, Viewer):
+        raise TypeError(f"a read names its viewer (a Viewer), not {viewer!r}")
 
 
 def permit(viewer: Viewer, what: str) -> None:
-    """Raise Refused unless `viewer` may do `what` (a figure's kind, or a change to the store).
+    """Raise Refused unless `viewer` may do `what` at all (a figure's kind, or a change to the
+    store: lib/engine/door.py). Which rows and which arguments a municipal viewer gets is
+    decided per figure (`restrict` and `Reader.figure`).
 
-    Today: everything, for every viewer; except that a viewer limited to some municipalities
-    gets only indicator tables (restricted to their rows by `restrict`), reference facts, the
-    load history, saved views and published tables: the statistics compare all
-    municipalities and have no row rule yet, and loads are not theirs to make.
-    """
-    if not isinstance(viewer, Viewer):
-        raise TypeError(f"a read names its viewer (a Viewer), not {viewer!r}")
-    if viewer.municipalities is None or what in LIMITED_VIEWER_MAY:
-        return
-    raise Refused(
-        f"{viewer.name} may read indicator tables of their own municipalities only; "
-        f"'{what}' is not available to them."
+    full, ministry, evaluator, admin: every figure; loads, users and the audit trail only for
+    the operator and an admin; nobody: nothing."""
+    _check(viewer)
+    if viewer.role == "nobody":
+        raise NoAccess(NO_ACCESS_MESSAGE)
+    if what in ADMIN_ONLY and viewer.role not in ("full", "admin"):
+        raise Refused(f"Only an admin may {what.replace('load', 'load the')}; ask an admin user.")
+    if viewer.role not in ROLES:
+        raise Refused(f"Unknown role {viewer.role!r}: no figures until an admin sets the role.")
+
+
+def is_limited(viewer: Viewer) -> bool:
+    """Whether the viewer sees only some places in detail (a municipal viewer)."""
+    return viewer.role not in SEES_EVERYTHING
+
+
+class _Own:
+    """A municipal viewer's own places in the loaded extract: their municipalities (with those of
+    their areas) and the areas all of whose municipalities are their own."""
+
+    def __init__(self, viewer: Viewer, municipalities: pl.DataFrame):
+        table = municipalities.select("municipality_code", "trial_area_id")
+        _, munis = _places(viewer.areas, viewer.municipalities or (), table)
+        self.municipalities = set(munis)
+        by_area: dict[str, set[str]] = {}
+        for code, area in table.iter_rows():
+            if area is not None:
+                by_area.setdefault(area, set()).add(code)
+        self.areas_of = by_area
+        self.areas = {a for a, ms in by_area.items() if ms <= self.municipalities}
+        self.all_municipalities = set(table["municipality_code"])
+
+    def covers(self, dim: str, values) -> bool:
+        own = self.municipalities if dim == "municipality_code" else self.areas
+        return set(values) <= own
+
+    def describe(self) -> str:
+        parts = sorted(self.areas) + sorted(self.municipalities)
+        return ", ".join(dict.fromkeys(parts)) or "none"
+
+
+def _min_count_rule(viewer: Viewer, min_count: int) -> None:
+    threshold = get_settings().min_count
+    if viewer.role != "full" and min_count < threshold:
+        raise Refused(
+            f"Counts under {threshold} are shown only to the operator: keep the threshold at "
+            f"{threshold} or above (no --min-count below it with --as)."
+        )
+
+
+def is_headline(query: Query) -> bool:
+    """A headline query (answered for every area): the contract's indicator list, no group, no
+    person dimension in by or where, not by (nor limited to a) municipality or provider."""
+    from lib.engine.indicators import PERSON_DIMS
+
+    where_dims = {d for d, _ in query.where}
+    return (
+        query.indicator in HEADLINE_INDICATORS
+        and not query.groups
+        and not (set(query.by) | where_dims) & set(PERSON_DIMS)
+        and not {"municipality_code", "provider_id"} & (set(query.by) | where_dims)
     )
 
 
-def restrict(query: Query, viewer: Viewer) -> Query:
-    """Apply the viewer's access rules to a query."""
-    if viewer.municipalities is None:
+def _narrow_hint(own: _Own) -> str:
+    return (
+        f"narrow it to your own places ({own.describe()}) with --where municipality_code=... or "
+        "trial_area_id=..., or break it down --by municipality_code or trial_area_id"
+    )
+
+
+def restrict(query: Query, viewer: Viewer, municipalities: pl.DataFrame | None = None) -> Query:
+    """The query as this viewer may have it answered, or Refused saying how to narrow it.
+
+    Everything for full/ministry/evaluator/admin. For a municipal viewer: a headline query as it
+    is; any other query when every place it covers is their own: its where limits it to their
+    own municipalities or areas, or it is by municipality_code or trial_area_id and the rows of
+    other places are left out (a where added here). `municipalities`: the extract's
+    municipalities table (municipality_code, trial_area_id), needed for a municipal viewer."""
+    _check(viewer)
+    permit(viewer, "indicator")
+    _min_count_rule(viewer, query.min_count)
+    if not is_limited(viewer):
         return query
-    allowed = set(viewer.municipalities)
-    for dim, values in query.where:
-        if dim == "municipality_code":
-            allowed &= set(values)
-    return query.with_where("municipality_code", sorted(allowed))
+    if municipalities is None:
+        raise TypeError("restrict needs the extract's municipalities for a municipal viewer")
+    if is_headline(query):
+        return query
+    own = _Own(viewer, municipalities)
+    where = dict(query.where)
+    # the where already limits the query to their own places
+    for dim in PLACE_DIMS:
+        if dim in where and own.covers(dim, where[dim]):
+            return query
+    if "municipality_code" in query.by:
+        keep = own.municipalities & set(where.get("municipality_code", own.municipalities))
+        if keep:
+            return query.with_where("municipality_code", sorted(keep))
+    elif "trial_area_id" in query.by:
+        keep = own.areas & set(where.get("trial_area_id", own.areas))
+        if keep:
+            return query.with_where("trial_area_id", sorted(keep))
+    raise Refused(
+        f"This table shows detail beyond your own places (a group, a person dimension, an "
+        f"indicator outside the headline list or a municipality or provider breakdown): "
+        f"{_narrow_hint(own)}."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,7 +403,9 @@ def _facts(snap: Snapshot) -> Facts:
 # here and nowhere else.
 FIGURES: dict[str, Callable] = {
     "facts": lambda snap, viewer: _facts(snap),
-    "indicator": lambda snap, viewer, query: compute(snap, restrict(query, viewer)),
+    "indicator": lambda snap, viewer, query: compute(
+        snap, restrict(query, viewer, snap.municipalities)
+    ),
     "effect": lambda snap, viewer, cohort, by: _effect.effect_table(snap, by, cohort),
     "event_study": lambda snap, viewer, cohort, area: _effect.event_study(snap, area, cohort),
     "survival": lambda snap, viewer, cohort, start, by, min_count: _survival.curve_and_median(
@@ -218,6 +425,138 @@ FIGURES: dict[str, Callable] = {
         state_caseload_before(snap, month, municipalities, cohort, min_count)
     ),
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# The statistics for a municipal viewer
+#
+# The same spirit as the indicator rule: a figure about a whole area (or the whole trial) for
+# everyone is headline and answered for every area; a figure for a group or a person filter, by
+# municipality or by provider is detail and answered only for their own places (the rows of
+# other places left out, or refused when the figure cannot be limited to them). Written on the
+# Data and definitions page (lib/figures/definitions.py).
+
+
+def _plain(cohort: Cohort) -> bool:
+    return not cohort.groups and not cohort.where
+
+
+def _own_rows(frame: pl.DataFrame, column: str, own: set[str]) -> pl.DataFrame:
+    return frame.filter(pl.col(column).cast(pl.String).is_in(sorted(own)))
+
+
+def _limited_effect(snap, viewer, own, cohort, by):
+    if _plain(cohort):
+        return FIGURES["effect"](snap, viewer, cohort, by)
+    if by == "trial_area_id" and own.areas:
+        return _own_rows(FIGURES["effect"](snap, viewer, cohort, by), "trial_area_id", own.areas)
+    raise Refused(
+        "The effect for a group or a person filter is shown for your own areas only: break it "
+        f"down by trial area ({own.describe()} are yours)."
+    )
+
+
+def _limited_event_study(snap, viewer, own, cohort, area):
+    if _plain(cohort) or area in own.areas:
+        return FIGURES["event_study"](snap, viewer, cohort, area)
+    raise Refused(
+        "The effect month by month for a group or a person filter is shown for your own areas "
+        f"only: choose one of your areas ({own.describe()})."
+    )
+
+
+def _limited_survival(snap, viewer, own, cohort, start, by, min_count):
+    mine = {"municipality_code": own.municipalities, "trial_area_id": own.areas}.get(by)
+    if not mine:
+        raise Refused(
+            "Time to employment is shown to a municipal user for their own places only: break "
+            f"it down by trial area or municipality ({own.describe()} are yours)."
+        )
+    curve, median = FIGURES["survival"](snap, viewer, cohort, start, by, min_count)
+    return _own_rows(curve, "stratum", mine), _own_rows(median, "stratum", mine)
+
+
+# The peers' own register figures; the rest (name, region, distance, population) is public.
+PEER_FIGURES = ("unemployed", "unemployment_rate", "long_term_share", "foreign_share")
+
+
+def _limited_peers(snap, viewer, own, code, n, min_count):
+    _own_municipality(own, code, "Peers")
+    out = FIGURES["peers"](snap, viewer, code, n, min_count)
+    other = ~pl.col("municipality_code").is_in(sorted(own.municipalities))
+    cols = [c for c in PEER_FIGURES if c in out.columns]
+    return out.with_columns(
+        *[pl.when(other).then(None).otherwise(pl.col(c)).alias(c) for c in cols],
+        (pl.col("suppressed") | other).alias("suppressed"),
+    )
+
+
+def _limited_peer_codes(snap, viewer, own, code, n):
+    _own_municipality(own, code, "Peers")
+    return FIGURES["peer_codes"](snap, viewer, code, n)
+
+
+def _own_municipality(own, code, what):
+    if code not in own.municipalities:
+        raise Refused(
+            f"{what} are shown for your own municipalities only: choose one of "
+            f"{', '.join(sorted(own.municipalities)) or 'yours'}."
+        )
+
+
+def _limited_expected(kind):
+    def read(snap, viewer, own, cohort, by, min_count):
+        if by == "trial_area_id" and _plain(cohort):
+            return FIGURES[kind](snap, viewer, cohort, by, min_count)
+        mine = {"municipality_code": own.municipalities, "trial_area_id": own.areas}.get(by)
+        if not mine:
+            raise Refused(
+                "Actual against expected is shown to a municipal user per trial area, or for a "
+                f"group or by municipality for their own places only ({own.describe()}); not "
+                "by provider."
+            )
+        return _own_rows(FIGURES[kind](snap, viewer, cohort, by, min_count), by, mine)
+
+    return read
+
+
+def _limited_state_caseload(snap, viewer, own, month, municipalities, cohort, min_count):
+    asked = set(municipalities)
+    whole_areas = set().union(*[ms for ms in own.areas_of.values() if ms <= asked])
+    if asked <= own.municipalities or (_plain(cohort) and asked and asked == whole_areas):
+        return FIGURES["state_caseload"](snap, viewer, month, municipalities, cohort, min_count)
+    raise Refused(
+        "The state office's caseload is shown for whole trial areas, or for a group or single "
+        f"municipalities of your own places only ({own.describe()})."
+    )
+
+
+LIMITED: dict[str, Callable] = {
+    "effect": _limited_effect,
+    "event_study": _limited_event_study,
+    "survival": _limited_survival,
+    "peers": _limited_peers,
+    "peer_codes": _limited_peer_codes,
+    "expected_exit": _limited_expected("expected_exit"),
+    "expected_placement": _limited_expected("expected_placement"),
+    "state_caseload": _limited_state_caseload,
+}
+
+
+# The figures whose last argument is their disclosure threshold.
+MIN_COUNT_LAST = ("survival", "peers", "expected_exit", "expected_placement", "state_caseload")
+
+
+def read_figure(snap: Snapshot, viewer: Viewer, kind: str, *args):
+    """The one place every figure is read: the viewer's rule, then the figure."""
+    permit(viewer, kind)
+    if kind in MIN_COUNT_LAST:
+        _min_count_rule(viewer, args[-1])
+    if kind in ("facts", "indicator") or not is_limited(viewer):
+        return FIGURES[kind](snap, viewer, *args)
+    if kind not in LIMITED:
+        raise Refused(f"'{kind}' is not available to {viewer.name}.")
+    return LIMITED[kind](snap, viewer, _Own(viewer, snap.municipalities), *args)
 
 
 class Reader:
@@ -246,8 +585,7 @@ class Reader:
     def figure(self, kind: str, *args):
         """The figure of this kind (a key of FIGURES) for these arguments, if the viewer may
         see it: the one place every read passes."""
-        permit(self.viewer, kind)
-        return FIGURES[kind](self._snapshot(), self.viewer, *args)
+        return read_figure(self._snapshot(), self.viewer, kind, *args)
 
     # --- reference facts and indicators --------------------------------------------------
 
