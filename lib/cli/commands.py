@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+from lib.engine.errors import Refused
 from lib.engine.indicators import ALL_DIMS, DEFAULT_BY, GROUPS, INDICATORS, IndicatorError
 from lib.register.users import ROLES
 
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         "build the demo register, export indicators.",
     )
     _db_option(p, None)
+    _as_option(p, None)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     demo = sub.add_parser("demo", help="build the synthetic demo store")
@@ -158,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Finland's)",
     )  # fmt: skip
 
+    for parser in (demo, imp, ind, eff, hist, pub, pub_imp, pub_list, pub_fetch):
+        _as_option(parser, argparse.SUPPRESS)
+
     users = sub.add_parser("users", help="who may sign in: add, list or remove users")
     _db_option(users, argparse.SUPPRESS)
     users_sub = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
@@ -178,14 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
     u_list.add_argument("--format", choices=["csv", "json"], default="csv")
     u_remove = users_sub.add_parser("remove", help="remove a user")
     u_remove.add_argument("subject", metavar="SUBJECT")
-    _as_option(users, None)
+    _as_option(users, argparse.SUPPRESS)
     for p_ in (u_add, u_list, u_remove):
         _db_option(p_, argparse.SUPPRESS)
         _as_option(p_, argparse.SUPPRESS)
 
     audit_p = sub.add_parser("audit", help="the audit trail: who did what, when")
     _db_option(audit_p, argparse.SUPPRESS)
-    _as_option(audit_p, None)
+    _as_option(audit_p, argparse.SUPPRESS)
     audit_p.add_argument("--since", metavar="YYYY-MM-DD", type=_day, help="from this day on")
     audit_p.add_argument("--user", metavar="SUBJECT", help="one user's events")
     audit_p.add_argument("--format", choices=["csv", "json"], default="csv")
@@ -231,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         return handler(args) or 0
     except BrokenPipeError:
         return _closed_pipe()
+    except Refused as e:
+        return _refused(args, e)
     except (IndicatorError, UsageError) as e:
         return _say(str(e), EXIT_REFUSED)
     except KeyboardInterrupt:
@@ -430,9 +437,10 @@ def explain_failure(e: BaseException, args) -> str | None:
 def _demo(args) -> int:
     from lib.cli.progress import TerminalProgress
     from lib.engine import door
-    from lib.engine.access import FULL_ACCESS
     from lib.register.demo import generate
 
+    viewer = _viewer(args)
+    door.open_store(viewer, door.LOAD_REGISTER, args.db)  # refused before any work
     t0 = time.perf_counter()
     print(f"Building the synthetic {args.scale} register (seed {args.seed})...", file=sys.stderr)
     extract = generate(args.scale, args.seed)
@@ -443,7 +451,7 @@ def _demo(args) -> int:
         write_extract(extract, Path(args.write_extract))
     with TerminalProgress("Loading") as progress:
         loaded = door.load_register(
-            FULL_ACCESS,
+            viewer,
             extract,
             source_path=f"demo:{args.scale}:{args.seed}",
             db_url=args.db,
@@ -452,7 +460,7 @@ def _demo(args) -> int:
     persons = extract.frames["job_seekers"].height
     from lib.published.storage import load_demo_series  # published statistics beside the register
 
-    store = door.open_store(FULL_ACCESS, door.LOAD_PUBLISHED, args.db)
+    store = door.open_store(viewer, door.LOAD_PUBLISHED, args.db)
     print(load_demo_series(store.engine), file=sys.stderr)
     print(
         f"Demo store ready: {persons:,} persons, as of {extract.as_of}, "
@@ -466,9 +474,10 @@ def _demo(args) -> int:
 def _import(args) -> int:
     from lib.cli.progress import TerminalProgress
     from lib.engine import door
-    from lib.engine.access import FULL_ACCESS
     from lib.register.extract import ExtractError, read_extract
 
+    viewer = _viewer(args)
+    door.open_store(viewer, door.LOAD_REGISTER, args.db)  # refused before any work
     t0 = time.perf_counter()
     try:
         extract = read_extract(args.folder)
@@ -478,7 +487,7 @@ def _import(args) -> int:
     try:
         with TerminalProgress("Loading") as progress:
             loaded = door.load_register(
-                FULL_ACCESS,
+                viewer,
                 extract,
                 source_path=str(Path(args.folder).resolve()),
                 db_url=args.db,
@@ -497,7 +506,7 @@ def _import(args) -> int:
 
 
 def _indicators(args) -> int:
-    from lib.engine.access import FULL_ACCESS, NoData, Reader, default_query
+    from lib.engine.access import NoData, Reader, default_query
 
     by = tuple(d.strip() for d in args.by.split(",") if d.strip()) if args.by else ()
     kw = dict(
@@ -512,7 +521,7 @@ def _indicators(args) -> int:
         kw["min_count"] = args.min_count
     query = default_query(args.indicator, **kw)
     try:
-        df = Reader(FULL_ACCESS, args.db).indicator(query)
+        df = Reader(_viewer(args), args.db).indicator(query)
     except NoData as e:
         raise UsageError(str(e)) from None
     if args.ci:
@@ -522,6 +531,7 @@ def _indicators(args) -> int:
             raise IndicatorError(f"--ci applies to rates; {query.indicator} is not a rate.")
         df = with_wilson(df)
     write_table(df, args.format, args.out)
+    _exported(args, df.height)
     return 0
 
 
@@ -546,7 +556,7 @@ def parse_where(items: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 def _effect(args) -> int:
-    from lib.engine.access import FULL_ACCESS, NoData, Reader
+    from lib.engine.access import NoData, Reader
     from lib.engine.cohort import Cohort
     from lib.engine.indicators import validate_groups
     from lib.settings import get_settings
@@ -554,11 +564,76 @@ def _effect(args) -> int:
     validate_groups(tuple(args.groups), args.match)
     cohort = Cohort(tuple(args.groups), args.match, get_settings(args.db).youth_age)
     try:
-        df = Reader(FULL_ACCESS, args.db).effect(cohort, args.by)
+        df = Reader(_viewer(args), args.db).effect(cohort, args.by)
     except NoData as e:
         raise UsageError(str(e)) from None
     write_table(df, args.format, args.out)
+    _exported(args, df.height)
     return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# --as: whose rights a command runs with, and what the audit trail records of it
+
+
+def _viewer(args):
+    """The viewer a command reads as: the operator (full access) without --as, else the user
+    the store holds for that subject (no user: no figures, refused with exit 3)."""
+    from lib.engine.access import FULL_ACCESS, viewer_for_subject
+
+    subject = getattr(args, "as_subject", None)
+    if subject is None:
+        return FULL_ACCESS
+    if not getattr(args, "_viewer", None):
+        args._viewer = viewer_for_subject(subject, args.db)
+    return args._viewer
+
+
+def _target(args) -> str:
+    sub = getattr(args, "published_command", None) or getattr(args, "users_command", None)
+    return f"{args.command} {sub}" if sub else args.command
+
+
+def _params(args) -> dict:
+    """The command's parameters, for the audit trail (not the store URL, which may hold a
+    password, nor --as, which is the row's subject)."""
+    skip = {"db", "as_subject", "command", "_viewer", "published_command", "users_command"}
+    out = {}
+    for key, value in sorted(vars(args).items()):
+        if key in skip or value is None or value == [] or value is False:
+            continue
+        out[key] = [str(v) for v in value] if isinstance(value, list | tuple) else (
+            value if isinstance(value, int | float | str | bool) else str(value)
+        )  # fmt: skip
+    return out
+
+
+def _exported(args, rows: int) -> None:
+    """A table answered with --as or written with --out: an `export` row in the audit trail."""
+    from lib.engine import door
+
+    if getattr(args, "as_subject", None) is None and getattr(args, "out", None) is None:
+        return
+    door.record(_viewer(args), "export", _target(args), _params(args), rows, args.db)
+
+
+def _refused(args, e: Refused) -> int:
+    """A request beyond the user's rights: a `refused` row in the audit trail, the rule on
+    standard error, exit 3."""
+    from lib.engine import door
+    from lib.engine.access import NoAccess
+
+    viewer = _viewer(args)
+    door.record(
+        viewer, "refused", _target(args), {**_params(args), "reason": str(e)}, None, args.db
+    )
+    message = str(e)
+    if isinstance(e, NoAccess) and viewer.subject:
+        message = (
+            f"{viewer.subject} is not a user (or was removed): an admin adds them with "
+            "`trialwatch users add`"
+        )
+    return _say(f"not permitted: {message}", EXIT_NOT_PERMITTED)
 
 
 def write_table(df, fmt: str, out: Path | None) -> None:
@@ -594,9 +669,8 @@ def write_table(df, fmt: str, out: Path | None) -> None:
 
 def _history(args) -> int:
     from lib.engine import door
-    from lib.engine.access import FULL_ACCESS
 
-    for b in door.history(FULL_ACCESS, args.db):
+    for b in door.history(_viewer(args), args.db):
         same = f" same as {b.same_as_batch}" if b.same_as_batch else ""
         print(f"{b.batch_id}\t{b.loaded_at:%Y-%m-%d %H:%M}\tas of {b.as_of}\t{b.source_path}{same}")
     return 0
@@ -604,11 +678,10 @@ def _history(args) -> int:
 
 def _published(args) -> int:
     from lib.engine import door
-    from lib.engine.access import FULL_ACCESS
     from lib.published import fetch, readers, storage
 
     what = door.READ_PUBLISHED if args.published_command == "list" else door.LOAD_PUBLISHED
-    store = door.open_store(FULL_ACCESS, what, args.db)
+    store = door.open_store(_viewer(args), what, args.db)
     engine, url = store.engine, store.url
     if args.published_command == "list":
         loads = storage.current_loads(engine)

@@ -29,7 +29,7 @@ import polars as pl
 from lib.engine.caseload import state_caseload_before
 from lib.engine.cohort import EVERYONE, Cohort
 from lib.engine.errors import Refused
-from lib.engine.indicators import IndicatorError, Query, compute
+from lib.engine.indicators import IndicatorError, Query, compute, validate
 from lib.engine.months import month_label
 from lib.engine.snapshot import Snapshot
 from lib.settings import get_settings
@@ -309,8 +309,8 @@ def is_headline(query: Query) -> bool:
 
 def _narrow_hint(own: _Own) -> str:
     return (
-        f"narrow it to your own places ({own.describe()}) with --where municipality_code=... or "
-        "trial_area_id=..., or break it down --by municipality_code or trial_area_id"
+        f"limit it to your own areas or municipalities ({own.describe()}), or break it down by "
+        "municipality or trial area"
     )
 
 
@@ -346,8 +346,8 @@ def restrict(query: Query, viewer: Viewer, municipalities: pl.DataFrame | None =
         if keep:
             return query.with_where("trial_area_id", sorted(keep))
     raise Refused(
-        f"This table shows detail beyond your own places (a group, a person dimension, an "
-        f"indicator outside the headline list or a municipality or provider breakdown): "
+        "This table shows detail (a group, a person dimension, an indicator outside the "
+        "headline list, or a breakdown by municipality or provider) beyond your own places: "
         f"{_narrow_hint(own)}."
     )
 
@@ -399,13 +399,17 @@ def _facts(snap: Snapshot) -> Facts:
     )
 
 
+def _restricted(snap: Snapshot, viewer: Viewer, query: Query) -> Query:
+    # a bad query is a bad argument (exit 2) before it is a question of rights (exit 3)
+    validate(snap, query)
+    return restrict(query, viewer, snap.municipalities)
+
+
 # Each kind of figure: (snapshot, viewer, *arguments) -> its result. The statistics are called
 # here and nowhere else.
 FIGURES: dict[str, Callable] = {
     "facts": lambda snap, viewer: _facts(snap),
-    "indicator": lambda snap, viewer, query: compute(
-        snap, restrict(query, viewer, snap.municipalities)
-    ),
+    "indicator": lambda snap, viewer, query: compute(snap, _restricted(snap, viewer, query)),
     "effect": lambda snap, viewer, cohort, by: _effect.effect_table(snap, by, cohort),
     "event_study": lambda snap, viewer, cohort, area: _effect.event_study(snap, area, cohort),
     "survival": lambda snap, viewer, cohort, start, by, min_count: _survival.curve_and_median(

@@ -5,8 +5,9 @@ Figures are read through lib/engine/access.py. What loads the store or reads its
 through here: loading an extract (`trialwatch import` and `trialwatch demo`), the load history,
 saved views (lib/register/views.py), and the store handed (by `open_store`) to the modules that
 keep their own tables: the published statistics (lib/published), the users and the audit trail
-(lib/register/users.py, audit.py). Issue 13 makes loads admin-only and records every change in
-an audit trail: the rule is `lib.engine.access.permit`, asked here with what is done.
+(lib/register/users.py, audit.py). Loads, users and the audit trail are for the operator and
+admin users only: the rule is `lib.engine.access.permit`, asked here with what is done; `record`
+appends to the audit trail for any viewer.
 """
 
 from __future__ import annotations
@@ -147,3 +148,45 @@ def update_view(
 
 def delete_view(viewer: Viewer, view_id: int, db_url: str | None = None) -> None:
     _views.delete_view(open_store(viewer, SAVED_VIEWS, db_url).engine, view_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# The audit trail (lib/register/audit.py): recording is never refused, whoever the viewer is
+
+DEMO_VISITOR = "demo visitor"
+
+
+def who(viewer: Viewer) -> str:
+    """The audit trail's subject for a viewer: the signed-in user's e-mail address, the
+    operator (full access at a shell), or the demo visitor (with the role they view as)."""
+    from lib.register.audit import OPERATOR
+
+    if viewer.subject:
+        return viewer.subject
+    if viewer.role == "full":
+        return OPERATOR
+    return f"{DEMO_VISITOR} ({viewer.role})"
+
+
+def record(
+    viewer: Viewer,
+    action: str,
+    target: str,
+    detail: Mapping | None = None,
+    rows: int | None = None,
+    db_url: str | None = None,
+) -> None:
+    """Append one event to the audit trail: `action` (one of lib.register.audit.ACTIONS: an
+    `export` for a download, `refused` for a refused request, ...), `target` the page or the
+    command, `detail` its parameters (stored as JSON), `rows` how many rows left."""
+    from lib.register import audit
+    from lib.register.store import get_engine
+
+    audit.record(
+        get_engine(get_settings(db_url).db_url),
+        subject=who(viewer),
+        action=action,
+        target=target,
+        detail=dict(detail or {}),
+        rows=rows,
+    )

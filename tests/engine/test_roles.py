@@ -110,7 +110,7 @@ def test_by_municipality_only_their_own_rows(snap, lead):
     )
     assert places(access.Reader(lead, snap).indicator(both), "municipality_code") == {"005"}
     # a where naming only another's municipality leaves nothing of theirs: refused, not empty
-    with pytest.raises(Refused, match="your own places \\(A1, 005\\)"):
+    with pytest.raises(Refused, match="your own areas or municipalities \\(A1, 005\\)"):
         access.Reader(lead, snap).indicator(
             Query("unemployed", by=("municipality_code",), where=(("municipality_code", ("091",)),))
         )
@@ -118,7 +118,7 @@ def test_by_municipality_only_their_own_rows(snap, lead):
 
 def test_a_person_dimension_needs_their_own_places(snap, lead):
     reader = access.Reader(lead, snap)
-    with pytest.raises(Refused, match="narrow it to your own places"):
+    with pytest.raises(Refused, match="beyond your own places: limit it to your own areas"):
         reader.indicator(Query("unemployed", by=("gender", "month")))
     mine = Query("unemployed", by=("gender",), where=(("trial_area_id", ("A1",)),))
     assert_frame_equal(reader.indicator(mine), compute(snap, mine))
