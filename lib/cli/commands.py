@@ -13,11 +13,11 @@ import argparse
 import datetime as dt
 import io
 import os
-import re
 import sys
 import time
 from pathlib import Path
 
+from lib.engine.door import safe_url
 from lib.engine.errors import Refused
 from lib.engine.indicators import ALL_DIMS, DEFAULT_BY, GROUPS, INDICATORS, IndicatorError
 from lib.register.users import ROLES
@@ -324,13 +324,13 @@ def _check_paths(args) -> None:
         return
     if path.is_dir():
         raise UsageError(
-            f"--db {shown_url(url)}: {path} is a directory, not a store file: give a file "
+            f"--db {safe_url(url)}: {path} is a directory, not a store file: give a file "
             f"name, e.g. {path / 'trialwatch.sqlite'}"
         )
     if args.command in READ_COMMANDS:  # (`published list` says "none loaded" for a new store)
         if not path.exists():
             raise UsageError(
-                f"--db {shown_url(url)}: there is no store at {path}: check the path, or "
+                f"--db {safe_url(url)}: there is no store at {path}: check the path, or "
                 "create the store with `trialwatch import FOLDER` or `trialwatch demo`"
             )
     elif not path.parent.is_dir() and (args.db or os.environ.get("TRIALWATCH_DB")):
@@ -338,12 +338,12 @@ def _check_paths(args) -> None:
         # mistyped path must not leave a stray store behind.
         what = "is a file" if path.parent.exists() else "does not exist"
         raise UsageError(
-            f"--db {shown_url(url)}: the directory {path.parent} {what}: create the directory "
+            f"--db {safe_url(url)}: the directory {path.parent} {what}: create the directory "
             "first, or give a path in an existing directory"
         )
     if path.exists() and not _is_sqlite_file(path):
         raise UsageError(
-            f"--db {shown_url(url)}: {path} is not a database file: give the path of a "
+            f"--db {safe_url(url)}: {path} is not a database file: give the path of a "
             "Trialwatch store, or a new file name"
         )
 
@@ -369,16 +369,6 @@ def _is_sqlite_file(path: Path) -> bool:
     return head == b"" or head == b"SQLite format 3\x00"
 
 
-def shown_url(url: str) -> str:
-    """A store URL for a message, its password hidden, even when it does not parse."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 -- a malformed URL: hide what looks like a password
-        return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
-
-
 def explain_failure(e: BaseException, args) -> str | None:
     """A one-line message naming what to fix for a failure caused by the input (a bad --db URL,
     a store that cannot be opened or reached, an --out that cannot be written); None for a
@@ -391,7 +381,7 @@ def explain_failure(e: BaseException, args) -> str | None:
         url = get_settings(args.db).db_url
     except Exception:  # noqa: BLE001
         url = str(args.db)
-    db = f"--db {shown_url(url)}"
+    db = f"--db {safe_url(url)}"
     example = "e.g. sqlite:///data/trialwatch.sqlite or postgresql+psycopg://USER:PASSWORD@HOST/DB"
     if isinstance(e, sa_exc.NoSuchModuleError):
         return f"{db}: unknown kind of database: use a sqlite:/// or postgresql+psycopg:// URL"
@@ -464,7 +454,7 @@ def _demo(args) -> int:
     print(load_demo_series(store.engine), file=sys.stderr)
     print(
         f"Demo store ready: {persons:,} persons, as of {extract.as_of}, "
-        f"batch {loaded.batch.batch_id} in {_safe_url(loaded.url)} (generate {t1 - t0:.1f} s, "
+        f"batch {loaded.batch.batch_id} in {safe_url(loaded.url)} (generate {t1 - t0:.1f} s, "
         f"load {loaded.load_seconds:.1f} s, analytic snapshot {loaded.snapshot_seconds:.1f} s).",
         file=sys.stderr,
     )
@@ -732,7 +722,7 @@ def _published(args) -> int:
         f"{len(files)} file(s)"
     )  # fmt: skip
     print(
-        f"Imported {what} into {_safe_url(url)} in {time.perf_counter() - t0:.1f} s.",
+        f"Imported {what} into {safe_url(url)} in {time.perf_counter() - t0:.1f} s.",
         file=sys.stderr,
     )
     return 0
@@ -746,11 +736,6 @@ def _rolled_back(what: str, cause: Exception) -> int:
         file=sys.stderr,
     )
     return 1
-
-
-def _safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    return shown_url(url)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from lib.engine.access import Viewer, permit
+from lib.register import store as _store
 from lib.register import views as _views
 from lib.register.contract import Extract
 from lib.register.schema import LoadBatch, SavedView
@@ -37,6 +38,9 @@ READ_AUDIT = "read audit"
 ViewError = _views.ViewError
 params_of = _views.params_of
 MAX_NAME_LENGTH = _views.MAX_NAME_LENGTH
+
+# A store URL with its password hidden, for the command line's and the pages' messages.
+safe_url = _store.safe_url
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -47,6 +48,23 @@ class LoadError(RuntimeError):
 
 # ---------------------------------------------------------------------------------------------
 # Engine
+
+
+# user:password@ after an optional scheme; the password runs to the last @ (a raw @ in it).
+_USER_PASSWORD = re.compile(r"^(?P<head>(?:[^:/@]*://)?[^:/@]*:)(?P<password>.*)@(?P<tail>[^@]*)$")
+
+
+def safe_url(url: str) -> str:
+    """A store URL for a message or a page, its password hidden (as ***), even when the URL
+    does not parse. The one place a URL is shown: the CLI, the dashboard's frame, the door."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 -- a malformed URL: hide what stands where a password would
+        parsed = None
+    if parsed is not None and "@" not in (parsed.host or ""):
+        return parsed.render_as_string(hide_password=True)
+    m = _USER_PASSWORD.match(url)
+    return f"{m['head']}***@{m['tail']}" if m else url
 
 
 def get_engine(url: str | None = None) -> Engine:

@@ -7,7 +7,7 @@ import functools
 
 import streamlit as st
 
-from lib.engine import access
+from lib.engine import access, door
 from lib.engine.indicators import IndicatorError
 from lib.figures.format import (
     format_date,
@@ -18,15 +18,6 @@ from lib.settings import get_settings
 from lib.web import sidebar
 from lib.web.data import DataState, current_info, filters_sidebar, inside_frame, log, selection
 from lib.web.workarounds import freeze_gc_once
-
-
-def _safe_url(url: str) -> str:
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 -- a malformed URL is shown as it is, minus nothing secret
-        return url.split("@")[-1]
 
 
 @functools.cache
@@ -72,7 +63,7 @@ def store_message(state: DataState) -> None:
         st.info(f"**{t('store.empty.title')}**\n\n{t('store.empty.body')}", icon=":material/info:")
     elif state.status == "unreachable":
         st.error(
-            t("store.unreachable", url=as_text(_safe_url(get_settings().db_url))),
+            t("store.unreachable", url=as_text(door.safe_url(get_settings().db_url))),
             icon=":material/error:",
         )
         if state.detail:

@@ -86,6 +86,20 @@ def test_every_bad_db_exits_2_with_one_line_and_no_traceback(tmp_path, capsys, c
     assert not (tmp_path / "missing").exists() or command[0] == "import"
 
 
+def test_no_part_of_a_password_is_echoed_even_from_a_malformed_url(capsys):
+    """A password with a / in it ('se/cret'): SQLAlchemy cannot parse the first URL (its port is
+    not a number), so the message hides the text from after 'user:' to the @; the second parses,
+    and its server cannot be reached."""
+    port = free_port()
+    for url, shown in (
+        ("postgresql+psycopg://user:se/cret@localhost:port/db", "user:***@localhost:port/db"),
+        (f"postgresql+psycopg://user:se/cret@127.0.0.1:{port}/db", f"user:***@127.0.0.1:{port}/db"),
+    ):
+        line = one_line_refusal(capsys, ["--db", url, "history"], "--db")
+        assert shown in line, line
+        assert "se/" not in line and "cret" not in line, line
+
+
 def test_a_missing_store_is_named_for_a_read_not_created(tmp_path, capsys):
     path = tmp_path / "typo" / "store.sqlite"
     line = one_line_refusal(capsys, ["--db", f"sqlite:///{path}", "indicators", "unemployed"])

@@ -406,3 +406,34 @@ def test_import_extract_returns_the_batch_with_the_resolved_folder(engine, tmp_p
     batch = import_extract(Path(folder), engine)
     assert batch.source_path == str(folder.resolve())
     assert batch.source == valid_extract().source
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        # Parsed by SQLAlchemy: its own rendering, the password as ***.
+        (
+            "postgresql+psycopg://watcher:s3cret@db.example:5432/tw",
+            "postgresql+psycopg://watcher:***@db.example:5432/tw",
+        ),
+        ("postgresql://u:p%40ss@h/db", "postgresql://u:***@h/db"),
+        ("sqlite:////tmp/store.sqlite", "sqlite:////tmp/store.sqlite"),
+        ("postgresql://watcher@h/db", "postgresql://watcher@h/db"),
+        # Malformed (a port that is not a number, an unclosed [ host): SQLAlchemy cannot parse
+        # them, so the password is cut out of the text: from after "user:" to the last @.
+        (
+            "postgresql+psycopg://user:s3cret@localhost:port/db",
+            "postgresql+psycopg://user:***@localhost:port/db",
+        ),
+        ("postgresql+psycopg://user:s3cret@[::1/db", "postgresql+psycopg://user:***@[::1/db"),
+        ("postgresql://u:s3/cret@h:port/db", "postgresql://u:***@h:port/db"),
+        # A raw @ in the password: SQLAlchemy parses it as part of the host ("cret@h"), which
+        # would show half the password; the text rule hides up to the last @.
+        ("postgresql://u:s3@cret@h/db", "postgresql://u:***@h/db"),
+        ("u:s3cret@host", "u:***@host"),
+        ("not a url", "not a url"),
+    ],
+)
+def test_safe_url_hides_the_password_even_of_a_malformed_url(url, shown):
+    assert store.safe_url(url) == shown
+    assert "s3" not in store.safe_url(url).replace("tmp/store", "")  # no part of a password
