@@ -464,25 +464,17 @@ def _demo(args) -> int:
 def _import(args) -> int:
     from lib.cli.progress import TerminalProgress
     from lib.engine import door
-    from lib.register.extract import ExtractError, read_extract
+    from lib.register.extract import ExtractError
 
     viewer = _viewer(args)
     door.open_store(viewer, door.LOAD_REGISTER, args.db)  # refused before any work
     t0 = time.perf_counter()
     try:
-        extract = read_extract(args.folder)
+        with TerminalProgress("Loading") as progress:
+            loaded = door.import_folder(viewer, args.folder, db_url=args.db, progress=progress)
     except ExtractError as e:
         print(str(e), file=sys.stderr)
         return EXIT_REFUSED
-    try:
-        with TerminalProgress("Loading") as progress:
-            loaded = door.load_register(
-                viewer,
-                extract,
-                source_path=str(Path(args.folder).resolve()),
-                db_url=args.db,
-                progress=progress,
-            )
     except door.LoadFailed as e:  # the transaction rolled back: say so, with the cause
         return _rolled_back(str(args.folder), e.cause)
     batch = loaded.batch

@@ -93,7 +93,6 @@ def load_register(
 ) -> Loaded:
     """Replace the register with `extract` in one transaction (LoadFailed if it rolled back),
     then build the new batch's analytic snapshot, so that the first read finds it."""
-    from lib.engine.cache import snapshot_for
     from lib.register.store import replace_register
 
     store = open_store(viewer, LOAD_REGISTER, db_url)
@@ -102,6 +101,32 @@ def load_register(
         batch = replace_register(store.engine, extract, source_path=source_path, progress=progress)
     except Exception as e:  # the transaction rolled back: the caller says so, with the cause
         raise LoadFailed(e) from e
+    return _with_snapshot(store, batch, t0, extract)
+
+
+def import_folder(viewer: Viewer, folder, *, db_url: str | None = None, progress=None) -> Loaded:
+    """`trialwatch import FOLDER`: lib/register/importer.py's import_extract (validate, then
+    load in one transaction; ExtractError for a refused extract, LoadFailed if the load rolled
+    back), then the new batch's analytic snapshot."""
+    from lib.register.extract import ExtractError
+    from lib.register.importer import import_extract
+
+    store = open_store(viewer, LOAD_REGISTER, db_url)
+    t0 = time.perf_counter()
+    try:
+        batch = import_extract(folder, store.engine, progress=progress)
+    except ExtractError:
+        raise
+    except Exception as e:  # the transaction rolled back: the caller says so, with the cause
+        raise LoadFailed(e) from e
+    return _with_snapshot(store, batch, t0)
+
+
+def _with_snapshot(store: Store, batch: LoadBatch, t0: float, extract: Extract | None = None):
+    """The loaded batch, once its analytic snapshot is built (from `extract` when given, else
+    read back from the store), with how long loading and building took."""
+    from lib.engine.cache import snapshot_for
+
     t1 = time.perf_counter()
     snapshot_for(store.engine, store.url, extract=extract)
     return Loaded(batch, store.url, t1 - t0, time.perf_counter() - t1)

@@ -168,6 +168,33 @@ def test_refused_import_exits_2_and_keeps_the_store(loaded, tmp_path, capsys):
     assert indicators(db_url, "unemployed", "--min-count", "0", tmp_path=tmp_path) == before
 
 
+def test_import_runs_the_one_tested_import_path():
+    """Only lib/register/importer.py reads an extract to load it: the command line and the door
+    call its import_extract, which tests/register/test_store.py tests, not a copy of it."""
+    readers = sorted(
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "lib").rglob("*.py")
+        if "read_extract(" in p.read_text() and p.name != "extract.py"
+    )
+    assert readers == ["lib/register/importer.py"]
+    assert "import_extract(" in (ROOT / "lib" / "engine" / "door.py").read_text()
+    assert "door.import_folder(" in (ROOT / "lib" / "cli" / "commands.py").read_text()
+
+
+def test_import_says_the_folder_as_typed_and_records_it_resolved(tmp_path, capsys, monkeypatch):
+    write_extract(hand_extract(), tmp_path / "extract")
+    monkeypatch.chdir(tmp_path)
+    db_url = f"sqlite:///{tmp_path / 's.sqlite'}"
+    for n, same in ((1, ""), (2, " (identical to batch 1)")):
+        capsys.readouterr()
+        assert main(["--db", db_url, "import", "extract"]) == 0
+        err = capsys.readouterr().err
+        assert err.startswith(f"Imported extract as batch {n}{same}, as of 2021-06-30, in "), err
+    assert main(["--db", db_url, "history"]) == 0
+    folders = [row.split("\t")[3] for row in capsys.readouterr().out.splitlines()]
+    assert folders == [f"{tmp_path / 'extract'} same as 1", str(tmp_path / "extract")]
+
+
 def test_installed_command_and_module_entry_point(loaded):
     db_url, _ = loaded
     exe = Path(sys.executable).parent / "trialwatch"
