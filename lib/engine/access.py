@@ -61,19 +61,12 @@ class DataInfo:
         return "synthetic" in text
 
 
-def _engine_and_url(db_url: str | None):
-    from lib.register.store import get_engine
-
-    url = get_settings(db_url).db_url
-    return get_engine(url), url
-
-
 def data_info(db_url: str | None = None) -> DataInfo | None:
     """What is loaded: the latest batch, or None for an empty store."""
-    from lib.register.store import latest_batch
+    from lib.register.store import get_engine, latest_batch
 
-    engine, url = _engine_and_url(db_url)
-    b = latest_batch(engine)
+    url = get_settings(db_url).db_url
+    b = latest_batch(get_engine(url))
     if b is None:
         return None
     return DataInfo(
@@ -93,9 +86,10 @@ def snapshot(db_url: str | None = None) -> Snapshot:
     """The analytic snapshot of the loaded extract (cached per batch). Only the access layer
     and the store door use it; everything else reads through a `Reader`."""
     from lib.engine.cache import snapshot_for
+    from lib.register.store import get_engine
 
-    engine, url = _engine_and_url(db_url)
-    snap = snapshot_for(engine, url)
+    url = get_settings(db_url).db_url
+    snap = snapshot_for(get_engine(url), url)
     if snap is None:
         raise NoData(
             "The store is empty: load an extract with `trialwatch import FOLDER` "
@@ -188,9 +182,10 @@ def viewer_for(user, facts=None) -> Viewer:
 def viewer_for_subject(subject: str | None, db_url: str | None = None) -> Viewer:
     """The viewer for a signed-in subject (the verified e-mail address), looked up in the store:
     "nobody" without a user row."""
+    from lib.register.store import get_engine
     from lib.register.users import get_user
 
-    engine, _ = _engine_and_url(db_url)
+    engine = get_engine(db_url)
     user = get_user(engine, subject) if subject else None
     if user is None:
         if subject:

@@ -53,11 +53,9 @@ class Store:
 
 def open_store(viewer: Viewer, what: str, db_url: str | None = None) -> Store:
     """The store at `db_url` (default: the settings'), if `viewer` may do `what` there."""
-    from lib.register.store import get_engine
-
     permit(viewer, what)
     url = get_settings(db_url).db_url
-    return Store(get_engine(url), url)
+    return Store(_store.get_engine(url), url)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ import polars as pl
 from sqlalchemy import Engine
 
 from lib.published.specs import STATFIN_12R5_CREDIT, TABLES
-from lib.published.storage import coverage, engine_for, read_series
+from lib.published.storage import coverage, read_series
+from lib.register.store import get_engine
 
 
 def unemployment_rate_expr(
@@ -123,7 +124,7 @@ def national_activation(
     cells (read_series(engine, '12u4')). Pure apart from that one read.
     """
     if source is None or isinstance(source, str):
-        source = engine_for(source)
+        source = get_engine(source)
     frame = read_series(source, "12u4") if isinstance(source, Engine) else source
     series = (
         frame.filter(
@@ -322,7 +323,7 @@ class PublishedView:
 
 def published_view(db_url: str | None = None) -> PublishedView | None:
     """The loaded 12r5 table, wide, and the coverage of every published table; None if no 12r5."""
-    engine = engine_for(db_url)
+    engine = get_engine(db_url)
     long = read_series(engine, "12r5")
     if long.height == 0:
         return None

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from lib.published.readers import PublishedError, PublishedFile, read_published_files
 from lib.published.specs import CANONICAL, DEMO_FILES, PUBLISHED_DIR, TABLES
 from lib.register.schema import PublishedLoad
+from lib.register.store import get_engine
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -189,16 +190,9 @@ def coverage_text(frame: pl.DataFrame) -> str:
     return "; ".join(parts)
 
 
-def engine_for(db_url: str | None) -> Engine:
-    from lib.register.store import get_engine
-    from lib.settings import get_settings
-
-    return get_engine(get_settings(db_url).db_url)
-
-
 def loaded_version(db_url: str | None = None) -> str:
     """A cheap key that changes whenever a published table is loaded again ('' when none)."""
-    loads = current_loads(engine_for(db_url))
+    loads = current_loads(get_engine(db_url))
     return ",".join(f"{k}:{v.load_id}" for k, v in sorted(loads.items()))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -437,3 +438,19 @@ def test_import_extract_returns_the_batch_with_the_resolved_folder(engine, tmp_p
 def test_safe_url_hides_the_password_even_of_a_malformed_url(url, shown):
     assert store.safe_url(url) == shown
     assert "s3" not in store.safe_url(url).replace("tmp/store", "")  # no part of a password
+
+
+def test_one_engine_factory():
+    """Only lib/register/store.py makes an engine (get_engine, once per URL); no module keeps a
+    helper of its own that makes or wraps one."""
+    lib = Path(__file__).resolve().parents[2] / "lib"
+    makers, helpers = [], []
+    for path in sorted(lib.rglob("*.py")):
+        text = path.read_text()
+        name = str(path.relative_to(lib.parent))
+        if "create_engine(" in text:
+            makers.append(name)
+        for m in re.finditer(r"^\s*def (\w*engine\w*)\(", text, re.M):
+            helpers.append(f"{name}:{m[1]}")
+    assert makers == ["lib/register/store.py"]
+    assert helpers == ["lib/register/store.py:get_engine", "lib/register/store.py:_make_engine"]
