@@ -233,3 +233,28 @@ def test_ruff_lint_is_clean():
         check=False,
     )
     assert r.returncode == 0, r.stdout[-3000:]
+
+
+@pytest.mark.parametrize("path", LIB + PAGES + FRAME, ids=lambda p: str(p.relative_to(ROOT)))
+def test_lib_is_imported_at_the_top(path: Path):
+    """A `from lib...` inside a function hides a dependency (or a cycle): imports of lib stand at
+    the top of the module, unless a comment on the line says which cycle forces it there."""
+    source = path.read_text()
+    lines = source.splitlines()
+    hidden = []
+    for fn in ast.walk(ast.parse(source, filename=str(path))):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(fn):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            if any(n == "lib" or n.startswith("lib.") for n in names):
+                if "cycle" not in lines[node.lineno - 1]:
+                    hidden.append(f"line {node.lineno}: {lines[node.lineno - 1].strip()}")
+    assert not hidden, f"{path.relative_to(ROOT)} imports lib inside a function: " + "; ".join(
+        hidden
+    )

@@ -17,10 +17,36 @@ import sys
 import time
 from pathlib import Path
 
+from lib.cli.progress import TerminalProgress
+from lib.engine import door
+from lib.engine.access import (
+    FULL_ACCESS,
+    NoAccess,
+    NoData,
+    Reader,
+    default_query,
+    viewer_for_subject,
+)
+from lib.engine.cohort import Cohort
 from lib.engine.door import safe_url
 from lib.engine.errors import Refused
-from lib.engine.indicators import ALL_DIMS, DEFAULT_BY, GROUPS, INDICATORS, IndicatorError
+from lib.engine.indicators import (
+    ALL_DIMS,
+    DEFAULT_BY,
+    GROUPS,
+    INDICATORS,
+    IndicatorError,
+    validate_groups,
+)
+from lib.engine.intervals import with_wilson
+from lib.figures.exports import neutralise_formulas
+from lib.published import fetch, readers, storage
+from lib.published.storage import load_demo_series
+from lib.register import audit, users
+from lib.register.demo import generate
+from lib.register.extract import ExtractError, write_extract
 from lib.register.users import ROLES
+from lib.settings import get_settings
 
 EXIT_FAILED = 1  # not the input's fault: a bug or a failure of the store during a load
 EXIT_REFUSED = 2
@@ -316,7 +342,6 @@ def _check_paths(args) -> None:
                 f"--out {out}: cannot be written (no permission): give a file in a directory "
                 "you can write"
             )
-    from lib.settings import get_settings
 
     url = get_settings(args.db).db_url
     path = _sqlite_path(url)
@@ -375,8 +400,6 @@ def explain_failure(e: BaseException, args) -> str | None:
     failure that is not the input's."""
     from sqlalchemy import exc as sa_exc
 
-    from lib.settings import get_settings
-
     try:
         url = get_settings(args.db).db_url
     except Exception:  # noqa: BLE001
@@ -425,10 +448,6 @@ def explain_failure(e: BaseException, args) -> str | None:
 
 
 def _demo(args) -> int:
-    from lib.cli.progress import TerminalProgress
-    from lib.engine import door
-    from lib.register.demo import generate
-
     viewer = _viewer(args)
     door.open_store(viewer, door.LOAD_REGISTER, args.db)  # refused before any work
     t0 = time.perf_counter()
@@ -436,8 +455,6 @@ def _demo(args) -> int:
     extract = generate(args.scale, args.seed)
     t1 = time.perf_counter()
     if args.write_extract:
-        from lib.register.extract import write_extract
-
         write_extract(extract, Path(args.write_extract))
     with TerminalProgress("Loading") as progress:
         loaded = door.load_register(
@@ -448,7 +465,6 @@ def _demo(args) -> int:
             progress=progress,
         )
     persons = extract.frames["job_seekers"].height
-    from lib.published.storage import load_demo_series  # published statistics beside the register
 
     store = door.open_store(viewer, door.LOAD_PUBLISHED, args.db)
     print(load_demo_series(store.engine), file=sys.stderr)
@@ -462,10 +478,6 @@ def _demo(args) -> int:
 
 
 def _import(args) -> int:
-    from lib.cli.progress import TerminalProgress
-    from lib.engine import door
-    from lib.register.extract import ExtractError
-
     viewer = _viewer(args)
     door.open_store(viewer, door.LOAD_REGISTER, args.db)  # refused before any work
     t0 = time.perf_counter()
@@ -488,8 +500,6 @@ def _import(args) -> int:
 
 
 def _indicators(args) -> int:
-    from lib.engine.access import NoData, Reader, default_query
-
     by = tuple(d.strip() for d in args.by.split(",") if d.strip()) if args.by else ()
     kw = dict(
         by=by,
@@ -507,8 +517,6 @@ def _indicators(args) -> int:
     except NoData as e:
         raise UsageError(str(e)) from None
     if args.ci:
-        from lib.engine.intervals import with_wilson
-
         if INDICATORS[query.indicator].kind != "rate":
             raise IndicatorError(f"--ci applies to rates; {query.indicator} is not a rate.")
         df = with_wilson(df)
@@ -538,11 +546,6 @@ def parse_where(items: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 def _effect(args) -> int:
-    from lib.engine.access import NoData, Reader
-    from lib.engine.cohort import Cohort
-    from lib.engine.indicators import validate_groups
-    from lib.settings import get_settings
-
     validate_groups(tuple(args.groups), args.match)
     cohort = Cohort(tuple(args.groups), args.match, get_settings(args.db).youth_age)
     try:
@@ -561,8 +564,6 @@ def _effect(args) -> int:
 def _viewer(args):
     """The viewer a command reads as: the operator (full access) without --as, else the user
     the store holds for that subject (no user: no figures, refused with exit 3)."""
-    from lib.engine.access import FULL_ACCESS, viewer_for_subject
-
     subject = getattr(args, "as_subject", None)
     if subject is None:
         return FULL_ACCESS
@@ -592,8 +593,6 @@ def _params(args) -> dict:
 
 def _exported(args, rows: int) -> None:
     """A table answered with --as or written with --out: an `export` row in the audit trail."""
-    from lib.engine import door
-
     if getattr(args, "as_subject", None) is None and getattr(args, "out", None) is None:
         return
     door.record(_viewer(args), "export", _target(args), _params(args), rows, args.db)
@@ -602,9 +601,6 @@ def _exported(args, rows: int) -> None:
 def _refused(args, e: Refused) -> int:
     """A request beyond the user's rights: a `refused` row in the audit trail, the rule on
     standard error, exit 3."""
-    from lib.engine import door
-    from lib.engine.access import NoAccess
-
     viewer = _viewer(args)
     door.record(
         viewer, "refused", _target(args), {**_params(args), "reason": str(e)}, None, args.db
@@ -621,8 +617,6 @@ def _refused(args, e: Refused) -> int:
 def write_table(df, fmt: str, out: Path | None) -> None:
     """Write an indicator table as csv, parquet or json (a list of records). In CSV, a text cell
     beginning with a formula character gets a leading single quote (lib/figures/exports.py)."""
-    from lib.figures.exports import neutralise_formulas
-
     # The table is made in memory and written by Python, which reports every failure of the
     # write (Polars' own file writers let a full disk pass silently).
     if fmt == "csv":
@@ -650,8 +644,6 @@ def write_table(df, fmt: str, out: Path | None) -> None:
 
 
 def _history(args) -> int:
-    from lib.engine import door
-
     for b in door.history(_viewer(args), args.db):
         same = f" same as {b.same_as_batch}" if b.same_as_batch else ""
         print(f"{b.batch_id}\t{b.loaded_at:%Y-%m-%d %H:%M}\tas of {b.as_of}\t{b.source_path}{same}")
@@ -659,9 +651,6 @@ def _history(args) -> int:
 
 
 def _published(args) -> int:
-    from lib.engine import door
-    from lib.published import fetch, readers, storage
-
     what = door.READ_PUBLISHED if args.published_command == "list" else door.LOAD_PUBLISHED
     store = door.open_store(_viewer(args), what, args.db)
     engine, url = store.engine, store.url
@@ -682,8 +671,6 @@ def _published(args) -> int:
     t0 = time.perf_counter()
     try:
         if args.published_command == "fetch":
-            from lib.settings import get_settings
-
             client = fetch.PxWebClient(args.url or get_settings().pxweb_url)
             files = [fetch.fetch_table(client, args.table, month_from=args.month_from)]
         else:
@@ -741,8 +728,6 @@ if __name__ == "__main__":
 def _admin_or_refuse(engine, args, target: str, detail: dict) -> str | None:
     """Who is asking: the operator (no --as) or an admin user; None (refused, recorded, said)
     when --as names someone who is not an admin."""
-    from lib.register import audit, users
-
     subject = getattr(args, "as_subject", None)
     if subject is None:
         return audit.OPERATOR
@@ -761,10 +746,6 @@ def _admin_or_refuse(engine, args, target: str, detail: dict) -> str | None:
 
 
 def _users(args) -> int:
-    from lib.engine import door
-    from lib.engine.access import FULL_ACCESS
-    from lib.register import audit, users
-
     engine = door.open_store(FULL_ACCESS, door.MANAGE_USERS, args.db).engine
     command = f"users {args.users_command}"
     detail = {k: v for k, v in vars(args).items() if k in ("subject", "role", "areas",
@@ -804,10 +785,6 @@ def _users(args) -> int:
 
 
 def _audit(args) -> int:
-    from lib.engine import door
-    from lib.engine.access import FULL_ACCESS
-    from lib.register import audit
-
     engine = door.open_store(FULL_ACCESS, door.READ_AUDIT, args.db).engine
     detail = {k: str(v) for k, v in (("since", args.since), ("user", args.user)) if v}
     if _admin_or_refuse(engine, args, "audit", detail) is None:

@@ -26,12 +26,16 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
+from lib.engine.cache import snapshot_for
 from lib.engine.caseload import state_caseload_before
 from lib.engine.cohort import EVERYONE, Cohort
 from lib.engine.errors import Refused
-from lib.engine.indicators import IndicatorError, Query, compute, validate
+from lib.engine.indicators import PERSON_DIMS, IndicatorError, Query, compute, validate
 from lib.engine.months import month_label
 from lib.engine.snapshot import Snapshot
+from lib.register.schema import Municipality
+from lib.register.store import get_engine, latest_batch
+from lib.register.users import get_user
 from lib.settings import get_settings
 from lib.stats import effect as _effect
 from lib.stats import expected as _expected
@@ -63,8 +67,6 @@ class DataInfo:
 
 def data_info(db_url: str | None = None) -> DataInfo | None:
     """What is loaded: the latest batch, or None for an empty store."""
-    from lib.register.store import get_engine, latest_batch
-
     url = get_settings(db_url).db_url
     b = latest_batch(get_engine(url))
     if b is None:
@@ -85,9 +87,6 @@ def data_info(db_url: str | None = None) -> DataInfo | None:
 def snapshot(db_url: str | None = None) -> Snapshot:
     """The analytic snapshot of the loaded extract (cached per batch). Only the access layer
     and the store door use it; everything else reads through a `Reader`."""
-    from lib.engine.cache import snapshot_for
-    from lib.register.store import get_engine
-
     url = get_settings(db_url).db_url
     snap = snapshot_for(get_engine(url), url)
     if snap is None:
@@ -182,9 +181,6 @@ def viewer_for(user, facts=None) -> Viewer:
 def viewer_for_subject(subject: str | None, db_url: str | None = None) -> Viewer:
     """The viewer for a signed-in subject (the verified e-mail address), looked up in the store:
     "nobody" without a user row."""
-    from lib.register.store import get_engine
-    from lib.register.users import get_user
-
     engine = get_engine(db_url)
     user = get_user(engine, subject) if subject else None
     if user is None:
@@ -194,8 +190,6 @@ def viewer_for_subject(subject: str | None, db_url: str | None = None) -> Viewer
     table = None
     if user.role == "municipal" and user.areas:
         from sqlalchemy import select
-
-        from lib.register.schema import Municipality
 
         with engine.connect() as conn:
             rows = conn.execute(
@@ -291,8 +285,6 @@ def _min_count_rule(viewer: Viewer, min_count: int) -> None:
 def is_headline(query: Query) -> bool:
     """A headline query (answered for every area): the contract's indicator list, no group, no
     person dimension in by or where, not by (nor limited to a) municipality or provider."""
-    from lib.engine.indicators import PERSON_DIMS
-
     where_dims = {d for d, _ in query.where}
     return (
         query.indicator in HEADLINE_INDICATORS

@@ -18,6 +18,7 @@ import polars as pl
 
 from lib.engine.snapshot import Snapshot, build_snapshot
 from lib.register.contract import Extract
+from lib.register.store import latest_batch, read_register
 from lib.settings import get_settings
 
 _LOCK = threading.Lock()
@@ -79,8 +80,6 @@ def snapshot_for(engine, db_url: str, *, extract: Extract | None = None) -> Snap
 
     `extract` may be passed right after an import to skip reading the register back.
     """
-    from lib.register.store import latest_batch, read_register
-
     batch = latest_batch(engine)
     if batch is None:
         return None

@@ -19,10 +19,16 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from lib.engine.access import Viewer, permit
-from lib.register import store as _store
+from lib.engine.cache import snapshot_for
+from lib.register import audit
 from lib.register import views as _views
+from lib.register.audit import OPERATOR
 from lib.register.contract import Extract
+from lib.register.extract import ExtractError
+from lib.register.importer import import_extract
 from lib.register.schema import LoadBatch, SavedView
+from lib.register.store import get_engine, load_history, replace_register
+from lib.register.store import safe_url as safe_url  # the URL without its password, for messages
 from lib.settings import get_settings
 
 # What may be done through the door (the `what` of access.permit).
@@ -39,9 +45,6 @@ ViewError = _views.ViewError
 params_of = _views.params_of
 MAX_NAME_LENGTH = _views.MAX_NAME_LENGTH
 
-# A store URL with its password hidden, for the command line's and the pages' messages.
-safe_url = _store.safe_url
-
 
 @dataclass(frozen=True)
 class Store:
@@ -55,7 +58,7 @@ def open_store(viewer: Viewer, what: str, db_url: str | None = None) -> Store:
     """The store at `db_url` (default: the settings'), if `viewer` may do `what` there."""
     permit(viewer, what)
     url = get_settings(db_url).db_url
-    return Store(_store.get_engine(url), url)
+    return Store(get_engine(url), url)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,8 +94,6 @@ def load_register(
 ) -> Loaded:
     """Replace the register with `extract` in one transaction (LoadFailed if it rolled back),
     then build the new batch's analytic snapshot, so that the first read finds it."""
-    from lib.register.store import replace_register
-
     store = open_store(viewer, LOAD_REGISTER, db_url)
     t0 = time.perf_counter()
     try:
@@ -106,9 +107,6 @@ def import_folder(viewer: Viewer, folder, *, db_url: str | None = None, progress
     """`trialwatch import FOLDER`: lib/register/importer.py's import_extract (validate, then
     load in one transaction; ExtractError for a refused extract, LoadFailed if the load rolled
     back), then the new batch's analytic snapshot."""
-    from lib.register.extract import ExtractError
-    from lib.register.importer import import_extract
-
     store = open_store(viewer, LOAD_REGISTER, db_url)
     t0 = time.perf_counter()
     try:
@@ -123,8 +121,6 @@ def import_folder(viewer: Viewer, folder, *, db_url: str | None = None, progress
 def _with_snapshot(store: Store, batch: LoadBatch, t0: float, extract: Extract | None = None):
     """The loaded batch, once its analytic snapshot is built (from `extract` when given, else
     read back from the store), with how long loading and building took."""
-    from lib.engine.cache import snapshot_for
-
     t1 = time.perf_counter()
     snapshot_for(store.engine, store.url, extract=extract)
     return Loaded(batch, store.url, t1 - t0, time.perf_counter() - t1)
@@ -132,8 +128,6 @@ def _with_snapshot(store: Store, batch: LoadBatch, t0: float, extract: Extract |
 
 def history(viewer: Viewer, db_url: str | None = None) -> list[LoadBatch]:
     """Every load of the register, newest first."""
-    from lib.register.store import load_history
-
     return load_history(open_store(viewer, READ_HISTORY, db_url).engine)
 
 
@@ -186,8 +180,6 @@ DEMO_VISITOR = "demo visitor"
 def who(viewer: Viewer) -> str:
     """The audit trail's subject for a viewer: the signed-in user's e-mail address, the
     operator (full access at a shell), or the demo visitor (with the role they view as)."""
-    from lib.register.audit import OPERATOR
-
     if viewer.subject:
         return viewer.subject
     if viewer.role == "full":
@@ -206,9 +198,6 @@ def record(
     """Append one event to the audit trail: `action` (one of lib.register.audit.ACTIONS: an
     `export` for a download, `refused` for a refused request, ...), `target` the page or the
     command, `detail` its parameters (stored as JSON), `rows` how many rows left."""
-    from lib.register import audit
-    from lib.register.store import get_engine
-
     audit.record(
         get_engine(get_settings(db_url).db_url),
         subject=who(viewer),

@@ -16,6 +16,7 @@ from lib.engine.access import METHODS, Reader, pre_trend
 from lib.engine.cohort import EVERYONE, Cohort
 from lib.engine.errors import FigureError
 from lib.figures import evaluation_charts as charts
+from lib.figures import placements
 from lib.figures.blocks import Block, PageContext, area_columns, caption, municipality_columns
 from lib.figures.evaluation_charts import format_pp
 from lib.figures.exports import Column
@@ -487,8 +488,6 @@ def build(
     peer_of: str | None = None,
 ) -> EvaluationView:
     """Everything the Evaluation page shows, for the sidebar's groups and these choices."""
-    from lib.figures import placements
-
     inputs = compute_inputs(
         ctx.reader,
         ctx.cohort(persons=False),

@@ -23,9 +23,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from lib.engine.access import Facts
+from lib.engine.access import Facts, default_query
 from lib.engine.indicators import AGE_BANDS, GROUPS, INDICATORS, Query
 from lib.engine.months import month_label_of_date, month_range
+from lib.figures.format import format_period
 from lib.figures.i18n import t
 from lib.register.contract import EDUCATIONS, GENDERS, LANGUAGES
 
@@ -281,7 +282,7 @@ class FilterState:
         the indicator counts persons (and `persons` is true); `groups`/`match` replace the
         sidebar's groups. `not_applied` says which filters were left out.
         """
-        base = base or _default_query
+        base = base or default_query
         month_from, month_to = period if period is not None else (self.month_from, self.month_to)
         person_level = INDICATORS[indicator].per_person
         kw: dict = {}
@@ -429,8 +430,6 @@ class FilterState:
     def describe(self, opts: FilterOptions, lang: str = "en") -> list[tuple[str, str]]:
         """The selection in words, one (label, value) pair per filter, for captions and
         the metadata of downloads."""
-        from lib.figures.format import format_period
-
         trial = opts.trial(self.trial)
         names = opts.area_names()
         munis = opts.municipality_names(lang)
@@ -497,12 +496,6 @@ def _merge_where(*parts: tuple) -> tuple:
                 values = tuple(v for v in merged[dim] if v in keep)
             merged[dim] = values
     return tuple(merged.items())
-
-
-def _default_query(indicator: str, **kw) -> Query:
-    from lib.engine.access import default_query
-
-    return default_query(indicator, **kw)
 
 
 @dataclass(frozen=True)

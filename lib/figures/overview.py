@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
+from lib.engine.access import default_query
 from lib.engine.indicators import INDICATORS, IndicatorUnavailable, Query
 from lib.engine.months import last_date, month_index, month_label, month_of_date, shift_month
 from lib.figures import charts
@@ -59,8 +60,6 @@ HEADLINE_KEYS = (
 
 def _default_query(indicator: str, *, side: str = "selection", where: tuple = (), **kw) -> Query:
     """The whole trial (side 'selection') or the comparison municipalities ('comparison')."""
-    from lib.engine.access import default_query
-
     scope = ("trial_or_comparison", ("comparison",)) if side == "comparison" else TRIAL_ONLY
     return default_query(indicator, where=(scope, *where), **kw)
 

@@ -14,7 +14,9 @@ from sqlalchemy import Engine
 
 from lib.published.specs import STATFIN_12R5_CREDIT, TABLES
 from lib.published.storage import coverage, read_series
+from lib.register.demo import SCALES
 from lib.register.store import get_engine
+from lib.settings import REFERENCE_DIR
 
 
 def unemployment_rate_expr(
@@ -85,8 +87,6 @@ def sum_vs_total(wide: pl.DataFrame, level: str = "country") -> pl.DataFrame:
 
 def reference_regions() -> pl.DataFrame:
     """municipality_code -> region (maakunta, Finnish name) of the 2023 municipal division."""
-    from lib.settings import REFERENCE_DIR
-
     return pl.read_csv(
         REFERENCE_DIR / "fi_municipalities.csv",
         glob=False,  # the checkout's path is never a pattern
@@ -163,7 +163,6 @@ def demo_scale_factor(source: str | None) -> float | None:
     m = DEMO_SCALE_RE.search(source or "")
     if not m:
         return None
-    from lib.register.demo import SCALES
 
     return SCALES.get(m.group(1))
 

@@ -31,7 +31,8 @@ from lib.engine.indicators import IndicatorError, Query
 from lib.figures import charts
 from lib.figures.blocks import Block, PageContext
 from lib.figures.filters import FilterOptions, FilterState, Selection, options_from_facts
-from lib.figures.i18n import t
+from lib.figures.i18n import current_language, t
+from lib.published import comparison, storage
 from lib.settings import get_settings
 from lib.web import sidebar, workarounds
 
@@ -164,7 +165,6 @@ def selection() -> Selection:
     require_frame()
     opts = options()
     state = st.session_state.get(sidebar.CANON) or opts.default_state()
-    from lib.figures.i18n import current_language
 
     return Selection(state, opts, current_language())
 
@@ -291,8 +291,6 @@ def require_frame() -> None:
 def _published_version(db_url: str) -> str:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from lib.published import storage
-
     try:
         return storage.loaded_version(db_url)
     except SQLAlchemyError:  # a store without the published tables: none loaded
@@ -307,7 +305,6 @@ def published_version() -> str:
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _published_view(db_url: str, version: str):
     # `version` keys the cache only: a new published load gets its own entry.
-    from lib.published import comparison
 
     return comparison.published_view(db_url) if version else None
 
@@ -320,8 +317,6 @@ def published_view():
 
 @st.cache_data(show_spinner=False, ttl=300)
 def _national_activation(db_url: str, month: str):
-    from lib.published import comparison
-
     try:
         return comparison.national_activation(db_url, month)
     except Exception:  # noqa: BLE001 - published tables not loaded: no context line

@@ -26,7 +26,9 @@ from lib.figures.explorer import (
     ROLES,
     ExplorerView,
     SliceSpec,
+    build,
     dim_label,
+    estimate_cells,
     free_dimensions,
 )
 from lib.figures.filters import FilterState
@@ -83,8 +85,6 @@ def controls(ctx: PageContext) -> SliceSpec:
 
 def compute(ctx: PageContext, spec: SliceSpec) -> ExplorerView:
     """The slice, built with progress shown while the table is computed (cached after)."""
-    from lib.figures.explorer import estimate_cells
-
     n_providers = _n_providers()
     cells = estimate_cells(spec, ctx, n_providers)
     t0 = time.perf_counter()
@@ -97,8 +97,6 @@ def compute(ctx: PageContext, spec: SliceSpec) -> ExplorerView:
 
 
 def _build(ctx: PageContext, spec: SliceSpec, *, n_providers: int) -> ExplorerView:
-    from lib.figures.explorer import build
-
     return build(ctx, spec, n_providers=n_providers)
 
 
