@@ -97,12 +97,20 @@ EN: dict[str, str] = {
     "overview.areas.caption": (
         "Figures for {month}; placement at 90 days for coaching episodes ending "
         "{placement_period} (three months pooled: one month is too few episodes in most "
-        "areas). Click a column header to sort; hover over it for the definition."
+        "areas). Hover over a column header for the definition."
     ),
     "overview.areas.caption_no_placement": (
-        "Figures for {month}; no placement outcomes observable yet. Click a column header to "
-        "sort; hover over it for the definition."
+        "Figures for {month}; no placement outcomes observable yet. Hover over a column header "
+        "for the definition."
     ),
+    "overview.sort": "Sort areas by",
+    "overview.sort.help": (
+        "Kept in the address and in a shared link. Clicking a column header also sorts, but "
+        "only on your screen: a shared link does not carry it."
+    ),
+    "overview.sort.order": "Order",
+    "overview.sort.asc": "Ascending",
+    "overview.sort.desc": "Descending",
     "overview.no_areas": "The loaded extract has no trial areas.",
     "headline.active_caseload": "Active caseload",
     "headline.cumulative_transferred": "Cumulative transferred",

@@ -25,7 +25,15 @@ from lib.figures.filters import FilterOptions
 from lib.figures.format import format_date, format_month
 from lib.figures.i18n import t
 from lib.figures.text import as_text
-from lib.figures.view import AreaTable, Heading, Headlines, NationalContext, Text, View
+from lib.figures.view import (
+    AreaTable,
+    Control,
+    Heading,
+    Headlines,
+    NationalContext,
+    Text,
+    View,
+)
 
 Reader = Callable[[Query], pl.DataFrame]
 # query(indicator, *, by, where=(), month_from=None, month_to=None, side="selection"): the
@@ -609,9 +617,22 @@ def trend_spec(head: Headline, ctx: OverviewContext) -> dict | None:
     return chart.vega_lite()
 
 
-def build(page: PageContext) -> View:
+AREA_SORTS = ("area_name", *AREA_VALUE_COLUMNS)  # what the area table can be sorted by
+
+
+def sort_areas(df: pl.DataFrame, by: str = "area_name", descending: bool = False) -> pl.DataFrame:
+    """The area table in the chosen order: by one column (areas without a figure last), then by
+    name; an unknown column sorts by name."""
+    if by not in AREA_SORTS or by not in df.columns:
+        by = "area_name"
+    keys = [by] if by == "area_name" else [by, "area_name"]
+    return df.sort(keys, descending=[descending, False][: len(keys)], nulls_last=True)
+
+
+def build(page: PageContext, *, sort_by: str = "area_name", descending: bool = False) -> View:
     """The page: the headlines for the selection (with their trend charts), the published
-    national activation rate beside them, and the headline indicators per trial area."""
+    national activation rate beside them, and the headline indicators per trial area (in the
+    order of the page's sort control, which the view places above the table)."""
     ctx = selection_context(page)
     found = figures(page.read, ctx, query_maker(page), fte_band=page.fte_band)
     specs = {h.key: trend_spec(h, ctx) for h in found.headlines if h.status != "unavailable"}
@@ -627,8 +648,9 @@ def build(page: PageContext) -> View:
             Headlines(found.headlines, ctx, specs),
             NationalContext(ctx.last_month),
             Heading(t("overview.areas")),
+            Control("sort"),
             AreaTable(
-                found.areas,
+                sort_areas(found.areas, sort_by, descending),
                 ctx,
                 found.placement,
                 fte_band=page.fte_band,

@@ -98,10 +98,12 @@ def page_header(title_key: str, subtitle: str | None = None) -> None:
     st.caption(line)
 
 
-def share_popover() -> None:
-    """'Share this view': the address that reproduces the page as shown."""
+def share_popover(where) -> None:
+    """'Share this view': the address that reproduces the page as shown. Drawn into `where` (a
+    place in the sidebar under the filters) after the page ran, since the page's own controls
+    write their choices into the URL while it runs: built before, the link was one step behind."""
     sel = selection()
-    with st.sidebar, st.popover(t("share.button"), icon=":material/link:", width="stretch"):
+    with where.container(), st.popover(t("share.button"), icon=":material/link:", width="stretch"):
         st.caption(t("share.help"))
         st.code(sidebar.share_link(sel.state, sel.options), language=None, wrap_lines=True)
 
@@ -111,13 +113,14 @@ def page_frame(page) -> None:
     try:
         with inside_frame():
             filters_sidebar()
-            share_popover()
+            share = st.sidebar.empty()  # the share link's place; filled once the URL is final
             sidebar.notices()
             sidebar.start_run()
             try:
                 page.run()
             finally:
                 sidebar.finish_run()
+                share_popover(share)
     finally:
         freeze_gc_once()
 
