@@ -14,14 +14,20 @@ from lib.web import data, frame
 st.set_page_config(page_title="Trialwatch", page_icon=frame.favicon(), layout="wide")
 frame.setup_language()
 
+overview = st.Page(
+    "pages/overview.py",
+    title=t("overview.title"),
+    icon=":material/dashboard:",
+    url_path="home",  # reserved only: the default page is served at the root, "/"
+    default=True,
+)
+# /overview (the page's name, typed or from an old link) would open Streamlit's "Page not found"
+# dialog, since the default page lives at "/": a hidden page there leads to the Overview.
+overview_alias = st.Page(
+    lambda: None, title=t("overview.title"), url_path="overview", visibility="hidden"
+)
 pages = [
-    st.Page(
-        "pages/overview.py",
-        title=t("overview.title"),
-        icon=":material/dashboard:",
-        url_path="overview",
-        default=True,
-    ),
+    overview,
     st.Page("pages/caseload.py", title=t("caseload.title"), icon=":material/swap_horiz:"),
     st.Page("pages/staffing.py", title=t("staffing.title"), icon=":material/groups:"),
     st.Page("pages/placements.py", title=t("placements.title"), icon=":material/work:"),
@@ -30,8 +36,11 @@ pages = [
     st.Page("pages/explorer.py", title=t("explorer.title"), icon=":material/explore:"),
     st.Page("pages/published.py", title=t("Published statistics"), icon=":material/query_stats:"),
     st.Page("pages/definitions.py", title=t("definitions.title"), icon=":material/menu_book:"),
+    overview_alias,
 ]
 page = st.navigation(pages)
+if page is overview_alias:
+    st.switch_page(overview, query_params=st.query_params.to_dict())  # the link's parameters too
 
 state = data.data_state()
 frame.sidebar_header(state)

@@ -20,6 +20,7 @@ URL parameters (a parameter at its default is left out, so a plain link is the d
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -97,6 +98,35 @@ class MunicipalityOption:
         first = self.label(lang)
         other = self.name if lang == "sv" else self.name_sv
         return f"{first} ({other})" if other and other != first else first
+
+    def matches(self, query: str) -> bool:
+        """Whether a typed search finds this municipality (`name_matches`, either name)."""
+        return name_matches(query, self.name, self.name_sv or "")
+
+
+def fold(text: str) -> str:
+    """Text for matching: lower case, accents dropped (ä -> a, å -> a, é -> e)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_WORD_START = re.compile(r"(?:^|[\s\-(/.,])(\w)")
+
+
+def name_matches(query: str, *names: str) -> bool:
+    """A search that finds what a person means: the start of a name or of a word in it ("koski"
+    finds Koski Tl and Mänttä-Vilppula's "vilp", "helsingf" finds Helsinki by its Swedish name),
+    accent-insensitive ("hameen" finds Hämeenlinna). Not a loose in-order match: "Koko" does not
+    find Kannonkoski. An empty query finds everything."""
+    q = fold(query).strip()
+    if not q:
+        return True
+    for name in names:
+        folded = fold(name)
+        starts = [m.start(1) for m in _WORD_START.finditer(folded)]
+        if any(folded.startswith(q, i) for i in starts):
+            return True
+    return False
 
 
 @dataclass(frozen=True)

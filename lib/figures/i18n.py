@@ -117,7 +117,11 @@ EN: dict[str, str] = {
     "headline.client_facing_fte": "Client-facing staff",
     "headline.clients_per_fte": "Clients per client-facing FTE",
     "headline.exit_rate": "Exit to employment rate",
-    "headline.placement_rate_90": "Placement at 90 days",
+    # Three figures are placement at 90 days; each label names its period (the card: the
+    # latest month, or three; the Placements page: the sidebar's period; the area table: the
+    # three months its caption names), so that they are not read as one figure that differs.
+    "headline.placement_rate_90": "Placement at 90 days, latest month",
+    "headline.placement_rate_90.pooled": "Placement at 90 days, latest 3 months",
     "caption.month_end": "{unit}, end of {month}",
     "caption.since_start": "{unit} since the trial's start, up to the end of {month}",
     "caption.fte": "coaches and advisors, {unit}, {month}",
@@ -160,7 +164,13 @@ EN: dict[str, str] = {
     "filter.areas.all": "All trial areas",
     "filter.municipalities": "Municipalities",
     "filter.municipalities.all": "All municipalities of the areas",
-    "filter.municipalities.help": "Type a Finnish or Swedish name to search.",
+    "filter.municipalities.help": "Type the start of the name (Finnish or Swedish).",
+    "filter.municipalities.find": "Find a municipality",
+    "filter.municipalities.find.placeholder": "start of a name, e.g. hameen",
+    "filter.municipalities.find.help": (
+        "Narrows the list below to names (Finnish or Swedish) with a word starting so; "
+        "accents need not be typed: a finds ä and å."
+    ),
     "filter.period": "Period",
     "filter.groups": "Groups",
     "filter.groups.none": "Everyone",
@@ -405,6 +415,8 @@ EN: dict[str, str] = {
     "placements.metric.exit_of": "Exit rate: {side}",
     "placements.metric.open": "Placement at {d} days",
     "placements.metric.subsidised": "Subsidised at {d} days",
+    "placements.metric.open.period": "Placement at {d} days over the period",
+    "placements.metric.subsidised.period": "Subsidised at {d} days over the period",
     "placements.metric.pooled": "coaching ending {period}",
     "placements.exit": "Exit to employment rate",
     "placements.exit.caption": "unemployed at the previous month's end who start work",
@@ -655,6 +667,10 @@ EN.update(
         "explorer.views.rename": "Rename",
         "explorer.views.renamed": "Renamed to '{name}'.",
         "explorer.views.delete": "Delete",
+        "explorer.views.delete.confirm": "Delete the saved view '{name}' for everyone? Its "
+        "link stops working; this cannot be undone.",
+        "explorer.views.delete.yes": "Yes, delete it",
+        "explorer.views.delete.no": "Keep it",
         "explorer.views.deleted": "Deleted '{name}'.",
         "explorer.views.current": "Saved view: {name}",
         "explorer.views.changed": "Changed since the saved view '{name}' (the link no longer "

@@ -123,8 +123,8 @@ def metrics(ctx: PageContext, days: int) -> list[Metric]:
             )
         )
     for ind, label in (
-        (f"placement_rate_{days}", t("placements.metric.open", d=days)),
-        (f"placement_subsidised_{days}", t("placements.metric.subsidised", d=days)),
+        (f"placement_rate_{days}", t("placements.metric.open.period", d=days)),
+        (f"placement_subsidised_{days}", t("placements.metric.subsidised.period", d=days)),
     ):
         out.append(
             metric_from(

@@ -41,6 +41,7 @@ PAGE = "explorer"
 SAVED = "saved"  # URL parameter: the saved view a link opens
 WHO = "_tw_explorer_who"
 FLASH = "_tw_explorer_flash"
+CONFIRM_DELETE = "_tw_explorer_confirm_delete"  # the view whose deletion waits for a yes
 DEFAULT = SliceSpec()
 
 
@@ -179,7 +180,18 @@ def _rename(view_id: int, db_url: str) -> None:
     )
 
 
+def _ask_delete(view_id: int) -> None:
+    """Delete asks first: a saved view is shared, and a deleted one is gone for everyone."""
+    st.session_state[CONFIRM_DELETE] = view_id
+
+
+def _keep() -> None:
+    st.session_state.pop(CONFIRM_DELETE, None)
+
+
 def _delete(view_id: int, name: str, db_url: str) -> None:
+    st.session_state.pop(CONFIRM_DELETE, None)
+
     def delete():
         door.delete_view(data.VIEWER, view_id, _url(db_url))
         if st.query_params.get(SAVED) == str(view_id):
@@ -296,10 +308,27 @@ def saved_views(ctx: PageContext, spec: SliceSpec) -> None:
                 b2.button(
                     t("explorer.views.delete"),
                     key="explorer-delete",
-                    on_click=_delete,
-                    args=(view.view_id, view.name, db_url),
+                    on_click=_ask_delete,
+                    args=(view.view_id,),
                     icon=":material/delete:",
                 )
+                if st.session_state.get(CONFIRM_DELETE) == view.view_id:
+                    st.warning(  # it quotes the view's name
+                        as_text(t("explorer.views.delete.confirm", name=view.name)),
+                        icon=":material/warning:",
+                    )
+                    c1, c2, _ = st.columns([1, 1, 2])
+                    c1.button(
+                        t("explorer.views.delete.yes"),
+                        key="explorer-delete-confirm",
+                        on_click=_delete,
+                        args=(view.view_id, view.name, db_url),
+                        icon=":material/delete_forever:",
+                        type="primary",
+                    )
+                    c2.button(
+                        t("explorer.views.delete.no"), key="explorer-delete-keep", on_click=_keep
+                    )
                 st.caption(t("explorer.views.link"))
                 st.code(
                     view_link(view.view_id, door.params_of(view)), language=None, wrap_lines=True

@@ -565,7 +565,8 @@ def headline_card(
     head: overview.Headline, ctx: overview.OverviewContext, specs: dict | None = None
 ) -> None:
     """One headline: label and definition, the metric with its change, caption, trend chart."""
-    label = t(f"headline.{head.key}")
+    pooled = head.pooled and head.key == overview.PLACEMENT_INDICATOR
+    label = t(f"headline.{head.key}.pooled" if pooled else f"headline.{head.key}")
     # height="stretch": the cards of a row share one height, so the row reads as a grid.
     with st.container(border=True, height="stretch"):
         definition_popover(head.indicator, label=label, key=f"definition-{head.key}")

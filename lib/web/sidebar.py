@@ -38,6 +38,7 @@ PAGE_STATE = "_tw_page"
 PAGE_PARAMS_SEEN = "_tw_page_params"  # page params used by this run
 PERIOD_VERSION = "_tw_period_version"
 PAGE_PARAMS_ALL = "_tw_page_params_all"  # every page control's parameter seen this session
+MUNI_FIND = "f_muni_find"  # the municipality search (not part of the view, nor of the URL)
 
 KEYS = {
     "trial": "f_trial",
@@ -149,13 +150,24 @@ def sidebar(opts: FilterOptions) -> FilterState:
         munis = opts.municipalities_of(state.trial, state.areas)
         munis = sorted(munis, key=lambda m: m.label(lang).lower())  # in the user's language
         muni_labels = {m.code: m.search_label(lang) for m in munis}
+        # The list's own typing matches loosely (any letters in order: "Koko" found
+        # Kannonkoski), and not without accents: the list types only a name's start, and the
+        # find box narrows it to a name's or a word's start, either language, a = ä.
+        find = st.text_input(
+            t("filter.municipalities.find"),
+            key=MUNI_FIND,
+            placeholder=t("filter.municipalities.find.placeholder"),
+            help=t("filter.municipalities.find.help"),
+        )
+        chosen = set(state.municipalities)
         st.multiselect(
             t("filter.municipalities"),
-            [m.code for m in munis],
+            [m.code for m in munis if m.code in chosen or m.matches(find)],
             format_func=lambda x: muni_labels.get(x, x),
             key=KEYS["municipalities"],
             placeholder=t("filter.municipalities.all"),
             help=t("filter.municipalities.help"),
+            filter_mode="prefix",
         )
         months = opts.months
         if len(months) > 1:

@@ -203,8 +203,20 @@ def test_save_reopen_rename_and_delete_a_view(store):
     )
     assert [v.view_id for v in saved(store)] == [view.view_id]
 
-    # delete: gone from the store and from the URL
+    # delete asks first; "Keep it" keeps it
     at.button(key="explorer-delete").click().run()
+    assert_clean(at)
+    assert [v.name for v in saved(store)] == ["Helsinki by gender"]
+    assert any(
+        "Delete the saved view 'Helsinki by gender' for everyone?" in w for w in warnings(at)
+    )
+    at.button(key="explorer-delete-keep").click().run()
+    assert [v.name for v in saved(store)] == ["Helsinki by gender"]
+    assert not any("Delete the saved view" in w for w in warnings(at))
+    assert not [b for b in at.button if b.key == "explorer-delete-confirm"]
+    # delete, yes: gone from the store and from the URL
+    at.button(key="explorer-delete").click().run()
+    at.button(key="explorer-delete-confirm").click().run()
     assert_clean(at)
     assert saved(store) == []
     assert successes(at) == ["Deleted 'Helsinki by gender'."]

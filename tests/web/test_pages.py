@@ -75,7 +75,7 @@ def test_overview_renders_the_hand_figures(env, tmp_path):
     assert metric(at, "Cumulative transferred").value == "4"
     assert metric(at, "Trial").value == "0.0\u00a0%"
     assert metric(at, "Comparison").value == "0.0\u00a0%"
-    assert metric(at, "Placement at 90 days").value == "–"
+    assert metric(at, "Placement at 90 days, latest 3 months").value == "–"
     shown = texts(at)
     assert any("no coaching episode has an observable 90-day outcome yet" in s for s in shown)
     assert any("Data as of 30\u00a0Jun\u00a02021" in s for s in shown)
@@ -331,17 +331,17 @@ def test_placements_page(hand):
     assert_clean(at)
     shown = metrics(at)
     # Coaching ending Mar-Jun 2021 (all in Helsinki): E3 employed on day 14, E6 not.
-    assert shown["Placement at 14 days"] == "50.0\u00a0%"
-    assert shown["Subsidised at 14 days"] == "0.0\u00a0%"
+    assert shown["Placement at 14 days over the period"] == "50.0\u00a0%"
+    assert shown["Subsidised at 14 days over the period"] == "0.0\u00a0%"
     providers = table_with(at, "provider_name")
     assert list(providers["provider_name"]) == ["Coaching Oy"]
     # The older group (55+): P3 alone.
     at.multiselect(key="f_groups").set_value(["older"]).run()
-    assert metrics(at)["Placement at 14 days"] == "100.0\u00a0%"
+    assert metrics(at)["Placement at 14 days over the period"] == "100.0\u00a0%"
     # Area one has no coaching episode ending: no figure.
     at.multiselect(key="f_groups").set_value([]).run()
     at.multiselect(key="f_areas").set_value(["A1"]).run()
-    assert metrics(at)["Placement at 14 days"] == "–"
+    assert metrics(at)["Placement at 14 days over the period"] == "–"
 
 
 def test_placements_exit_rate_before_the_trial(hand):
@@ -449,7 +449,7 @@ def test_a_page_control_leaves_the_url_on_other_pages(hand):
     assert "days" not in at.query_params
     at.switch_page("pages/placements.py").run()
     assert at.query_params["days"] == "14"  # the choice is kept in the session
-    assert metrics(at)["Placement at 14 days"] == "50.0\u00a0%"
+    assert metrics(at)["Placement at 14 days over the period"] == "50.0\u00a0%"
 
 
 def test_overview_gives_the_published_national_activation_rate_as_context(env, tmp_path):
