@@ -19,9 +19,10 @@ line, which a spreadsheet reads as a cell of its own. Every CSV Trialwatch write
 (`read_csv_export` below does it and returns the metadata too). Suppressed cells have an empty
 value and `suppressed` = true. Months are text `YYYY-MM`, codes text with their leading zeros.
 
-Excel (.xlsx): sheet "data" (the same table, header in row 1) and sheet "about" (the same
-metadata as two columns, key and value); the Explorer adds a sheet "pivot" with the table laid
-out as the page shows it.
+Excel (.xlsx): sheet "data" (the same table, headed by the page's labels in row 1, months as
+dates shown as month and year, numbers as numbers) and sheet "about" (the same metadata as two
+columns, each column's label beside its technical name, and advice for a spreadsheet user); the
+Explorer adds a sheet "pivot" with the table laid out as the page shows it.
 
 Parquet: the same table with its types (months and codes as text, flags as booleans), the
 metadata as the file's key-value metadata (`polars.read_parquet_metadata(path)`).
@@ -102,8 +103,12 @@ class ExportMeta:
     synthetic: bool = False
 
 
-def metadata(meta: ExportMeta, columns: Iterable[Column]) -> list[tuple[str, str]]:
-    """The metadata as (key, value) pairs, in the order they are written."""
+def metadata(
+    meta: ExportMeta, columns: Iterable[Column], *, excel: bool = False
+) -> list[tuple[str, str]]:
+    """The metadata as (key, value) pairs, in the order they are written. `excel`: for the
+    workbook's about sheet, whose data sheet is headed by the columns' labels (each column line
+    gives the label and the technical name) and whose advice is for a spreadsheet user."""
     out: list[tuple[str, str]] = [("Trialwatch export", meta.title)]
     if meta.synthetic:
         out.append((t("export.warning"), t("notice.synthetic")))
@@ -130,14 +135,58 @@ def metadata(meta: ExportMeta, columns: Iterable[Column]) -> list[tuple[str, str
     out.append((t("export.disclosure"), disclosure_text(meta.min_count)))
     for note in meta.notes:
         out.append((t("export.note"), note))
+    columns = list(columns)
+    headers = excel_headers(columns)
     for col in columns:
+        if excel:
+            text = f"{col.description} ({t('export.column.name')}: {col.name})".lstrip()
+            out.append((f"{t('export.column')} {headers[col.name]}", text))
+            continue
         text = col.label if not col.description else f"{col.label}: {col.description}"
         out.append((f"{t('export.column')} {col.name}", text))
     out.append((t("export.generated"), meta.generated_at.isoformat(sep=" ")))
     if meta.link:
         out.append((t("export.link"), meta.link))
-    out.append((t("export.read_back"), CSV_READ_HINT))
+    if excel:
+        out.append((t("export.excel"), t("export.excel.advice")))
+        out.append((t("export.read_back"), t("export.excel.python")))
+    else:
+        out.append((t("export.read_back"), CSV_READ_HINT))
     return out
+
+
+def excel_headers(columns: Iterable[Column]) -> dict[str, str]:
+    """The data sheet's header of each column: its label on the page (a label two columns share
+    gets the technical name beside it, so every header is one column)."""
+    columns = list(columns)
+    seen: dict[str, int] = {}
+    for c in columns:
+        seen[c.label] = seen.get(c.label, 0) + 1
+    return {
+        c.name: (c.label if c.label and seen[c.label] == 1 else f"{c.label} ({c.name})".lstrip())
+        for c in columns
+    }
+
+
+def excel_names(about: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """From an about sheet's (key, value) rows: each data sheet header's technical name (the
+    name `trialwatch indicators` and the CSV use), to read the data sheet back by those names."""
+    prefix = f"{t('export.column')} "
+    marker = f"({t('export.column.name')}: "
+    out = {}
+    for key, value in about:
+        if str(key).startswith(prefix) and marker in str(value):
+            out[str(key)[len(prefix) :]] = str(value).rsplit(marker, 1)[1].rstrip(")")
+    return out
+
+
+def month_date(value) -> dt.date | None:
+    """A 'YYYY-MM' month as the date of its first day (an Excel date), else None."""
+    text = str(value)
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+        month = int(text[5:])
+        return dt.date(int(text[:4]), month, 1) if 1 <= month <= 12 else None
+    return None
 
 
 def disclosure_text(min_count: int) -> str:
@@ -199,19 +248,29 @@ def to_excel(
         1: book.add_format({"num_format": "#,##0.0"}),
         3: book.add_format({"num_format": "#,##0.000"}),
     }
+    month_format = book.add_format({"num_format": "mmm yyyy", "align": "left"})
     by_name = {c.name: c for c in columns}
 
     def number_format(name: str, v: float):
         col = by_name[name]
         return formats[_excel_decimals(col.unit, v)] if col.kind in ("number", "bar") else None
 
-    _write_sheet(book.add_worksheet("data"), table, bold, number_format)
+    months = {c.name for c in columns if c.kind == "month"}
+    _write_sheet(
+        book.add_worksheet("data"),
+        table,
+        bold,
+        number_format,
+        headers=excel_headers(columns),
+        months=months,
+        month_format=month_format,
+    )
     if pivot is not None:
         _write_sheet(book.add_worksheet("pivot"), pivot, bold, lambda name, v: None)
     about = book.add_worksheet("about")
-    about.write_string(0, 0, "key", bold)
-    about.write_string(0, 1, "value", bold)
-    for i, (key, value) in enumerate(metadata(meta, columns), start=1):
+    about.write_string(0, 0, t("export.about.item"), bold)
+    about.write_string(0, 1, t("export.about.text"), bold)
+    for i, (key, value) in enumerate(metadata(meta, columns, excel=True), start=1):
         about.write_string(i, 0, key, wrap)
         about.write_string(i, 1, str(value), wrap)
     about.set_column(0, 0, 34)
@@ -220,16 +279,30 @@ def to_excel(
     return out.getvalue()
 
 
-def _write_sheet(sheet, table: pl.DataFrame, bold, number_format) -> None:
-    """A table on a sheet: the header in bold in row 1 (frozen), numbers as numbers (formatted
-    by `number_format(column, value)`, None for plain), text as text, columns sized to fit."""
+def _write_sheet(
+    sheet,
+    table: pl.DataFrame,
+    bold,
+    number_format,
+    *,
+    headers: dict[str, str] | None = None,
+    months: set[str] = frozenset(),
+    month_format=None,
+) -> None:
+    """A table on a sheet: the header in bold in row 1 (frozen; `headers` renames), numbers as
+    numbers (formatted by `number_format(column, value)`, None for plain), the `months` columns
+    as dates shown as month and year, text as text, columns sized to fit."""
     for j, name in enumerate(table.columns):
-        sheet.write_string(0, j, str(name), bold)
-        width = max(len(str(name)), 10)
+        header = (headers or {}).get(name, str(name))
+        sheet.write_string(0, j, header, bold)
+        width = max(len(header), 10)
         for i, v in enumerate(table[name].to_list(), start=1):
             if v is None:
                 continue
-            if isinstance(v, bool):
+            day = month_date(v) if name in months else None
+            if day is not None:
+                sheet.write_datetime(i, j, dt.datetime(day.year, day.month, 1), month_format)
+            elif isinstance(v, bool):
                 sheet.write_boolean(i, j, v)
             elif isinstance(v, int | float):
                 sheet.write_number(i, j, v, number_format(name, v))

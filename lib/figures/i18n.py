@@ -317,6 +317,19 @@ EN: dict[str, str] = {
     "export.generated": "Generated",
     "export.link": "Link to this view",
     "export.read_back": "Read back with",
+    "export.column.name": "as named by trialwatch indicators and in the CSV",
+    "export.about.item": "About this file",
+    "export.about.text": "",
+    "export.excel": "Using it in Excel",
+    "export.excel.advice": (
+        "Sheet 'data' is the table as the page shows it, headed as on the page: numbers are "
+        "numbers, months are dates shown as month and year (sort and filter them as dates), "
+        "yes/no columns are TRUE/FALSE. An empty cell is a figure suppressed (see the "
+        "Suppressed column) or not defined. Data ▸ Filter sorts and filters; a pivot table "
+        "(Insert ▸ PivotTable) works on the whole sheet. Percentages are per cent (12.5 means "
+        "12.5 %), not fractions."
+    ),
+    "export.excel.python": 'polars.read_excel(path, sheet_name="data")',
     # --- Caseload page ----------------------------------------------------------------------
     "caseload.title": "Caseload and transfers",
     "caseload.subtitle": "Who came into the trial, who left, and who is served now.",

@@ -654,10 +654,14 @@ def test_the_excel_download_opens_with_the_pivot_and_the_filters(snap, opts, in_
     meta = render.explorer_meta(view, ctx.sel)
     sheets = read_xlsx(exports.to_excel(view.table, view.columns, meta, pivot=view.pivot))
     assert list(sheets) == ["data", "pivot", "about"]
-    # data: the long table, the CLI's column names and the names beside them
+    # data: the long table headed as on the page; the about sheet gives each header's name as
+    # the CLI has it
     data = sheets["data"]
-    names = [c.name for c in view.columns]
-    assert data[0] == names
+    headers = exports.excel_headers(view.columns)
+    assert data[0] == [headers[c.name] for c in view.columns]
+    assert "value" not in data[0] and "trial_area_id" not in data[0]
+    names = exports.excel_names(sheets["about"][1:])
+    assert [names[h] for h in data[0]] == [c.name for c in view.columns]
     assert len(data) == view.table.height + 1
     # pivot: as the page shows it, text cells
     assert sheets["pivot"] == [view.pivot.columns, *[list(r) for r in view.pivot.iter_rows()]]

@@ -116,6 +116,40 @@ def test_excel_has_a_data_sheet_and_an_about_sheet():
     assert "trial_area_id" in data and "Area one" in data
 
 
+def test_excel_read_back_has_dates_human_headers_and_excel_advice():
+    """Read back with openpyxl as a spreadsheet would: months are dates with a month format,
+    the header is the page's labels, the about sheet gives advice for Excel, not for CSV."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(exports.to_excel(TABLE, COLUMNS, META)))
+    data = book["data"]
+    rows = list(data.iter_rows(values_only=True))
+    # COLUMNS' labels, in order: not month, trial_area_id, value
+    assert rows[0] == ("Month", "Trial area id", "Trial area", "persons", "Suppressed")
+    # 2021-03 and 2021-04 as the first day of the month, a date to Excel
+    assert rows[1][0] == dt.datetime(2021, 3, 1) and rows[2][0] == dt.datetime(2021, 4, 1)
+    assert data["A2"].is_date and data["A2"].number_format == "mmm yyyy"
+    assert rows[1][3] == 1 and rows[2][3] is None  # a number; suppressed: empty
+    assert rows[1][4] is False and rows[2][4] is True  # flags as TRUE/FALSE
+    about = {row[0]: row[1] for row in book["about"].iter_rows(values_only=True)}
+    assert "About this file" in about  # the header row, not "key" / "value"
+    assert "key" not in about
+    advice = about["Using it in Excel"]
+    assert "months are dates" in advice and "Data ▸ Filter" in advice
+    assert about["Read back with"] == 'polars.read_excel(path, sheet_name="data")'
+    assert "comment_prefix" not in " ".join(str(v) for v in about.values())  # no CSV advice
+    # each column: its label, with the name used by the CSV and `trialwatch indicators`
+    assert about["Column Trial area id"] == (
+        "(as named by trialwatch indicators and in the CSV: trial_area_id)"
+    )
+    assert about["Column persons"].startswith("Active caseload (persons) (as named")
+
+
+def test_excel_headers_are_unique_when_labels_repeat():
+    cols = (Column("value", "%", "number", "%"), Column("ci", "%", "number", "%"))
+    assert exports.excel_headers(cols) == {"value": "% (value)", "ci": "% (ci)"}
+
+
 @pytest.mark.parametrize(
     "title, ext, expected",
     [

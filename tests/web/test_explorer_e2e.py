@@ -36,7 +36,7 @@ def test_build_save_reopen_and_download_a_slice(streamlit_server, page, tmp_path
 
     from lib.engine.indicators import Query, compute
     from lib.engine.snapshot import build_snapshot
-    from lib.figures.exports import read_csv_export
+    from lib.figures.exports import excel_names, read_csv_export
     from lib.register.demo import generate
     from tests.screenshots import EXCEPTION, save, wait_ready
 
@@ -123,9 +123,11 @@ def test_build_save_reopen_and_download_a_slice(streamlit_server, page, tmp_path
         book = openpyxl.load_workbook(io.BytesIO(download(fresh, "xlsx-explorer")))
         assert book.sheetnames == ["data", "pivot", "about"]
         rows = list(book["data"].iter_rows(values_only=True))
-        data = pl.DataFrame(rows[1:], schema=list(rows[0]), orient="row")
+        about_rows = list(book["about"].iter_rows(min_row=2, values_only=True))
+        names = excel_names(about_rows)  # the page's headers -> the CLI's column names
+        data = pl.DataFrame(rows[1:], schema=[names[h] for h in rows[0]], orient="row")
         assert_frame_equal(data.select(COLUMNS), expected, check_dtypes=False)
-        about = dict(book["about"].iter_rows(min_row=2, values_only=True))
+        about = dict(about_rows)
         assert about["Filter – Groups"] == "Youth"
         assert about["Filter – Rows"] == "Trial area"
         pivot = list(book["pivot"].iter_rows(values_only=True))
