@@ -129,6 +129,21 @@ def name_matches(query: str, *names: str) -> bool:
     return False
 
 
+def period_presets(opts: FilterOptions, trial_id: str | None) -> dict[str, tuple[str, str]]:
+    """The periods offered with one click, key -> (first month, last month): "trial" (the
+    trial's months, the default period), "last12" (the twelve months up to the extract's last,
+    fewer when it holds fewer) and each calendar year "YYYY" the extract has a month of (the
+    year's months that it holds)."""
+    months = opts.months
+    if not months:
+        return {}
+    first, last = months[0], months[-1]
+    out = {"trial": opts.default_period(trial_id), "last12": (months[-min(12, len(months))], last)}
+    for year in sorted({m[:4] for m in months}):
+        out[year] = (max(f"{year}-01", first), min(f"{year}-12", last))
+    return out
+
+
 @dataclass(frozen=True)
 class FilterOptions:
     """What the loaded extract offers to filter by."""

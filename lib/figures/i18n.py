@@ -172,6 +172,15 @@ EN: dict[str, str] = {
         "accents need not be typed: a finds ä and å."
     ),
     "filter.period": "Period",
+    "filter.period.from": "From",
+    "filter.period.to": "To",
+    "filter.period.presets": "Period",
+    "filter.period.presets.help": (
+        "A click sets the months below; choose the first and last month there for any other "
+        "period. The period is kept in the address (from=, to=)."
+    ),
+    "filter.period.trial": "Whole trial",
+    "filter.period.last12": "Last 12 months",
     "filter.groups": "Groups",
     "filter.groups.none": "Everyone",
     "filter.match": "A person must be in",

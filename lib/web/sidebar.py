@@ -26,6 +26,7 @@ from lib.figures.filters import (
     PERSON_VALUES,
     FilterOptions,
     FilterState,
+    period_presets,
     value_label,
 )
 from lib.figures.format import format_month
@@ -36,7 +37,6 @@ CANON = "_tw_filters"
 NOTICES = "_tw_notices"
 PAGE_STATE = "_tw_page"
 PAGE_PARAMS_SEEN = "_tw_page_params"  # page params used by this run
-PERIOD_VERSION = "_tw_period_version"
 PAGE_PARAMS_ALL = "_tw_page_params_all"  # every page control's parameter seen this session
 MUNI_FIND = "f_muni_find"  # the municipality search (not part of the view, nor of the URL)
 
@@ -44,7 +44,9 @@ KEYS = {
     "trial": "f_trial",
     "areas": "f_areas",
     "municipalities": "f_munis",
-    "period": "f_period",
+    "month_from": "f_from",
+    "month_to": "f_to",
+    "preset": "f_period_preset",
     "groups": "f_groups",
     "match": "f_match",
     "gender": "f_gender",
@@ -77,24 +79,24 @@ def _state_from_widgets(canon: FilterState) -> FilterState:
             kw[name] = tuple(value) if isinstance(value, list | tuple) else value
     if KEYS["comparison"] in ss:
         kw["comparison"] = bool(ss[KEYS["comparison"]])
-    period = ss.get(period_key())
-    if isinstance(period, list | tuple) and len(period) == 2:
-        kw["month_from"], kw["month_to"] = period
+    for name in ("month_from", "month_to"):
+        if isinstance(ss.get(KEYS[name]), str):
+            kw[name] = ss[KEYS[name]]
     return replace(canon, **kw)
 
 
-def period_key() -> str:
-    """The period slider's key. A range slider takes its value as an argument, not from session
-    state, so a period set from elsewhere (a link, a new trial, reset) gets a new key."""
-    return f"{KEYS['period']}_{st.session_state.get(PERIOD_VERSION, 0)}"
-
-
 def _fit(state: FilterState, previous: FilterState, opts: FilterOptions) -> FilterState:
-    """Keep the state consistent: the period follows a new trial; municipalities stay within
-    the picked areas; every value is one the extract offers."""
+    """Keep the state consistent: the period follows a new trial; a first month chosen after
+    the last moves the last along (and the other way round); municipalities stay within the
+    picked areas; every value is one the extract offers."""
     if state.trial != previous.trial:
         first, last = opts.default_period(state.trial)
         state = replace(state, areas=(), municipalities=(), month_from=first, month_to=last)
+    if state.month_from and state.month_to and state.month_from > state.month_to:
+        if state.month_from != previous.month_from:
+            state = replace(state, month_to=state.month_from)
+        else:
+            state = replace(state, month_from=state.month_to)
     if state.areas and state.municipalities:
         allowed = {m.code for m in opts.municipalities_of(state.trial, state.areas)}
         state = replace(
@@ -105,13 +107,42 @@ def _fit(state: FilterState, previous: FilterState, opts: FilterOptions) -> Filt
 
 def _put_into_widgets(state: FilterState) -> None:
     ss = st.session_state
-    for name in ("trial", "match", "comparison"):
+    for name in ("trial", "match", "comparison", "month_from", "month_to"):
         ss[KEYS[name]] = getattr(state, name)
     for name in ("areas", "municipalities", "groups", *PERSON_FIELDS):
         ss[KEYS[name]] = list(getattr(state, name))
-    current = ss.get(period_key())
-    if current is not None and tuple(current) != (state.month_from, state.month_to):
-        ss[PERIOD_VERSION] = ss.get(PERIOD_VERSION, 0) + 1
+
+
+def _apply_preset(presets: dict[str, tuple[str, str]]) -> None:
+    """A period preset was clicked (a callback, before the widgets are drawn): its months go
+    into the From and To pickers, which the run then reads as the period."""
+    ss = st.session_state
+    chosen = ss.get(KEYS["preset"])
+    if chosen in presets:
+        ss[KEYS["month_from"]], ss[KEYS["month_to"]] = presets[chosen]
+
+
+def period_choice(state: FilterState, opts: FilterOptions) -> None:
+    """The period: one-click presets (whole trial, last 12 months, each calendar year), and the
+    first and last month as pickers. The preset that equals the period is shown chosen."""
+    months = opts.months
+    presets = period_presets(opts, state.trial)
+    current = (state.month_from, state.month_to)
+    st.session_state[KEYS["preset"]] = next((k for k, v in presets.items() if v == current), None)
+    st.pills(
+        t("filter.period.presets"),
+        list(presets),
+        format_func=lambda k: t(f"filter.period.{k}") if k in ("trial", "last12") else k,
+        key=KEYS["preset"],
+        on_change=_apply_preset,
+        args=(presets,),
+        help=t("filter.period.presets.help"),
+    )
+    left, right = st.columns(2)
+    left.selectbox(
+        t("filter.period.from"), months, format_func=format_month, key=KEYS["month_from"]
+    )
+    right.selectbox(t("filter.period.to"), months, format_func=format_month, key=KEYS["month_to"])
 
 
 def _reset(opts: FilterOptions) -> None:
@@ -169,15 +200,8 @@ def sidebar(opts: FilterOptions) -> FilterState:
             help=t("filter.municipalities.help"),
             filter_mode="prefix",
         )
-        months = opts.months
-        if len(months) > 1:
-            st.select_slider(
-                t("filter.period"),
-                months,
-                value=(state.month_from, state.month_to),
-                format_func=format_month,
-                key=period_key(),
-            )
+        if len(opts.months) > 1:
+            period_choice(state, opts)
         st.multiselect(
             t("filter.groups"),
             list(GROUPS),

@@ -430,8 +430,8 @@ def test_a_shared_link_reproduces_the_view(hand):
     assert not warnings(at)
     assert metrics(at)["Staff FTE"] == "1.7\u00a0FTE"
     assert at.multiselect(key="f_areas").value == ["A1"]
-    period = next(s for s in at.select_slider if s.label == "Period")
-    assert period.value == ("2021-03", "2021-03")
+    assert at.selectbox(key="f_from").value == "2021-03"
+    assert at.selectbox(key="f_to").value == "2021-03"
 
 
 def test_reset_goes_back_to_the_default_view(hand):
