@@ -6,9 +6,13 @@ period, groups, person filters). `build` turns it into an `ExplorerView`: the in
 the contract's long form (exactly what `trialwatch indicators` writes), the pivot the page
 shows, a chart that fits the dimensions, and the command and Polars snippet that reproduce it.
 
-Geography: the sidebar's areas or municipalities when picked; for the whole trial, the trial's
-municipalities, and the comparison municipalities too while "show comparison" is on, so that
-`trial_or_comparison` is a dimension worth choosing.
+Geography (the slice's scope, said in its caption): the sidebar's areas or municipalities when
+picked; for the whole trial, the trial's municipalities as on the Overview, or with the page's
+"Municipalities" choice (while the sidebar shows the comparison) the comparison municipalities,
+or both: pooled, or apart when `trial_or_comparison` is a dimension (then both by default).
+
+Intervals: for a rate, `ci` adds the 95 % Wilson interval (ci_low, ci_high), as
+`trialwatch indicators --ci` does; the reproduce command carries `--ci` then.
 
 Guard rail: before anything is computed, the number of cells is estimated from what the
 extract offers (periods x places x values); above `MAX_CELLS` the page asks to narrow the slice.
@@ -34,6 +38,7 @@ from lib.engine.indicators import (
     IndicatorUnavailable,
     Query,
 )
+from lib.engine.intervals import with_wilson
 from lib.engine.months import month_range
 from lib.figures.blocks import PageContext, value_columns, with_names
 from lib.figures.explorer_charts import (
@@ -45,7 +50,7 @@ from lib.figures.explorer_charts import (
     value_decimals,
 )
 from lib.figures.exports import Column
-from lib.figures.filters import NO_GEO, SELECTION, value_label
+from lib.figures.filters import COMPARISON, NO_GEO, SELECTION, value_label
 from lib.figures.format import format_month, format_number, unit_text
 from lib.figures.i18n import t
 from lib.figures.view import Explorer, Text
@@ -57,7 +62,15 @@ UNDEFINED = "."
 PARQUET_NAME = "trialwatch-slice.parquet"
 
 # URL parameter of each SliceSpec field
-PARAMS = {"indicator": "indicator", "rows": "rows", "cols": "cols", "colour": "colour"}
+PARAMS = {
+    "indicator": "indicator",
+    "rows": "rows",
+    "cols": "cols",
+    "colour": "colour",
+    "scope": "scope",
+    "ci": "ci",
+}
+SCOPES = ("trial", "both", "comparison")  # the whole trial's municipalities, by the page's choice
 ROLES = ("rows", "cols", "colour")
 ROLE_VALUES = ("coach", "advisor", "employer_services", "management", "other")
 ORIGIN_VALUES = ("transferred", "municipal")
@@ -71,14 +84,36 @@ class SliceSpec:
     rows: str | None = "month"
     cols: str | None = None
     colour: str | None = None
+    scope: str | None = None  # one of SCOPES; None: `default_scope`
+    ci: bool = False  # the 95 % Wilson interval beside a rate
 
     @property
     def dims(self) -> tuple[str, ...]:
         """The dimensions in the order of the table: rows, colour, columns."""
         return tuple(d for d in (self.rows, self.colour, self.cols) if d)
 
+    @property
+    def chosen_scope(self) -> str:
+        return self.scope if self.scope in SCOPES else default_scope(self)
+
+    @property
+    def intervals(self) -> bool:
+        """Whether the slice has intervals: asked for, and the indicator is a rate."""
+        return self.ci and INDICATORS[self.indicator].kind == "rate"
+
     def to_params(self) -> dict[str, str]:
-        return {PARAMS[k]: getattr(self, k) or NONE for k in ("indicator", *ROLES)}
+        out = {PARAMS[k]: getattr(self, k) or NONE for k in ("indicator", *ROLES)}
+        if self.scope in SCOPES and self.scope != default_scope(self):
+            out[PARAMS["scope"]] = self.scope
+        if self.ci:
+            out[PARAMS["ci"]] = "1"
+        return out
+
+
+def default_scope(spec: SliceSpec) -> str:
+    """The Overview's scope, the trial's municipalities; both sides when the slice splits by
+    trial or comparison (else that dimension would hold the trial alone)."""
+    return "both" if "trial_or_comparison" in spec.dims else "trial"
 
 
 def dimensions_for(indicator: str) -> list[str]:
@@ -101,21 +136,42 @@ def free_dimensions(indicator: str, taken: list[str]) -> list[str]:
 # The query
 
 
-def side(ctx: PageContext) -> str:
-    """SELECTION, or NO_GEO (every municipality) for the whole trial with the comparison
-    municipalities shown. With several trials in one extract the comparison municipalities
+def scope_offered(ctx: PageContext) -> bool:
+    """Whether the slice's municipalities are a choice: for the whole trial, while the sidebar
+    shows the comparison. With several trials in one extract the comparison municipalities
     belong to none of them in particular, so the trial's own areas are shown."""
     state = ctx.state
-    single = len(ctx.options.trials) <= 1
-    return NO_GEO if state.whole_trial and state.comparison and single else SELECTION
+    return state.whole_trial and state.comparison and len(ctx.options.trials) <= 1
+
+
+def side(ctx: PageContext, spec: SliceSpec | None = None) -> str:
+    """SELECTION (the sidebar's areas or municipalities; for the whole trial, the trial's),
+    COMPARISON, or NO_GEO (every municipality), by the slice's scope where it is offered."""
+    if not scope_offered(ctx):
+        return SELECTION
+    scope = (spec or SliceSpec()).chosen_scope
+    return {"both": NO_GEO, "comparison": COMPARISON}.get(scope, SELECTION)
+
+
+def scope_text(ctx: PageContext, spec: SliceSpec) -> str:
+    """The slice's municipalities in words, for its caption."""
+    where = side(ctx, spec)
+    if where == NO_GEO:
+        split = "trial_or_comparison" in spec.dims
+        return t("explorer.scope.caption.apart" if split else "explorer.scope.caption.pooled")
+    if where == COMPARISON:
+        return t("explorer.scope.caption.comparison")
+    if ctx.state.whole_trial:
+        return t("explorer.scope.caption.trial")
+    return t("explorer.scope.caption.selection")
 
 
 def slice_query(ctx: PageContext, spec: SliceSpec) -> Query:
-    return ctx.query(spec.indicator, spec.dims, side=side(ctx))
+    return ctx.query(spec.indicator, spec.dims, side=side(ctx, spec))
 
 
-def command(query: Query) -> str:
-    """The `trialwatch indicators` command that writes the same table."""
+def command(query: Query, *, ci: bool = False) -> str:
+    """The `trialwatch indicators` command that writes the same table (`ci`: with intervals)."""
     parts = ["trialwatch", "indicators", query.indicator, "--by", ",".join(query.by)]
     if query.groups:
         parts += ["--group", *query.groups, "--match", query.match]
@@ -127,6 +183,8 @@ def command(query: Query) -> str:
         parts += ["--where", f"{dim}={','.join(values)}"]
     # always written: the runner's own default threshold may differ from this deployment's
     parts += ["--min-count", str(query.min_count)]
+    if ci:
+        parts += ["--ci"]
     parts += ["--format", "parquet", "--out", PARQUET_NAME]
     return " ".join(shlex.quote(p) for p in parts)
 
@@ -151,7 +209,9 @@ def snippet(spec: SliceSpec, file: str = PARQUET_NAME) -> str:
 # The guard rail
 
 
-def value_count(dim: str, ctx: PageContext, n_providers: int = 0) -> int:
+def value_count(
+    dim: str, ctx: PageContext, n_providers: int = 0, spec: SliceSpec | None = None
+) -> int:
     """How many values `dim` can take in the selection (an upper bound)."""
     opts, state = ctx.options, ctx.state
     if dim in TIME_DIMS:
@@ -164,8 +224,12 @@ def value_count(dim: str, ctx: PageContext, n_providers: int = 0) -> int:
         return len({m[:4] for m in months})
     if dim in GEO_DIMS:
         munis = state.selected_municipalities(opts)
-        if side(ctx) == NO_GEO:
-            munis = munis + [m for m in opts.municipalities if m.area_id is None]
+        comparison = [m for m in opts.municipalities if m.area_id is None]
+        where = side(ctx, spec)
+        if where == NO_GEO:
+            munis = munis + comparison
+        elif where == COMPARISON:
+            munis = comparison
         if dim == "municipality_code":
             return len(munis)
         if dim == "trial_area_id":
@@ -189,7 +253,7 @@ def value_count(dim: str, ctx: PageContext, n_providers: int = 0) -> int:
 def estimate_cells(spec: SliceSpec, ctx: PageContext, n_providers: int = 0) -> int:
     n = 1
     for dim in spec.dims:
-        n *= value_count(dim, ctx, n_providers)
+        n *= value_count(dim, ctx, n_providers, spec)
     return n
 
 
@@ -305,7 +369,7 @@ def build(ctx: PageContext, spec: SliceSpec, *, n_providers: int = 0) -> Explore
         spec=spec,
         query=query,
         cells=cells,
-        command=command(query),
+        command=command(query, ci=spec.intervals),
         snippet=snippet(spec),
         caption=caption(ctx, spec),
     )
@@ -319,6 +383,8 @@ def build(ctx: PageContext, spec: SliceSpec, *, n_providers: int = 0) -> Explore
     except IndicatorUnavailable:
         view.message = t("block.unavailable", table=", ".join(ind.needs))
         return view
+    if spec.intervals:
+        df = with_wilson(df)  # as `trialwatch indicators --ci`
     table = with_names(df, ctx).with_columns(pl.col("^area_name$").fill_null(t("explorer.no_area")))
     for dim in spec.dims:
         if dim not in ("trial_area_id", "municipality_code", "month", "quarter", "year"):
@@ -342,7 +408,9 @@ def build(ctx: PageContext, spec: SliceSpec, *, n_providers: int = 0) -> Explore
 
 def caption(ctx: PageContext, spec: SliceSpec) -> str:
     ind = INDICATORS[spec.indicator]
-    parts = [t(ind.label), unit_text(ind.unit)]
+    parts = [t(ind.label), unit_text(ind.unit), scope_text(ctx, spec)]
+    if spec.intervals:
+        parts.append(t("explorer.ci.caption"))
     summary = ctx.state.summary(ctx.options, ctx.lang)
     if summary:
         parts.append(summary)
@@ -362,6 +430,11 @@ def table_columns(spec: SliceSpec, table: pl.DataFrame) -> list[Column]:
             cols.append(Column(dim, t("explorer.code", dim=dim_label(dim)), "code", shown=False))
             cols.append(Column(label_column(dim), dim_label(dim), "text"))
     cols += value_columns(spec.indicator)
+    if spec.intervals:
+        cols += [
+            Column("ci_low", t("explorer.ci.low"), "number", "%", t("explorer.ci.help")),
+            Column("ci_high", t("explorer.ci.high"), "number", "%", t("explorer.ci.help")),
+        ]
     return [c for c in cols if c.name in table.columns]
 
 
@@ -371,6 +444,12 @@ def cell_text(value: float | None, suppressed: bool | None, unit: str) -> str:
     if value is None:
         return UNDEFINED
     return format_number(value, value_decimals(value, unit))
+
+
+def interval_text(low: float, high: float, unit: str) -> str:
+    """'8.1–18.0': an interval as the pivot shows it beside the value."""
+    lo = format_number(low, value_decimals(low, unit))
+    return f"{lo}–{format_number(high, value_decimals(high, unit))}"
 
 
 def metric_text(value: float | None, unit: str) -> str:
@@ -389,6 +468,12 @@ def pivot(table: pl.DataFrame, spec: SliceSpec, ctx: PageContext) -> tuple[pl.Da
         cell_text(v, s, unit)
         for v, s in zip(table["value"].to_list(), table["suppressed"].to_list(), strict=True)
     ]
+    if spec.intervals and "ci_low" in table.columns:
+        lows, highs = table["ci_low"].to_list(), table["ci_high"].to_list()
+        texts = [
+            f"{text} ({interval_text(lo, hi, unit)})" if lo is not None and hi is not None else text
+            for text, lo, hi in zip(texts, lows, highs, strict=True)
+        ]
     df = table.with_columns(cell=pl.Series(texts, dtype=pl.String))
     index = [d for d in (spec.rows, spec.colour) if d]
     shown_index = []

@@ -649,6 +649,25 @@ EN.update(
         "explorer.dim.provider_id": "Provider",
         "explorer.code": "{dim} (code)",
         "explorer.no_area": "No trial area (comparison)",
+        "explorer.scope": "Municipalities",
+        "explorer.scope.help": "Which municipalities the slice counts. The Overview counts the "
+        "trial's; both sides are pooled into one figure unless the slice is split by trial or "
+        "comparison.",
+        "explorer.scope.trial": "Trial",
+        "explorer.scope.both": "Trial and comparison",
+        "explorer.scope.comparison": "Comparison",
+        "explorer.scope.caption.trial": "trial municipalities (as on the Overview)",
+        "explorer.scope.caption.pooled": "trial and comparison municipalities pooled",
+        "explorer.scope.caption.apart": "trial and comparison municipalities, apart",
+        "explorer.scope.caption.comparison": "comparison municipalities",
+        "explorer.scope.caption.selection": "the sidebar's areas or municipalities",
+        "explorer.ci": "95 % intervals",
+        "explorer.ci.help": "The 95 % Wilson score interval of the rate (as trialwatch "
+        "indicators --ci); none for a suppressed cell.",
+        "explorer.ci.off": "Intervals are for rates; this indicator is not one.",
+        "explorer.ci.caption": "in brackets: the 95 % Wilson interval",
+        "explorer.ci.low": "95 % interval, low",
+        "explorer.ci.high": "95 % interval, high",
         "explorer.unknown": "Not known",
         "explorer.all_rows": "Indicator",
         "explorer.too_large": "This slice would have about {cells} cells, more than the "

@@ -12,6 +12,7 @@ same within the session.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -19,6 +20,7 @@ import streamlit as st
 
 from lib.engine import door
 from lib.engine.indicators import INDICATORS
+from lib.figures import explorer
 from lib.figures.blocks import PageContext
 from lib.figures.explorer import (
     NONE,
@@ -77,7 +79,39 @@ def controls(ctx: PageContext) -> SliceSpec:
             container=col,
         )
         chosen[role] = None if value == NONE else value
-    return SliceSpec(indicator=indicator, **chosen)
+    spec = SliceSpec(indicator=indicator, **chosen)
+    # The slice's municipalities and its intervals: said, not silent (the caption says both).
+    scope_offered = explorer.scope_offered(ctx)
+    is_rate = INDICATORS[indicator].kind == "rate"
+    if not (scope_offered or is_rate):
+        return spec
+    second = st.columns([3, 2, 4], vertical_alignment="bottom")
+    scope = None
+    if scope_offered:
+        default = explorer.default_scope(spec)
+        scope = frame.page_choice(
+            PARAMS["scope"],
+            t("explorer.scope"),
+            list(explorer.SCOPES),
+            default,
+            kind="segmented",
+            format_func=lambda s: t(f"explorer.scope.{s}"),
+            help=t("explorer.scope.help"),
+            container=second[0],
+            depends_on=default,  # splitting by trial or comparison shows both sides
+        )
+    ci = False
+    if is_rate:
+        ci = frame.page_choice(
+            PARAMS["ci"],
+            t("explorer.ci"),
+            [False, True],
+            False,
+            kind="toggle",
+            help=t("explorer.ci.help"),
+            container=second[1],
+        )
+    return replace(spec, scope=scope, ci=bool(ci))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -155,6 +155,27 @@ SLICES = [
     pytest.param(
         SliceSpec("active_caseload", None), {"areas": ("A1",)}, 0, id="one-number-area-one"
     ),
+    pytest.param(
+        SliceSpec("exit_rate", "month", "trial_area_id", ci=True),
+        {"month_from": "2020-06"},
+        0,
+        id="exit-month-x-area-intervals",
+    ),
+    pytest.param(
+        SliceSpec("placement_rate_14", "provider_id", ci=True), {}, 2, id="placement-intervals"
+    ),
+    pytest.param(
+        SliceSpec("exit_rate", "month", scope="both"),
+        {"month_from": "2020-06"},
+        0,
+        id="exit-pooled-both-sides",
+    ),
+    pytest.param(
+        SliceSpec("unemployed", "month", "gender", scope="comparison"),
+        {"month_from": "2020-06"},
+        0,
+        id="unemployed-comparison-only",
+    ),
 ]
 
 
@@ -233,9 +254,14 @@ def test_active_caseload_by_month_and_trial_area_by_hand(snap, opts):
         "Area two": ["2", "3", "2", "1"],
     }
     assert view.suppressed == 0 and view.notes == ()
-    # the estimate: 4 months x 3 trial-area values (A1, A2 and none, for Akaa: the comparison
-    # municipalities are in view while the whole trial is shown)
-    assert view.cells == 12
+    # the estimate: 4 months x 2 trial-area values (A1, A2): the trial's municipalities, as on
+    # the Overview
+    assert view.cells == 8
+    # with the comparison municipalities as well: 4 x 3 (A1, A2 and none, for Akaa)
+    both = explorer.build(
+        context(snap, opts), SliceSpec("active_caseload", "month", "trial_area_id", scope="both")
+    )
+    assert both.cells == 12
 
 
 def test_suppressed_cells_show_two_dots_by_hand(snap, opts):
@@ -288,6 +314,60 @@ def test_exit_rate_not_defined_shows_one_dot_by_hand(snap, opts):
         ("2021-03", "trial"): (0, 4),
         ("2021-03", "comparison"): (0, 0),
     }
+
+
+def test_the_scope_is_the_overviews_unless_chosen_and_the_caption_says_it(snap, opts):
+    """The Explorer pooled trial and comparison municipalities silently (6.0 % against the
+    Overview's 6.2 % under the same caption). Its default is now the Overview's scope, the
+    trial's municipalities; pooling is a choice, and the caption names the scope."""
+    ctx = context(snap, opts, month_from="2020-12", month_to="2021-01")
+
+    def by_month(scope):
+        view = explorer.build(ctx, SliceSpec("exit_rate", "month", scope=scope))
+        rows = view.table.iter_rows(named=True)
+        return view, {r["month"]: (r["numerator"], r["denominator"]) for r in rows}
+
+    # From test_exit_rate_not_defined_shows_one_dot_by_hand: Dec trial 1/4, Akaa 0/1;
+    # Jan trial 0/3, Akaa 1/1.
+    trial, numbers = by_month(None)
+    assert numbers == {"2020-12": (1, 4), "2021-01": (0, 3)}
+    assert "trial municipalities (as on the Overview)" in trial.caption
+    assert "--where trial_or_comparison=trial" in trial.command
+    pooled, numbers = by_month("both")
+    assert numbers == {"2020-12": (1 + 0, 4 + 1), "2021-01": (0 + 1, 3 + 1)}  # 20.0 %, 25.0 %
+    assert columns_of(pooled.pivot)["Exit to employment rate"] == ["20.0", "25.0"]
+    assert "trial and comparison municipalities pooled" in pooled.caption
+    assert "trial_or_comparison" not in pooled.command  # every municipality
+    comparison, numbers = by_month("comparison")
+    assert numbers == {"2020-12": (0, 1), "2021-01": (1, 1)}
+    assert "comparison municipalities" in comparison.caption
+    # split by trial or comparison: both sides by default, apart, and said so
+    split = explorer.build(ctx, SliceSpec("exit_rate", "month", "trial_or_comparison"))
+    assert "trial and comparison municipalities, apart" in split.caption
+    # chosen areas: the scope is the sidebar's, whatever the slice asks
+    area = explorer.build(
+        context(snap, opts, areas=("A2",)), SliceSpec("exit_rate", "month", scope="both")
+    )
+    assert "the sidebar's areas or municipalities" in area.caption
+    assert "--where trial_area_id=A2" in area.command
+
+
+def test_intervals_are_wilsons_and_the_command_asks_for_them(snap, opts):
+    ctx = context(snap, opts, month_from="2020-12", month_to="2020-12")
+    view = explorer.build(ctx, SliceSpec("exit_rate", "month", ci=True))
+    # December, trial: 1 of 4. Wilson 95 %, z = 1.96: centre (0.25 + z²/8) / (1 + z²/4)
+    # = 0.730 / 1.960 = 0.3724; half-width z * sqrt(0.25 * 0.75 / 4 + z²/64) / (1 + z²/4)
+    # = 1.96 * sqrt(0.0469 + 0.0600) / 1.960 = 0.3270: 4.6 % to 69.9 %.
+    (row,) = view.table.iter_rows(named=True)
+    assert row["ci_low"] == pytest.approx(4.56, abs=0.01)
+    assert row["ci_high"] == pytest.approx(69.94, abs=0.01)
+    assert columns_of(view.pivot)["Exit to employment rate"] == ["25.0 (4.6–69.9)"]
+    assert "95 % Wilson interval" in view.caption
+    assert "--ci" in shlex.split(view.command)
+    assert {"ci_low", "ci_high"} <= {c.name for c in view.columns}
+    # a count has no interval: asked for or not, none, and no --ci
+    count = explorer.build(ctx, SliceSpec("active_caseload", "month", ci=True))
+    assert "ci_low" not in count.table.columns and "--ci" not in count.command
 
 
 def test_caseload_of_area_two_by_gender_by_hand(snap, opts):
@@ -483,9 +563,12 @@ def test_the_estimate_counts_what_the_extract_offers():
     opts = _many_places()
     state = opts.default_state()
     ctx = PageContext(sel=Selection(state, opts), reader=reader(None, _never_read), as_of=AS_OF)
-    # whole trial, comparison shown: 500 + 10 municipalities x 120 months x 5 age bands
-    spec = SliceSpec("active_caseload", "municipality_code", "month", "age_band")
+    # whole trial, comparison municipalities as well: 500 + 10 municipalities x 120 months x 5
+    # age bands (the trial's alone: 500 x 120 x 5)
+    spec = SliceSpec("active_caseload", "municipality_code", "month", "age_band", scope="both")
     assert explorer.estimate_cells(spec, ctx) == 510 * 120 * 5
+    assert explorer.estimate_cells(replace(spec, scope=None), ctx) == 500 * 120 * 5
+    assert explorer.estimate_cells(replace(spec, scope="comparison"), ctx) == 10 * 120 * 5
     view = explorer.build(ctx, spec)
     assert view.message and view.table.height == 0
     # comparison hidden: the trial's 500; two genders picked: 2 values
@@ -507,9 +590,15 @@ def test_the_estimate_on_the_hand_fixture(snap, opts):
     # Mar-Jun 2021: 4 months (2 quarters, 1 year)
     ctx = context(snap, opts)
     assert explorer.estimate_cells(SliceSpec("exit_rate", "month"), ctx) == 4
-    # whole trial, comparison shown: 005, 091 and 020; 3 regions; 2 areas and none
-    assert explorer.estimate_cells(SliceSpec("exit_rate", "municipality_code", "month"), ctx) == 12
-    assert explorer.estimate_cells(SliceSpec("exit_rate", "region", "quarter"), ctx) == 6
+    # whole trial, comparison municipalities as well: 005, 091 and 020; 3 regions
+    both = "both"
+    spec = SliceSpec("exit_rate", "municipality_code", "month", scope=both)
+    assert explorer.estimate_cells(spec, ctx) == 12
+    assert (
+        explorer.estimate_cells(SliceSpec("exit_rate", "region", "quarter", scope=both), ctx) == 6
+    )
+    # the trial's alone (the default, as on the Overview): 005 and 091
+    assert explorer.estimate_cells(SliceSpec("exit_rate", "municipality_code", "month"), ctx) == 8
     # area one alone: 005, one region, one area; gender x age band 3 x 5
     one = context(snap, opts, areas=("A1",))
     assert (
@@ -845,7 +934,7 @@ def test_the_comparison_municipalities_trial_area_has_a_name(snap, opts, spec, m
     # as in the pivot in the table, the downloads and the chart, whose spec stays valid; at the
     # default threshold its panel (every cell suppressed) is left out of a faceted chart and
     # said so. (Before the fix: null names, an invalid chart, a TypeError at threshold 5.)
-    view = explorer.build(context(snap, opts, min_count), spec)
+    view = explorer.build(context(snap, opts, min_count), replace(spec, scope="both"))
     no_area = t("explorer.no_area")
     assert view.table["area_name"].null_count() == 0
     assert no_area in view.table["area_name"].to_list()

@@ -83,7 +83,8 @@ def test_the_explorer_shows_the_hand_worked_pivot(store):
     commands = [c.value for c in at.code if c.value.startswith("trialwatch indicators")]
     assert commands == [
         "trialwatch indicators active_caseload --by month,trial_area_id --from 2021-03 "
-        "--to 2021-06 --min-count 0 --format parquet --out trialwatch-slice.parquet"
+        "--to 2021-06 --where trial_or_comparison=trial --min-count 0 --format parquet "
+        "--out trialwatch-slice.parquet"
     ]
     # Columns: gender instead of trial area, in the URL too
     at.selectbox(key="p_cols").set_value("gender").run()
@@ -279,3 +280,48 @@ def test_a_saved_views_link_opens_the_same_view(store, params):
     assert_clean(fresh)
     assert not warnings(fresh)
     assert pivot(fresh) == shown
+
+
+def test_the_scope_and_the_intervals_are_said_and_the_command_makes_the_table(store, tmp_path):
+    """Issue 15, finding 4: the Explorer says which municipalities it counts (by default the
+    Overview's, the trial's), offers 95 % intervals for a rate, and the command it shows, run
+    through the CLI, writes the table the page shows."""
+    import shlex
+
+    import polars as pl
+
+    from lib.cli import commands as cli
+    from lib.figures.explorer import cell_text, interval_text
+
+    at = open_explorer({"indicator": "exit_rate", "from": "2020-12", "to": "2021-01"})
+    assert_clean(at)
+    assert any("trial municipalities (as on the Overview)" in c for c in texts(at))
+    # Dec: trial 1/4 (25.0 %); Jan 0/3 (see tests/figures/test_explorer.py)
+    assert pivot(at)["Exit to employment rate"] == ["25.0", "0.0"]
+    at.segmented_control(key="p_scope").set_value("both").run()
+    assert_clean(at)
+    assert at.query_params["scope"] == "both"
+    assert any("trial and comparison municipalities pooled" in c for c in texts(at))
+    # pooled with Akaa: Dec 1/5 (20.0 %), Jan 1/4 (25.0 %)
+    assert pivot(at)["Exit to employment rate"] == ["20.0", "25.0"]
+    at.toggle(key="p_ci").set_value(True).run()
+    assert_clean(at)
+    assert at.query_params["ci"] == "1"
+    (command,) = [c.value for c in at.code if c.value.startswith("trialwatch indicators")]
+    assert "--ci" in command
+    # the shown command, run as it is (its file in tmp_path), writes the page's table
+    args = shlex.split(command)[1:]
+    args[args.index("--out") + 1] = str(tmp_path / "slice.parquet")
+    assert cli.main([*args, "--db", store]) == 0
+    written = pl.read_parquet(tmp_path / "slice.parquet")
+    cells = [
+        f"{cell_text(r['value'], r['suppressed'], '%')} "
+        f"({interval_text(r['ci_low'], r['ci_high'], '%')})"
+        for r in written.iter_rows(named=True)
+    ]
+    assert pivot(at)["Exit to employment rate"] == cells
+    assert cells[0].startswith("20.0 (")
+    # the scope and the intervals are part of the shared view
+    link = {k: v[-1] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    again = open_explorer(link)
+    assert pivot(again) == pivot(at)
