@@ -151,24 +151,75 @@ def save_view(
     who: str,
     db_url: str | None = None,
 ) -> SavedView:
-    engine = open_store(viewer, SAVED_VIEWS, db_url).engine
-    return _views.save_view(engine, page, name, params, who)
+    """Save a new view. It records the signed-in user (the viewer's subject) as who saved it;
+    `who`, the typed name, counts only without a sign-in (the operator, a demo visitor)."""
+    store = open_store(viewer, SAVED_VIEWS, db_url)
+    view = _views.save_view(store.engine, page, name, params, viewer.subject or who)
+    _saved_view_event(viewer, "saved", view, store.url)
+    return view
+
+
+def may_change_view(viewer: Viewer, view: SavedView) -> bool:
+    """Only a view's owner or an admin (or the operator) renames, updates or deletes it. The owner
+    is the signed-in user who saved it; a view saved without a sign-in (a typed name, no e-mail
+    address) may be changed by anyone without a sign-in, as before sign-in existed."""
+    if viewer.role in ("full", "admin"):
+        return True
+    if viewer.subject:
+        return view.created_by == viewer.subject
+    return "@" not in (view.created_by or "")
+
+
+def _owned(viewer: Viewer, view_id: int, engine: Engine) -> SavedView:
+    view = _views.get_view(engine, view_id)
+    if view is None:
+        return None
+    if not may_change_view(viewer, view):
+        from lib.engine.errors import Refused
+
+        raise Refused(
+            f"Only {view.created_by}, who saved the view '{view.name}', or an admin may change "
+            "it: save your own copy under another name instead."
+        )
+    return view
 
 
 def rename_view(
     viewer: Viewer, view_id: int, new_name: str, db_url: str | None = None
 ) -> SavedView:
-    return _views.rename_view(open_store(viewer, SAVED_VIEWS, db_url).engine, view_id, new_name)
+    store = open_store(viewer, SAVED_VIEWS, db_url)
+    _owned(viewer, view_id, store.engine)
+    view = _views.rename_view(store.engine, view_id, new_name)
+    _saved_view_event(viewer, "renamed", view, store.url)
+    return view
 
 
 def update_view(
     viewer: Viewer, view_id: int, params: Mapping[str, str], db_url: str | None = None
 ) -> SavedView:
-    return _views.update_view(open_store(viewer, SAVED_VIEWS, db_url).engine, view_id, params)
+    store = open_store(viewer, SAVED_VIEWS, db_url)
+    _owned(viewer, view_id, store.engine)
+    view = _views.update_view(store.engine, view_id, params)
+    _saved_view_event(viewer, "updated", view, store.url)
+    return view
 
 
 def delete_view(viewer: Viewer, view_id: int, db_url: str | None = None) -> None:
-    _views.delete_view(open_store(viewer, SAVED_VIEWS, db_url).engine, view_id)
+    store = open_store(viewer, SAVED_VIEWS, db_url)
+    view = _owned(viewer, view_id, store.engine)
+    _views.delete_view(store.engine, view_id)
+    _saved_view_event(viewer, "deleted", view, store.url)
+
+
+def _saved_view_event(viewer: Viewer, done: str, view: SavedView, url: str) -> None:
+    record(
+        viewer,
+        "saved_view",
+        f"saved view {done}",
+        {"view_id": view.view_id, "page": view.page, "name": view.name},
+        1,
+        url,
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -703,6 +703,8 @@ EN.update(
         "explorer.views.name": "Name",
         "explorer.views.name.placeholder": "e.g. Exit rate of youth by area, 2023",
         "explorer.views.who": "Your name",
+        "explorer.views.saving_as": "Saved as {who} (the signed-in user).",
+        "explorer.views.not_yours": "Only who saved this view, or an admin, may change it.",
         "explorer.views.save": "Save this view",
         "explorer.views.saved": "Saved '{name}'.",
         "explorer.views.rename": "Rename",

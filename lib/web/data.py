@@ -20,7 +20,7 @@ import dataclasses
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 import streamlit as st
@@ -39,7 +39,52 @@ from lib.web import sidebar, workarounds
 log = logging.getLogger("trialwatch")
 
 
-VIEWER = access.FULL_ACCESS
+VIEWER = access.FULL_ACCESS  # the viewer of a session that has not set one (see viewer())
+VIEWER_KEY = "trialwatch.viewer"
+PAGE_KEY = "trialwatch.page"
+REFUSALS_KEY = "trialwatch.refusals"
+
+
+def viewer() -> access.Viewer:
+    """The session's viewer: the one the sign-in (lib/web/auth.py) or the demo visitor's choice
+    set with `set_viewer`, else VIEWER. Kept in the session's state on the server, so no URL
+    parameter or widget can change it; every read, cached build and audit row names it."""
+    found = st.session_state.get(VIEWER_KEY)
+    return found if isinstance(found, access.Viewer) else VIEWER
+
+
+def set_viewer(new: access.Viewer) -> None:
+    """The viewer this session reads as from now on (the sign-in, or the demo visitor's role)."""
+    if not isinstance(new, access.Viewer):
+        raise TypeError(f"a session's viewer is a Viewer, not {new!r}")
+    if st.session_state.get(VIEWER_KEY) != new:
+        st.session_state[VIEWER_KEY] = new
+        st.session_state.pop(REFUSALS_KEY, None)
+
+
+def current_page() -> str:
+    """The page this run shows (its URL path), for the audit trail."""
+    return str(st.session_state.get(PAGE_KEY) or "dashboard")
+
+
+def audit(action: str, target: str | None = None, detail: dict | None = None, rows=None) -> None:
+    """Append an event for this session's viewer to the audit trail; a store that cannot take
+    it is logged, never shown as a failure of the page."""
+    try:
+        door.record(viewer(), action, target or current_page(), detail, rows, get_settings().db_url)
+    except Exception:  # noqa: BLE001 -- the audit trail must not break a page
+        log.exception("could not record %s in the audit trail", action)
+
+
+def refused(exc: access.Refused, what: dict | None = None) -> None:
+    """Record a refused request of this session in the audit trail, once per distinct refusal
+    (page and message) per session."""
+    seen = st.session_state.setdefault(REFUSALS_KEY, set())
+    key = (current_page(), str(exc))
+    if key in seen:
+        return
+    seen.add(key)
+    audit("refused", detail={**(what or {}), "reason": str(exc)})
 
 
 @dataclass(frozen=True)
@@ -106,10 +151,18 @@ class CachedReader(access.Reader):
         self.db_url, self.content_hash = info.db_url, info.content_hash
 
     def figure(self, kind: str, *args):
-        return _figure(kind, args, self.viewer, self.db_url, self.content_hash)
+        try:
+            return _figure(kind, args, self.viewer, self.db_url, self.content_hash)
+        except access.Refused as e:
+            refused(e, {"figure": kind, "arguments": [repr(a) for a in args]})
+            raise
 
     def facts(self) -> access.Facts:
-        return _facts(self.viewer, self.db_url, self.content_hash)
+        try:
+            return _facts(self.viewer, self.db_url, self.content_hash)
+        except access.Refused as e:
+            refused(e, {"figure": "facts"})
+            raise
 
     def indicators(self, queries: list[Query]) -> list[pl.DataFrame | None]:
         """Several indicator tables read side by side (Polars releases the GIL), each cached
@@ -131,7 +184,7 @@ class CachedReader(access.Reader):
 
 def reader() -> CachedReader:
     """The viewer's cached reader over the loaded batch."""
-    return CachedReader(VIEWER, current_info())
+    return CachedReader(viewer(), current_info())
 
 
 def read(query: Query) -> pl.DataFrame:
@@ -157,7 +210,21 @@ def options() -> FilterOptions:
 
 def filters_sidebar() -> FilterState:
     """The sidebar's filters for this run (the frame calls it once, before the page)."""
-    return sidebar.sidebar(options())
+    return sidebar.sidebar(options(), start=own_places)
+
+
+def own_places(state: FilterState, opts: FilterOptions) -> FilterState:
+    """Where a municipal viewer's session starts: their own areas of the trial, else their own
+    municipalities; everyone else starts on the whole trial."""
+    who = viewer()
+    if not access.is_limited(who) or who.role == "nobody":
+        return state
+    areas = tuple(a.id for a in opts.areas_of(state.trial) if a.id in who.areas)
+    if areas:
+        return replace(state, areas=areas)
+    mine = set(who.municipalities or ())
+    codes = tuple(m.code for m in opts.municipalities_of(state.trial) if m.code in mine)
+    return replace(state, municipalities=codes) if codes else state
 
 
 def selection() -> Selection:
@@ -179,7 +246,7 @@ def _context(sel: Selection) -> PageContext:
     info = current_info()
     return PageContext(
         sel=sel,
-        reader=CachedReader(VIEWER, info),
+        reader=CachedReader(viewer(), info),
         as_of=info.as_of,
         min_count=s.min_count,
         fte_band=s.fte_band,
@@ -212,15 +279,20 @@ def build(fn, ctx: PageContext, *args, **kw):
         info.content_hash,
         _settings_key(),
         published_version(),
+        ctx.reader.viewer,
     )
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _build(_fn, name, state, args, kw, lang, db_url, content_hash, settings_key, published):
+def _build(_fn, name, state, args, kw, lang, db_url, content_hash, settings_key, published, who):
     # The builder is keyed by its name (`_fn` is not hashed); `published` (the loaded published
-    # tables' version) is part of the key only.
+    # tables' version) is part of the key only; `who` (the viewer) keys it and reads with it, so
+    # one viewer's page is never another's.
     fn = _fn
-    ctx = _context(Selection(state, _options(db_url, content_hash), lang))
+    ctx = replace(
+        _context(Selection(state, _options(db_url, content_hash), lang)),
+        reader=CachedReader(who, current_info()),
+    )
     return _freeze(fn(ctx, *args, **dict(kw)))
 
 
@@ -256,13 +328,13 @@ def _vega_lite(chart):
 
 
 @st.cache_data(ttl=5, show_spinner=False)
-def _history(db_url: str):
-    return door.history(VIEWER, db_url)
+def _history(db_url: str, who: access.Viewer):
+    return door.history(who, db_url)
 
 
 def load_history():
     """Every load of the store, newest first."""
-    return _history(current_info().db_url)
+    return _history(current_info().db_url, viewer())
 
 
 _frame = threading.local()

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from lib.engine import door
+from lib.engine.errors import Refused
 from lib.engine.indicators import INDICATORS
 from lib.figures import explorer
 from lib.figures.blocks import PageContext
@@ -167,7 +168,7 @@ def _flash(text: str, kind: str = "success") -> None:
 def _open(view_id: int, db_url: str, opts) -> None:
     """Set the sidebar and the controls from a saved view (a button's callback, so it runs
     before any widget is drawn)."""
-    view = door.get_view(data.VIEWER, view_id, _url(db_url))
+    view = door.get_view(data.viewer(), view_id, _url(db_url))
     if view is None:
         _flash(t("explorer.views.gone", id=view_id), "warning")
         return
@@ -187,8 +188,8 @@ def _save(params: dict[str, str], db_url: str) -> None:
     name = ss.get("explorer-save-name", "")
     who = ss.get("explorer-save-who", "")
     try:
-        view = door.save_view(data.VIEWER, PAGE, name, params, who, _url(db_url))
-    except door.ViewError as e:
+        view = door.save_view(data.viewer(), PAGE, name, params, who, _url(db_url))
+    except (door.ViewError, Refused) as e:
         _flash(str(e), "error")
         return
     ss[WHO] = who
@@ -201,6 +202,10 @@ def _act(action, done: str) -> None:
     """Run a saved-view action (a callback); say what it did, or why it could not."""
     try:
         view = action()
+    except Refused as e:  # not their view: the rule's sentence, and a refused audit row
+        data.refused(e, {"saved view": "change"})
+        _flash(str(e), "warning")
+        return
     except door.ViewError as e:
         _flash(str(e), "error")
         return
@@ -210,7 +215,8 @@ def _act(action, done: str) -> None:
 def _rename(view_id: int, db_url: str) -> None:
     name = st.session_state.get(f"explorer-rename-{view_id}", "")
     _act(
-        lambda: door.rename_view(data.VIEWER, view_id, name, _url(db_url)), "explorer.views.renamed"
+        lambda: door.rename_view(data.viewer(), view_id, name, _url(db_url)),
+        "explorer.views.renamed",
     )
 
 
@@ -227,7 +233,7 @@ def _delete(view_id: int, name: str, db_url: str) -> None:
     st.session_state.pop(CONFIRM_DELETE, None)
 
     def delete():
-        door.delete_view(data.VIEWER, view_id, _url(db_url))
+        door.delete_view(data.viewer(), view_id, _url(db_url))
         if st.query_params.get(SAVED) == str(view_id):
             del st.query_params[SAVED]
         return SimpleNamespace(name=name)
@@ -254,7 +260,7 @@ def current_view(ctx: PageContext, spec: SliceSpec, db_url: str) -> None:
     if not raw:
         return
     view_id = saved_view_id(raw)
-    view = door.get_view(data.VIEWER, view_id, _url(db_url)) if view_id is not None else None
+    view = door.get_view(data.viewer(), view_id, _url(db_url)) if view_id is not None else None
     if view is None:  # not a number the store can hold, or no such view: a notice
         st.warning(as_text(t("explorer.views.gone", id=raw)), icon=":material/link_off:")
         del st.query_params[SAVED]
@@ -292,7 +298,7 @@ def saved_view_id(raw: str) -> int | None:
 
 def _update(view_id: int, params: dict[str, str], db_url: str) -> None:
     _act(
-        lambda: door.update_view(data.VIEWER, view_id, params, _url(db_url)),
+        lambda: door.update_view(data.viewer(), view_id, params, _url(db_url)),
         "explorer.views.updated",
     )
 
@@ -306,7 +312,7 @@ def saved_views(ctx: PageContext, spec: SliceSpec) -> None:
     """The list of saved views (open, link, rename, delete) and the form to save this one."""
     db_url = data.current_info().db_url
     current_view(ctx, spec, db_url)
-    saved = door.list_views(data.VIEWER, PAGE, _url(db_url))
+    saved = door.list_views(data.viewer(), PAGE, _url(db_url))
     with st.expander(
         f"{t('explorer.views')} ({len(saved)})", icon=":material/bookmarks:", expanded=False
     ):
@@ -330,6 +336,7 @@ def saved_views(ctx: PageContext, spec: SliceSpec) -> None:
                     key="explorer-views-pick",
                 )
                 view = by_id.get(chosen) or saved[0]
+                theirs = door.may_change_view(data.viewer(), view)
                 b1, b2, _ = st.columns([1, 1, 3])
                 b1.button(
                     t("explorer.views.open"),
@@ -345,6 +352,8 @@ def saved_views(ctx: PageContext, spec: SliceSpec) -> None:
                     on_click=_ask_delete,
                     args=(view.view_id,),
                     icon=":material/delete:",
+                    disabled=not theirs,
+                    help=None if theirs else t("explorer.views.not_yours"),
                 )
                 if st.session_state.get(CONFIRM_DELETE) == view.view_id:
                     st.warning(  # it quotes the view's name
@@ -380,6 +389,8 @@ def saved_views(ctx: PageContext, spec: SliceSpec) -> None:
                     on_click=_rename,
                     args=(view.view_id, db_url),
                     icon=":material/edit:",
+                    disabled=not theirs,
+                    help=None if theirs else t("explorer.views.not_yours"),
                 )
         with right:
             st.markdown(f"**{t('explorer.views.save')}**")
@@ -389,9 +400,13 @@ def saved_views(ctx: PageContext, spec: SliceSpec) -> None:
                 placeholder=t("explorer.views.name.placeholder"),
                 max_chars=door.MAX_NAME_LENGTH,
             )
-            if "explorer-save-who" not in st.session_state:
-                st.session_state["explorer-save-who"] = st.session_state.get(WHO, _user_name())
-            st.text_input(t("explorer.views.who"), key="explorer-save-who")
+            subject = data.viewer().subject
+            if subject:  # signed in: the view records who they are, not a typed name
+                st.caption(as_text(t("explorer.views.saving_as", who=subject)))
+            else:
+                if "explorer-save-who" not in st.session_state:
+                    st.session_state["explorer-save-who"] = st.session_state.get(WHO, _user_name())
+                st.text_input(t("explorer.views.who"), key="explorer-save-who")
             st.button(
                 t("explorer.views.save"),
                 key="explorer-save",

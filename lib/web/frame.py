@@ -16,7 +16,15 @@ from lib.figures.i18n import set_language, t
 from lib.figures.text import as_text
 from lib.settings import get_settings
 from lib.web import sidebar
-from lib.web.data import DataState, current_info, filters_sidebar, inside_frame, log, selection
+from lib.web.data import (
+    PAGE_KEY,
+    DataState,
+    current_info,
+    filters_sidebar,
+    inside_frame,
+    log,
+    selection,
+)
 from lib.web.workarounds import freeze_gc_once
 
 
@@ -76,6 +84,9 @@ def friendly_error(exc: BaseException) -> None:
     if isinstance(exc, access.NoData):
         store_message(DataState("empty"))
         return
+    if isinstance(exc, access.Refused):
+        refusal_note(exc)
+        return
     log.exception("page failed", exc_info=exc)
     if isinstance(exc, IndicatorError):
         st.error(t("error.query", message=as_text(exc)), icon=":material/error:")
@@ -83,6 +94,15 @@ def friendly_error(exc: BaseException) -> None:
     st.error(t("error.page"), icon=":material/error:")
     with st.expander(t("error.details")):
         st.code(f"{type(exc).__name__}: {exc}", language=None)
+
+
+def refusal_note(exc: access.Refused) -> None:
+    """A page that would need detail beyond the viewer's rights: the rule's one sentence, as a
+    note (never an error), and a `refused` row in the audit trail (once per session)."""
+    from lib.web.data import refused
+
+    refused(exc)
+    st.info(as_text(exc), icon=":material/lock:")
 
 
 def page_header(title_key: str, subtitle: str | None = None) -> None:
@@ -112,6 +132,7 @@ def page_frame(page) -> None:
     """The shared sidebar (filters, share link), the URL notices, then the page itself."""
     try:
         with inside_frame():
+            st.session_state[PAGE_KEY] = getattr(page, "url_path", None) or str(page.title)
             filters_sidebar()
             share = st.sidebar.empty()  # the share link's place; filled once the URL is final
             sidebar.notices()

@@ -33,7 +33,7 @@ from lib.figures.i18n import t
 from lib.figures.text import as_html, as_text, join_lines
 from lib.settings import get_settings
 from lib.web import sidebar
-from lib.web.data import _national_activation, _vega_lite, current_info, selection
+from lib.web.data import _national_activation, _vega_lite, audit, current_info, selection
 
 
 def view(page: parts.PageView, slots=None) -> None:
@@ -284,12 +284,13 @@ def downloads(df: pl.DataFrame, columns, meta: ExportMeta, *, key: str) -> None:
         (label, lambda write=write: write(df, columns, meta), ext, mime)
         for label, write, ext, mime in formats
     ]
-    download_row(buttons, meta, key=key)
+    download_row(buttons, meta, key=key, rows=df.height)
 
 
-def download_row(buttons, meta: ExportMeta, *, key: str) -> None:
+def download_row(buttons, meta: ExportMeta, *, key: str, rows: int | None = None) -> None:
     """Download buttons side by side: (label key, bytes-making callable, extension, MIME type)
-    each; the file is written only when its button is clicked."""
+    each; the file is written only when its button is clicked, and the click writes an `export`
+    row in the audit trail (who, page, what the file holds, how many rows)."""
     widths = [1] * len(buttons) + [5 - len(buttons)]
     for col, (label, make, ext, mime) in zip(st.columns(widths), buttons, strict=False):
         with col:
@@ -300,9 +301,27 @@ def download_row(buttons, meta: ExportMeta, *, key: str) -> None:
                 mime=mime,
                 key=f"{ext}-{key}",
                 icon=":material/download:",
-                on_click="ignore",
+                on_click=_downloaded,
+                args=(meta, ext, rows),
                 type="tertiary",
             )
+
+
+def _downloaded(meta: ExportMeta, ext: str, rows: int | None) -> None:
+    """A download button was clicked: the audit trail's `export` row."""
+
+    audit(
+        "export",
+        detail={
+            "title": meta.title,
+            "format": ext,
+            "indicators": list(meta.indicators),
+            "filters": [list(f) for f in meta.filters],
+            "link": meta.link,
+            "batch_id": meta.batch_id,
+        },
+        rows=rows,
+    )
 
 
 def table(df: pl.DataFrame, columns, *, key: str, height: int | None = None) -> None:
@@ -912,7 +931,7 @@ def _explorer_downloads(view: ExplorerView) -> None:
             "application/vnd.apache.parquet",
         ),
     )
-    download_row(formats, meta, key="explorer")
+    download_row(formats, meta, key="explorer", rows=table.height)
 
 
 def _reproduce(view: ExplorerView) -> None:

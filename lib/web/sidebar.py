@@ -151,11 +151,16 @@ def _reset(opts: FilterOptions) -> None:
     _put_into_widgets(state)
 
 
-def sidebar(opts: FilterOptions) -> FilterState:
-    """Draw the filters in the sidebar and return the selection (also kept in the URL)."""
+def sidebar(opts: FilterOptions, start=None) -> FilterState:
+    """Draw the filters in the sidebar and return the selection (also kept in the URL).
+
+    start: (state, opts) -> state, the selection a session starts on when its URL names no
+    places (lib/web/data.py: a municipal user's own areas)."""
     ss = st.session_state
     if CANON not in ss:
         state, notices = FilterState.from_params(_query_params(), opts)
+        if start is not None and not (state.areas or state.municipalities):
+            state = start(state, opts)
         ss[NOTICES] = notices
         previous = state
     else:
