@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 
 from lib.engine.indicators import GROUPS, INDICATORS
-from lib.figures.definitions import AGE_BANDS_NOTE, DISCLOSURE_RULE, READINGS
+from lib.figures.definitions import ACCESS_RULES, AGE_BANDS_NOTE, DISCLOSURE_RULE, READINGS
 from lib.figures.exports import Column
 from lib.figures.format import format_date, unit_text
 from lib.figures.i18n import t
@@ -214,6 +214,8 @@ def build(info, loads, settings: Settings) -> View:
             Text(AGE_BANDS_NOTE),
             Heading(t("definitions.readings")),
             *readings,
+            Heading(t("definitions.access")),
+            *[Expander(heading, [Text(text, kind="markdown")]) for heading, text in ACCESS_RULES],
             Heading(t("definitions.settings")),
             table("settings", t("definitions.settings"), settings_table(settings), wrap=True),
             Heading(t("definitions.exports")),

@@ -128,3 +128,56 @@ DISCLOSURE_RULE = (
 AGE_BANDS_NOTE = (
     "Age bands: under 25, 25-34, 35-44, 45-54, 55 and over (age = year minus birth year)."
 )
+
+# Who may see what (../shared/DATA_CONTRACT.md, "Users and access"), as lib/engine/access.py
+# applies it wherever a figure is read: every page, download, saved view and `--as` command.
+ACCESS_RULES: tuple[tuple[str, str], ...] = (
+    (
+        "Roles",
+        "Ministry, evaluator and admin users see every area, municipality, indicator, dimension "
+        "and group; an admin also loads extracts and published tables, manages users and reads "
+        "the audit trail. A municipal user's own places are their trial areas, the "
+        "municipalities in them, and the municipalities given to them. Someone signed in without "
+        "a user row, or removed, sees no figures and is told to ask an admin.",
+    ),
+    (
+        "Headline and detail (indicator tables)",
+        "A headline query (active caseload, transfers in and out, new clients, unemployed, exit, "
+        "activation and placement rates; no group, no gender, age band, language or education "
+        "in the breakdown or the filters; not by municipality or provider, nor filtered to "
+        "one) is answered for a municipal user for every area. Any other query is answered "
+        "when every place it covers is their own: its filters keep only their own areas or "
+        "municipalities, or it is broken down by municipality or trial area and the other "
+        "places' rows are left out. Otherwise it is refused, with what to narrow, and the "
+        "refusal is recorded. A page that would need such detail says so in one sentence.",
+    ),
+    (
+        "Statistics for a municipal user",
+        "The same spirit: a figure about a whole area or the whole trial for everyone is "
+        "headline, a figure for a group or a person filter, by municipality or by provider is "
+        "detail. So: the trial effect and the effect month by month for everyone, overall and "
+        "per area; for a group, only their own areas' rows (no trial-wide figure). Time to "
+        "employment only by trial area or municipality, their own rows. Actual against "
+        "expected exit per trial area for everyone; for a group or by municipality only their "
+        "own rows; never by provider (a provider serves several municipalities). Peers only of "
+        "their own municipality: the peers' names, regions, populations and distances show, "
+        "their register figures (unemployed, unemployment rate, long-term and foreign shares) do "
+        "not. The state office's caseload for whole trial areas, or for a group or single "
+        "municipalities of their own only.",
+    ),
+    (
+        "Disclosure threshold",
+        "Only the operator (a command run without `--as` with the store's credentials) may lower "
+        "the threshold below the deployment's setting; `--min-count 0` with `--as`, or any "
+        "lower threshold for a signed-in user, is refused.",
+    ),
+    (
+        "Saved views, downloads and the audit trail",
+        "A saved view is its page's parameters: opened by anyone, it is read with that person's "
+        "rights, so a view made by someone else shows nothing more than they may see. It "
+        "records the signed-in user who saved it; only they or an admin rename, update or "
+        "delete it. Every download (CSV, Excel, Parquet), every `indicators` or `effect` "
+        "command with `--as` or `--out`, every saved-view change and every refused request "
+        "writes a row in the audit trail: who, when, what (its parameters) and how many rows.",
+    ),
+)

@@ -537,6 +537,7 @@ EN: dict[str, str] = {
     "definitions.threshold": "Threshold in force: {n}.",
     "definitions.indicators": "Indicators",
     "definitions.groups": "Groups",
+    "definitions.access": "Who may see what",
     "definitions.readings": "How the contract is read",
     "definitions.settings": "Settings in force",
     "definitions.exports": "Downloads",
