@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from lib.engine.access import Viewer, permit
 from lib.engine.cache import snapshot_for
+from lib.engine.errors import Refused
 from lib.register import audit
 from lib.register import views as _views
 from lib.register.audit import OPERATOR
@@ -175,8 +176,6 @@ def _owned(viewer: Viewer, view_id: int, engine: Engine) -> SavedView:
     if view is None:
         return None
     if not may_change_view(viewer, view):
-        from lib.engine.errors import Refused
-
         raise Refused(
             f"Only {view.created_by}, who saved the view '{view.name}', or an admin may change "
             "it: save your own copy under another name instead."

@@ -23,6 +23,7 @@ from lib.web.data import (
     filters_sidebar,
     inside_frame,
     log,
+    refused,
     selection,
 )
 from lib.web.workarounds import freeze_gc_once
@@ -99,8 +100,6 @@ def friendly_error(exc: BaseException) -> None:
 def refusal_note(exc: access.Refused) -> None:
     """A page that would need detail beyond the viewer's rights: the rule's one sentence, as a
     note (never an error), and a `refused` row in the audit trail (once per session)."""
-    from lib.web.data import refused
-
     refused(exc)
     st.info(as_text(exc), icon=":material/lock:")
 
