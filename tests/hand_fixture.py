@@ -153,3 +153,64 @@ def hand_extract() -> Extract:
         "payments": _frame("payments", [("PAY1", "PR1", "E3", 1500.0, "EUR", "2021-06-30")]),
     }
     return Extract(frames=frames, as_of=AS_OF, source="hand fixture", description="tests")
+
+
+# --- money --------------------------------------------------------------------------------------
+# The hand extract with the payments of issue 19 (tests/engine/test_money.py works them out). Its
+# own function, so that no figure of the hand extract above changes; it adds:
+#   P5  coaching E5 by PR1 2020-09-01..2020-10-31 (020, state; day 90 = 2021-01-29, employed), and
+#       a coaching contact in 2020-10;
+#   P3  a coaching contact in 2021-05 (E3 is then supported: its 2021-04 row has 0 contacts);
+#   P6  training E8 by PR3 (municipal) 2021-05-15..2021-06-15;
+#   PR3 a municipal provider: its only episode's person (P6) was in 091 the day before the start,
+#       so 091 is PR3's municipality for a payment without an episode.
+# Months each episode covers, and its person's months with a coaching contact (>= 1):
+#   E1 P1 2021-05..2021-06 (open)  contacts 2021-03, 2021-04       -> none in the episode
+#   E3 P3 2021-04..2021-05         contacts 2021-05 (2021-04 is 0) -> supported
+#   E5 P5 2020-09..2020-10         contacts 2020-10                -> supported
+#   E6 P6 2021-05..2021-06         contacts 2021-05                -> supported
+#   E7 P7 2020-10..2020-12         no contacts                     -> none in the episode
+#   E8 P6 2021-05..2021-06         contacts 2021-05                -> supported
+MONEY_PAYMENTS = [
+    # payment, provider, episode, amount, paid_on          flagged reason (municipality)
+    ("PAY1", "PR1", "E3", 1500.0, "2021-05-31"),  # -                 (P3 municipal 091)
+    ("PAY2", "PR1", "E5", 1200.0, "2020-11-30"),  # -                 (P5 state 020)
+    ("PAY3", "PR1", "E5", 800.0, "2021-02-28"),  # -, result bonus    (P5 has no spell: unknown)
+    ("PAY4", "PR1", "E6", 1200.0, "2021-06-20"),  # -                 (P6 municipal 091)
+    ("PAY5", "PR2", "E7", 1000.0, "2021-01-31"),  # no coaching contact (P7 state 020)
+    ("PAY6", "PR1", "E6", 300.0, "2021-04-30"),  # starts after payment (P6 municipal 091)
+    ("PAY7", "PR1", None, 700.0, "2021-03-15"),  # no episode, external provider: unknown
+    ("PAY8", "PR3", None, 400.0, "2021-06-05"),  # no episode, municipal PR3: 091
+    ("PAY9", "PR3", "E8", 600.0, "2021-06-25"),  # -, training       (P6 municipal 091)
+]
+MONEY_FLAGGED = {
+    "PAY5": "no_coaching_contact",
+    "PAY6": "starts_after_payment",
+    "PAY7": "no_episode",
+    "PAY8": "no_episode",
+}
+
+
+def money_extract() -> Extract:
+    """The hand extract with the payments above (and the rows they need)."""
+    base = hand_extract()
+    frames = dict(base.frames)
+
+    def more(table: str, rows: list[tuple]) -> pl.DataFrame:
+        return pl.concat([frames[table], _frame(table, rows)])
+
+    frames["providers"] = more("providers", [("PR3", "Helsinki employment services", "municipal")])
+    frames["service_episodes"] = more(
+        "service_episodes",
+        [
+            ("E5", "P5", "coaching", "PR1", "2020-09-01", "2020-10-31"),
+            ("E8", "P6", "training", "PR3", "2021-05-15", "2021-06-15"),
+        ],
+    )
+    frames["client_contacts"] = more(
+        "client_contacts", [("P5", "2020-10", 3), ("P3", "2021-05", 2)]
+    )
+    frames["payments"] = _frame(
+        "payments", [(p, pr, e, a, "EUR", d) for p, pr, e, a, d in MONEY_PAYMENTS]
+    )
+    return Extract(frames=frames, as_of=AS_OF, source="hand fixture", description="tests")

@@ -23,7 +23,7 @@ from lib.settings import get_settings
 
 _LOCK = threading.Lock()
 _MEMORY: dict[str, tuple[str, Snapshot]] = {}
-_FORMAT = "2"  # bump when the snapshot's frames change shape
+_FORMAT = "3"  # bump when the snapshot's frames change shape
 
 
 def _cache_dir(db_url: str, content_hash: str) -> Path:

@@ -15,7 +15,7 @@ import polars as pl
 from lib.engine.disclosure import apply_disclosure_control
 from lib.engine.errors import FigureError, FigureUnavailable
 from lib.engine.months import month_index, month_label_expr, quarter_label_expr
-from lib.engine.snapshot import PLACEMENT_DAYS, Snapshot
+from lib.engine.snapshot import PLACEMENT_DAYS, UNKNOWN_MUNICIPALITY, Snapshot
 from lib.register.contract import CLIENT_FACING_ROLES
 
 TIME_DIMS = ("month", "quarter", "year")
@@ -33,8 +33,9 @@ AGE_BANDS = ("<25", "25-34", "35-44", "45-54", "55+")
 PLACE_TIME_DIMS = TIME_DIMS + GEO_DIMS
 PERSON_LEVEL_DIMS = PLACE_TIME_DIMS + PERSON_DIMS
 EPISODE_DIMS = PERSON_LEVEL_DIMS + ("provider_id",)
+PAYMENT_DIMS = PLACE_TIME_DIMS + ("provider_id",)
 STAFF_LEVEL_DIMS = PLACE_TIME_DIMS + STAFF_DIMS
-PERSON_SOURCES = ("panel", "events", "episodes")  # sources whose units are persons
+PERSON_SOURCES = ("panel", "events", "episodes", "costs")  # sources whose units are persons
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,10 +119,10 @@ class Indicator:
 
     id: str
     label: str
-    unit: str  # persons | % | FTE | clients per FTE | contacts | contacts per client
+    unit: str  # persons | % | FTE | clients per FTE | contacts | contacts per client | EUR
     kind: str  # count | rate (x100) | ratio
     aggregation: str  # flow (sum) | stock (mean of month ends) | running (value at period end)
-    source: str  # panel | events | episodes | staff | employer
+    source: str  # panel | events | episodes | costs | payments | staff | employer
     scope: str  # trial: trial municipalities | all: every municipality
     disclosure: str | None  # value | denominator | numerator | None
     definition: str
@@ -141,6 +142,9 @@ class Indicator:
     outcome: str | None = None
     # staff: the roles whose FTE divides the caseload (clients_per_fte); none: the FTE itself
     fte_roles: tuple[str, ...] = ()
+    # payments: only the unsupported ones (True); costs: per placement at `days` (else per
+    # participant)
+    unsupported_only: bool = False
 
     @property
     def per_person(self) -> bool:
@@ -447,6 +451,78 @@ INDICATORS: dict[str, Indicator] = {
             evaluation_day="-",
             needs=("employer_contacts",),
         ),
+        Indicator(
+            id="payments_amount",
+            label="Payments to providers",
+            unit="EUR",
+            kind="count",
+            aggregation="flow",
+            source="payments",
+            scope="all",
+            disclosure=None,
+            dims=PAYMENT_DIMS,
+            definition="Sum of the amounts of payments to providers paid in the month, in the "
+            "extract's currency. Municipality: the paid person's responsibility spell on the "
+            "payment day; a payment without an episode: its provider's municipality if the "
+            "provider is municipal, else 'unknown'. Amounts paid to providers are not counts of "
+            "persons and are shown as paid.",
+            evaluation_day="the payment day",
+            needs=("payments",),
+        ),
+        Indicator(
+            id="cost_per_participant",
+            label="Cost per participant",
+            unit="EUR",
+            kind="ratio",
+            aggregation="flow",
+            source="costs",
+            scope="all",
+            disclosure="denominator",
+            dims=EPISODE_DIMS,
+            definition="Of coaching episodes ending in the month that have at least one "
+            "payment, the sum of their payments / their number (the denominator). Suppressed "
+            "where fewer episodes than the disclosure threshold lie behind it.",
+            evaluation_day="the day before the episode's start date (municipality as of that day)",
+            needs=("service_episodes", "payments"),
+        ),
+        Indicator(
+            id="cost_per_placement",
+            label="Cost per placement at 90 days",
+            unit="EUR",
+            kind="ratio",
+            aggregation="flow",
+            source="costs",
+            days=90,
+            outcome="employed",
+            scope="all",
+            disclosure="denominator",
+            dims=EPISODE_DIMS,
+            definition="Of coaching episodes ending in the month that have at least one payment, "
+            "the sum of their payments / how many of their persons are employed 90 days after "
+            "the end date (the denominator). Episodes whose end date + 90 days is after the "
+            "as-of date are left out. Suppressed where fewer placements than the disclosure "
+            "threshold lie behind it.",
+            evaluation_day="the day before the episode's start date (municipality as of that day)",
+            needs=("service_episodes", "payments"),
+        ),
+        Indicator(
+            id="unsupported_payments",
+            label="Payments without delivered coaching",
+            unit="EUR",
+            kind="count",
+            aggregation="flow",
+            source="payments",
+            unsupported_only=True,
+            scope="all",
+            disclosure=None,
+            dims=PAYMENT_DIMS,
+            definition="Sum of the amounts of payments paid in the month that have no delivered "
+            "coaching behind them: no episode, an episode that starts after the payment day, or "
+            "(where client contacts are loaded) an episode whose person has no coaching contact "
+            "in any month the episode covers. Municipality as for payments to providers.",
+            evaluation_day="the payment day",
+            needs=("payments",),
+        ),
     ]
 }
 CONTRACT_INDICATORS = (
@@ -463,6 +539,10 @@ CONTRACT_INDICATORS = (
     "staff_fte",
     "clients_per_fte",
     "contact_rate",
+    "payments_amount",
+    "cost_per_participant",
+    "cost_per_placement",
+    "unsupported_payments",
 )
 
 
@@ -524,7 +604,9 @@ def validate(snap: Snapshot, q: Query) -> Indicator:
         if dim in STAFF_DIMS:
             raise IndicatorError(f"'{dim}' applies to staff_fte only.")
         if dim == "provider_id":
-            raise IndicatorError("'provider_id' applies to the placement indicators only.")
+            raise IndicatorError(
+                "'provider_id' applies to the placement and money indicators only."
+            )
     validate_groups(q.groups, q.match)
     if q.groups and not ind.per_person:
         raise IndicatorError(f"Groups do not apply to {ind.id}: it is not counted per person.")
@@ -541,6 +623,7 @@ def validate(snap: Snapshot, q: Query) -> Indicator:
             "staff_months": snap.staff.height > 0,
             "client_contacts": snap.has_client_contacts,
             "employer_contacts": snap.employer_contacts is not None,
+            "payments": snap.payments is not None,
         }[table]
         if not loaded:
             raise IndicatorUnavailable(
@@ -625,6 +708,39 @@ def _episode_rows(snap: Snapshot, ind: Indicator, q: Query) -> pl.LazyFrame:
     )
 
 
+def _payment_rows(snap: Snapshot, ind: Indicator) -> pl.LazyFrame:
+    """One row per payment paid by the last complete month: num = its amount."""
+    pay = snap.payments.lazy().filter(pl.col("midx") <= snap.last_month)
+    if ind.unsupported_only:
+        pay = pay.filter(pl.col("unsupported"))
+    return pay.with_columns(num=pl.col("amount"))
+
+
+def _cost_rows(snap: Snapshot, ind: Indicator, q: Query) -> pl.LazyFrame:
+    """One row per ended episode of the service type with at least one payment, in the month
+    it ended: num = the sum of its payments; den = 1 (per participant) or 1 where its person
+    is employed `days` after the end (per placement, observable episodes only)."""
+    paid = (
+        snap.payments.lazy()
+        .filter(pl.col("episode_id").is_not_null())
+        .group_by("episode_id")
+        .agg(num=pl.col("amount").sum())
+    )
+    ep = snap.episodes.lazy().filter(
+        (pl.col("service_type") == q.service_type)
+        & pl.col("end").is_not_null()
+        & pl.col("municipality_code").is_not_null()
+        & (pl.col("midx") <= snap.last_month)
+    )
+    ep = ep.join(paid, on="episode_id", how="inner")
+    if ind.days is None:
+        return ep.with_columns(den=pl.lit(1))
+    d = ind.days
+    return ep.filter(pl.col(f"observable_{d}")).with_columns(
+        den=(pl.col(f"status_{d}") == ind.outcome).fill_null(False).cast(pl.Int32)
+    )
+
+
 def _staff_rows(snap: Snapshot, ind: Indicator) -> pl.DataFrame:
     s = snap.staff.filter(pl.col("midx") <= snap.last_month)
     if not ind.fte_roles:
@@ -658,6 +774,10 @@ def unit_rows(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame | pl.Laz
         return _event_rows(snap, ind)
     if ind.source == "episodes":
         return _episode_rows(snap, ind, q)
+    if ind.source == "costs":
+        return _cost_rows(snap, ind, q)
+    if ind.source == "payments":
+        return _payment_rows(snap, ind)
     if ind.source == "staff":
         return _staff_rows(snap, ind)
     return _employer_rows(snap)
@@ -772,6 +892,17 @@ def _places(snap: Snapshot, where) -> pl.DataFrame:
         if dim in GEO_DIMS:
             geo = geo.filter(pl.col(dim).is_in(list(values)))
     return geo
+
+
+def _with_unknown(geo: pl.DataFrame, where) -> pl.DataFrame:
+    """The places plus "unknown" (payments without a place, see snapshot._payments) in every
+    geographic dimension, unless a geographic filter leaves it out."""
+    unknown = pl.DataFrame(
+        {d: [UNKNOWN_MUNICIPALITY] for d in GEO_DIMS}, schema={d: pl.String for d in GEO_DIMS}
+    )
+    for dim, values in where:
+        unknown = unknown.filter(pl.col(dim).is_in(list(values)))
+    return pl.concat([geo.with_columns(pl.col(d).cast(pl.String) for d in GEO_DIMS), unknown])
 
 
 def _month_range(snap: Snapshot, ind: Indicator, q: Query) -> list[int]:
@@ -897,6 +1028,8 @@ def _make_cells(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
     if ind.scope == "trial":
         geo_where += (("trial_or_comparison", ("trial",)),)
     geo = snap.aggregates.get(("places", geo_where), lambda: _places(snap, geo_where))
+    if ind.source == "payments":
+        geo = _with_unknown(geo, geo_where)
     per_muni = per_muni.join(geo, on="municipality_code", how="inner")
     if ind.aggregation != "running":
         in_range = pl.col("midx").is_between(months[0], months[-1]) if months else pl.lit(False)

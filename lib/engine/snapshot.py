@@ -124,7 +124,7 @@ class Snapshot:
     staff: pl.DataFrame  # staff months
     employer_contacts: pl.DataFrame | None
     providers: pl.DataFrame | None
-    payments: pl.DataFrame | None
+    payments: pl.DataFrame | None  # payments with their person, municipality and flags
     has_client_contacts: bool
     first_month: int  # month index
     last_month: int  # last complete month on or before as_of
@@ -517,6 +517,11 @@ def build_snapshot(extract: Extract) -> Snapshot:
 
     # Service episodes: municipality and attributes at start, status at end + D.
     episodes = _episodes(f, pid_map, resp, status, parts, as_of_day)
+    payments = (
+        _payments(f, episodes, resp, contacts if has_contacts else None, as_of_day)
+        if "payments" in f
+        else None
+    )
 
     staff = (
         f["staff_months"].select(
@@ -563,7 +568,7 @@ def build_snapshot(extract: Extract) -> Snapshot:
         staff=staff,
         employer_contacts=employer,
         providers=f.get("providers"),
-        payments=f.get("payments"),
+        payments=payments,
         has_client_contacts=has_contacts,
         first_month=first_month,
         last_month=last_month,
@@ -601,3 +606,129 @@ def _episodes(f, pid_map, resp, status, parts, as_of_day: int) -> pl.DataFrame:
         ).drop(f"_d{d}")
     ep = attributes_at(ep, parts, "eval_day")
     return ep.with_columns(midx=month_of_day_expr(pl.col("end")))
+
+
+# The reasons a payment has no delivered coaching behind it (the contract's
+# `unsupported_payments`), as the flag columns of Snapshot.payments.
+UNSUPPORTED_REASONS = ("no_episode", "starts_after_payment", "no_coaching_contact")
+UNKNOWN_MUNICIPALITY = "unknown"
+
+
+def _payments(f, episodes, resp, contacts, as_of_day: int) -> pl.DataFrame:
+    """Payments with: paid_on as a day number, midx (the month paid), pid and service_type of the
+    episode's person, municipality_code (the paid person's responsibility spell on paid_on; a
+    payment without an episode: its provider's municipality if the provider is municipal, else
+    "unknown"), the flags of UNSUPPORTED_REASONS and `unsupported` (any of them).
+
+    A municipal provider's municipality is the one where most of its episodes' persons were on
+    the day before their episode started (the providers table carries no municipality); the
+    smaller code on a tie. `no_coaching_contact` is only set where `client_contacts` is loaded
+    (`contacts`: pid, midx, coaching_contacts): no month from the episode's start month to its
+    end month (or the as-of month while it is open) has a coaching contact of its person.
+    """
+    kinds = (
+        f["providers"].select("provider_id", provider_kind="kind")
+        if "providers" in f
+        else pl.DataFrame(schema={"provider_id": pl.String, "provider_kind": pl.String})
+    )
+    ep_cols = ["episode_id", "pid", "service_type", "start", "end"]
+    if "start" not in episodes.columns:  # no service_episodes table: no payment has an episode
+        episodes = pl.DataFrame(
+            schema={
+                "episode_id": pl.String,
+                "pid": pl.UInt32,
+                "service_type": pl.String,
+                "start": pl.Int32,
+                "end": pl.Int32,
+                "provider_id": pl.String,
+                "municipality_code": pl.String,
+            }
+        )
+    pay = (
+        f["payments"]
+        .select(
+            "payment_id",
+            "provider_id",
+            "episode_id",
+            pl.col("amount").cast(pl.Float64),
+            "currency",
+            paid_on=_days("paid_on"),
+        )
+        .join(kinds, on="provider_id", how="left")
+        .join(episodes.select(ep_cols), on="episode_id", how="left")
+    )
+    pay = _covering(
+        pay.with_columns(pl.col("pid").fill_null(0)), resp, "paid_on", ["municipality_code"]
+    )
+    pay = pay.with_columns(
+        pid=pl.when(pl.col("start").is_null()).then(None).otherwise(pl.col("pid")),
+        municipality_code=pl.when(pl.col("start").is_null())
+        .then(None)
+        .otherwise(pl.col("municipality_code")),
+    )
+    # a payment without an episode: the municipal provider's own municipality
+    home = (
+        episodes.filter(pl.col("municipality_code").is_not_null())
+        .group_by("provider_id", "municipality_code")
+        .agg(n=pl.len())
+        .sort(["provider_id", "n", "municipality_code"], descending=[False, True, False])
+        .unique("provider_id", keep="first")
+        .select("provider_id", _home="municipality_code")
+    )
+    pay = pay.join(home, on="provider_id", how="left").with_columns(
+        municipality_code=pl.coalesce(
+            "municipality_code",
+            pl.when(pl.col("start").is_null() & (pl.col("provider_kind") == "municipal")).then(
+                "_home"
+            ),
+            pl.lit(UNKNOWN_MUNICIPALITY),
+        )
+    )
+    if contacts is not None:
+        months = episodes.select(
+            "episode_id",
+            "pid",
+            _m0=month_of_day_expr(pl.col("start")),
+            _m1=month_of_day_expr(pl.col("end").fill_null(as_of_day).clip(upper_bound=as_of_day)),
+        )
+        contacted = (
+            months.join(
+                contacts.filter(pl.col("coaching_contacts") >= 1).select("pid", "midx"), on="pid"
+            )
+            .filter(pl.col("midx").is_between(pl.col("_m0"), pl.col("_m1")))
+            .select("episode_id")
+            .unique()
+            .with_columns(_contacted=pl.lit(True))
+        )
+        pay = pay.join(contacted, on="episode_id", how="left")
+        no_contact = pl.col("start").is_not_null() & pl.col("_contacted").is_null()
+    else:
+        no_contact = pl.lit(False)
+    pay = pay.with_columns(
+        no_episode=pl.col("start").is_null(),
+        starts_after_payment=(pl.col("start") > pl.col("paid_on")).fill_null(False),
+        no_coaching_contact=no_contact,
+    )
+    return (
+        pay.with_columns(unsupported=pl.any_horizontal(UNSUPPORTED_REASONS))
+        .with_columns(
+            pl.col("municipality_code").cast(pl.String),
+            midx=month_of_day_expr(pl.col("paid_on")),
+        )
+        .select(
+            "payment_id",
+            "provider_id",
+            "provider_kind",
+            "episode_id",
+            "amount",
+            "currency",
+            "paid_on",
+            "midx",
+            "pid",
+            "service_type",
+            "municipality_code",
+            *UNSUPPORTED_REASONS,
+            "unsupported",
+        )
+        .sort("payment_id")
+    )

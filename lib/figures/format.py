@@ -19,7 +19,7 @@ NNBSP = "\u202f"  # narrow no-break space: the Finnish/Swedish thousands separat
 DASH = "–"  # shown for a suppressed or missing figure
 
 # Units whose values are whole numbers of something counted.
-COUNT_UNITS = ("persons", "contacts")
+COUNT_UNITS = ("persons", "contacts", "EUR")  # whole numbers
 # Units with one decimal.
 DECIMAL_UNITS = ("%", "FTE", "clients per FTE", "contacts per client")
 

@@ -70,6 +70,7 @@ EN: dict[str, str] = {
     "unit.clients per FTE": "clients per FTE",
     "unit.contacts": "contacts",
     "unit.contacts per client": "contacts per client",
+    "unit.EUR": "EUR",
     "unit.axis.%": "per cent (%)",
     "unit.pp": "pp",
     # Charts

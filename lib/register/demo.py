@@ -161,12 +161,29 @@ _P_EMPLOYED_AFTER = {
     _OTHER_SERVICE: 0.12,
     _WAGE_SUBSIDY: 0.35,
 }
-_PAYMENT_RANGE = {
-    _COACHING: (1200, 2500),
-    _TRAINING: (2000, 6000),
-    _WORK_TRIAL: (400, 900),
-    _REHAB: (600, 1500),
-    _OTHER_SERVICE: (500, 1500),
+# Payments (issue 19): external providers are paid for coaching only, a fixed fee per finished
+# episode (each provider its own price, EUR, invoiced 25-35 days after the end) plus a result bonus
+# where the person is employed 90 days after the end (a share of the fee, invoiced 20-40 days
+# later). Seed 002's figures for Sweden (SEK 303.0 million for 40,000 coached in five months,
+# about EUR 650 a person) and Finnish procured coaching put the fee at EUR 900-1,600.
+_FEE_RANGE = (900, 1600)
+_BONUS_SHARE = 0.6
+_PAYMENT_STREAM = 19  # the payments' generator: default_rng([seed, _PAYMENT_STREAM])
+# The planted unsupported payments (the contract's `unsupported_payments`): their ids and the one
+# reason each is flagged for; the payments audit must find exactly these. PAY9000000n never
+# collides with the running numbers of the regular payments (PAY00000001...).
+#   no_episode: an invoice for coaching that no episode records (external provider, its fee);
+#   starts_after_payment: an advance invoice 14 days before a supported episode starts;
+#   no_coaching_contact: a finished episode's fee, with none of the contacts that support the
+#   other paid episodes (its person has no coaching contact in any month it covers).
+PLANTED_UNSUPPORTED: dict[str, str] = {
+    "PAY90000001": "no_episode",
+    "PAY90000002": "no_episode",
+    "PAY90000003": "no_episode",
+    "PAY90000004": "starts_after_payment",
+    "PAY90000005": "starts_after_payment",
+    "PAY90000006": "no_coaching_contact",
+    "PAY90000007": "no_coaching_contact",
 }
 _N_EXTERNAL = 30
 
@@ -1017,6 +1034,174 @@ def _client_contacts(
     )
 
 
+def _month_of_day(day: pl.Expr) -> pl.Expr:
+    """The simulated month index (0 = DATA_START's month) of a day number."""
+    date = day.cast(pl.Int32).cast(pl.Date)
+    return ((date.dt.year() - DATA_START.year) * 12 + date.dt.month() - 1).cast(pl.Int32)
+
+
+def _payments(
+    episodes: pl.DataFrame,
+    status: pl.DataFrame,
+    resp: pl.DataFrame,
+    contacts: pl.DataFrame,
+    prov: _Providers,
+    seed: int,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(payments, support): payments (payment_id, prov, episode_id, amount, paid_on) and the
+    coaching contacts to add (p, t, coaching_contacts) so that every paid episode but the planted
+    ones has a contact in a month it covers.
+
+    Paid: finished coaching episodes of external providers. The municipal client contacts are
+    drawn elsewhere; a paid episode without one gets a recorded provider contact in the first
+    month it covers whose last day the person is not a municipal client (so the contact rates
+    of the caseload do not change); an episode whose every month is a municipal-client month
+    without a contact is not invoiced (the provider delivered nothing the register shows).
+    Then PLANTED_UNSUPPORTED is added.
+    """
+    rng = np.random.default_rng([seed, _PAYMENT_STREAM])
+    n_prov = prov.frame.height
+    fee = np.round(rng.uniform(*_FEE_RANGE, n_prov), -1)
+    bonus = np.round(fee * _BONUS_SHARE, -1)
+    ep = (
+        episodes.filter(
+            (pl.col("svc") == _COACHING)
+            & (pl.col("prov") >= prov.external_first)
+            & pl.col("end").is_not_null()
+        )
+        .select("episode_id", "p", "prov", "day", "end")
+        .with_columns(m0=_month_of_day(pl.col("day")), m1=_month_of_day(pl.col("end")))
+        .sort("episode_id")
+    )
+    # the months each episode covers (contacts are recorded from DATA_START's month on)
+    months = (
+        ep.select("episode_id", "p", t=pl.int_ranges("m0", pl.col("m1") + 1, dtype=pl.Int32))
+        .explode("t")
+        .filter(pl.col("t") >= 0)
+    )
+    had = contacts.select("p", pl.col("t").cast(pl.Int32)).unique()
+    supported = months.join(had, on=["p", "t"], how="semi").select("episode_id").unique()
+    # each month's last day: a municipal client then (their contacts are drawn elsewhere)?
+    month_end = months.with_columns(
+        me=pl.col("t").map_batches(lambda t: pl.Series(_MLAST[t.to_numpy()]), return_dtype=pl.Int32)
+    ).sort("me")
+    spells = resp.select(
+        "p", "org", start=pl.col("day").cast(pl.Int32), stop=pl.col("end").fill_null(_AS_OF_DAY)
+    ).sort("start")
+    month_end = month_end.join_asof(
+        spells, left_on="me", right_on="start", by="p", check_sortedness=False
+    ).with_columns(municipal=(pl.col("org") == 1) & (pl.col("stop") >= pl.col("me")))
+    lacking = ep.join(supported, on="episode_id", how="anti")
+    # planted no-contact episodes: persons with one paid episode, none of it supported
+    single = ep.group_by("p").agg(n=pl.len()).filter(pl.col("n") == 1).select("p")
+    pool = lacking.join(single, on="p", how="semi").filter(pl.col("end") + 35 <= _AS_OF_DAY)
+    no_contact = pool[np.sort(rng.choice(pool.height, size=2, replace=False))]
+    # the others get a provider contact in their first month outside the caseload, if any
+    free = (
+        month_end.filter(~pl.col("municipal"))
+        .join(lacking, on="episode_id", how="semi")
+        .join(no_contact, on="episode_id", how="anti")
+        .sort("episode_id", "t")
+        .unique("episode_id", keep="first")
+    )
+    support = (
+        free.select("p", "t")
+        .unique()
+        .sort("p", "t")
+        .with_columns(
+            coaching_contacts=pl.Series(1 + rng.poisson(1.5, free.select("p", "t").unique().height))
+        )
+    )
+    billed = pl.concat(
+        [
+            ep.join(supported, on="episode_id", how="semi"),
+            ep.join(free, on="episode_id", how="semi"),
+        ]
+    ).sort("episode_id")
+
+    # the fee, and the bonus where the person is employed on end + 90
+    n = billed.height
+    fees = billed.with_columns(
+        amount=pl.Series(fee[billed["prov"].to_numpy()]),
+        paid_on=(pl.col("end") + pl.Series(rng.integers(25, 36, n))).cast(pl.Int32),
+    )
+    at90 = (
+        billed.with_columns(d90=(pl.col("end") + 90).cast(pl.Int32))
+        .sort("d90")
+        .join_asof(
+            status.select("p", "state", s0=pl.col("day").cast(pl.Int32), s1=pl.col("end")).sort(
+                "s0"
+            ),
+            left_on="d90",
+            right_on="s0",
+            by="p",
+            check_sortedness=False,
+        )
+        .filter(
+            (pl.col("state") == _E)
+            & (pl.col("s1").is_null() | (pl.col("s1") >= pl.col("d90")))
+            & (pl.col("d90") <= _AS_OF_DAY)
+        )
+        .sort("episode_id")
+    )
+    bonuses = at90.with_columns(
+        amount=pl.Series(bonus[at90["prov"].to_numpy()]),
+        paid_on=(pl.col("d90") + pl.Series(rng.integers(20, 41, at90.height))).cast(pl.Int32),
+    )
+    cols = ["prov", "episode_id", "amount", "paid_on"]
+    regular = (
+        pl.concat([fees.select(cols), bonuses.select(cols)])
+        .filter(pl.col("paid_on") <= _AS_OF_DAY)
+        .sort("paid_on", "episode_id")
+        .with_row_index("n", offset=1)
+        .select(
+            pl.format("PAY{}", pl.col("n").cast(pl.String).str.zfill(8)).alias("payment_id"), *cols
+        )
+    )
+
+    # PLANTED_UNSUPPORTED, in its order
+    ext = rng.integers(prov.external_first, n_prov, 3)
+    orphan = pl.DataFrame(
+        {
+            "prov": ext,
+            "episode_id": [None] * 3,
+            "amount": fee[ext],
+            "paid_on": rng.integers(_day(dt.date(2022, 1, 1)), _AS_OF_DAY - 60, 3),
+        },
+        schema={
+            "prov": pl.Int64,
+            "episode_id": pl.String,
+            "amount": pl.Float64,
+            "paid_on": pl.Int32,
+        },
+    )
+    ahead_pool = ep.join(supported, on="episode_id", how="semi").filter(
+        pl.col("day") > _day(dt.date(2021, 6, 1))
+    )
+    ahead = ahead_pool[np.sort(rng.choice(ahead_pool.height, size=2, replace=False))]
+    ahead = ahead.select(
+        "prov",
+        "episode_id",
+        amount=pl.Series(fee[ahead["prov"].to_numpy()]),
+        paid_on=(pl.col("day") - 14).cast(pl.Int32),
+    )
+    unsupported = no_contact.select(
+        "prov",
+        "episode_id",
+        amount=pl.Series(fee[no_contact["prov"].to_numpy()]),
+        paid_on=(pl.col("end") + 30).cast(pl.Int32),
+    )
+    planted = pl.concat(
+        [f.with_columns(pl.col("prov").cast(pl.Int64)) for f in (orphan, ahead, unsupported)],
+        how="vertical_relaxed",
+    ).with_columns(payment_id=pl.Series(list(PLANTED_UNSUPPORTED)))
+    payments = pl.concat(
+        [regular.with_columns(pl.col("prov").cast(pl.Int64)), planted.select(regular.columns)],
+        how="vertical_relaxed",
+    )
+    return payments, support
+
+
 def generate(scale: str = "demo", seed: int = 0) -> Extract:
     """Build the synthetic demo register at a scale (`test`, `demo`, `national`) for a seed."""
     if scale not in SCALES:
@@ -1123,28 +1308,12 @@ def _generate(scale: str, seed: int, effect_scale: float = 1.0) -> Extract:
         _as_date("end").alias("end_date"),
     )
 
-    paid = episodes.filter(pl.col("prov") >= prov.external_first, pl.col("end").is_not_null())
-    svc = paid["svc"].to_numpy()
-    lo = np.array([_PAYMENT_RANGE.get(int(s), (0, 0))[0] for s in range(len(SERVICE_TYPES))])
-    hi = np.array([_PAYMENT_RANGE.get(int(s), (0, 0))[1] for s in range(len(SERVICE_TYPES))])
-    amount = np.round(lo[svc] + rng.random(len(svc)) * (hi[svc] - lo[svc]), 2)
-    paid_on = paid["end"].to_numpy() + rng.integers(25, 36, len(svc))
-    payments = (
-        paid.select("episode_id", "prov")
-        .with_columns(amount=pl.Series(amount), paid_on=pl.Series(paid_on, dtype=pl.Int32))
-        .filter(pl.col("paid_on") <= _AS_OF_DAY)
-        .with_row_index("n", offset=1)
-    )
-    frames["payments"] = payments.select(
-        pl.format("PAY{}", pl.col("n").cast(pl.String).str.zfill(8)).alias("payment_id"),
-        pl.col("prov")
-        .map_batches(lambda s: prov_ids.gather(s), return_dtype=pl.String)
-        .alias("provider_id"),
-        "episode_id",
-        "amount",
-        pl.lit("EUR").alias("currency"),
-        _as_date("paid_on"),
-    )
+    # Payments draw from their own generator (_payments), so that adding or changing them changes
+    # no other table. The main generator still takes the two draws the payments of earlier
+    # versions took here, so that the staff and contact tables drawn after them stay the same.
+    burned = episodes.filter(pl.col("prov") >= prov.external_first, pl.col("end").is_not_null())
+    rng.random(burned.height)
+    rng.integers(25, 36, burned.height)
 
     staff, employer, ratio = _staff(geo, sim.caseload, rng)
     frames["staff_months"] = staff
@@ -1159,6 +1328,33 @@ def _generate(scale: str, seed: int, effect_scale: float = 1.0) -> Extract:
         .alias("month"),
         "coaching_contacts",
     ).sort("month", "person_id")
+    payments, support = _payments(episodes, status, resp, contacts, prov, seed)
+    frames["payments"] = payments.select(
+        "payment_id",
+        pl.col("prov")
+        .map_batches(lambda s: prov_ids.gather(s), return_dtype=pl.String)
+        .alias("provider_id"),
+        "episode_id",
+        "amount",
+        pl.lit("EUR").alias("currency"),
+        _as_date("paid_on"),
+    )
+    if support.height:
+        frames["client_contacts"] = pl.concat(
+            [
+                frames["client_contacts"],
+                support.select(
+                    pid().alias("person_id"),
+                    pl.col("t")
+                    .map_batches(
+                        lambda s: pl.Series(np.array(_MONTH_KEYS)[s.to_numpy()]),
+                        return_dtype=pl.String,
+                    )
+                    .alias("month"),
+                    pl.col("coaching_contacts").cast(pl.Int64),
+                ),
+            ]
+        ).sort("month", "person_id")
 
     frames = {name: _conform(name, f) for name, f in frames.items()}
     return Extract(

@@ -169,18 +169,62 @@ def test_nothing_is_dated_after_as_of(extract):
     assert f["client_contacts"]["month"].max() == "2024-06"
 
 
-def test_payments_go_to_external_providers_for_ended_episodes(frames):
-    paid = (
-        frames["payments"]
-        .join(frames["service_episodes"], on="episode_id")
-        .join(frames["providers"], on="provider_id")
+def test_payments_are_a_fee_per_finished_external_coaching_episode_plus_a_bonus(frames):
+    regular = frames["payments"].filter(~pl.col("payment_id").is_in(list(demo.PLANTED_UNSUPPORTED)))
+    paid = regular.join(frames["service_episodes"], on=["episode_id", "provider_id"]).join(
+        frames["providers"], on="provider_id"
     )
-    assert paid.height == frames["payments"].height > 0
-    assert (paid["kind"] == "external").all()
+    assert paid.height == regular.height > 1000
+    assert (paid["kind"] == "external").all() and (paid["service_type"] == "coaching").all()
     assert (paid["paid_on"] > paid["end_date"]).all()
     assert (frames["payments"]["currency"] == "EUR").all()
-    coaching = paid.filter(pl.col("service_type") == "coaching")["amount"]
-    assert coaching.min() >= 1200 and coaching.max() <= 2500
+    # one fee per episode, the provider's own price (EUR 900-1,600); a bonus of 60 % of it
+    per_episode = (
+        paid.sort("paid_on")
+        .group_by("episode_id", maintain_order=True)
+        .agg(pl.col("amount"), pl.col("provider_id").first())
+    )
+    fees = per_episode.select("provider_id", fee=pl.col("amount").list.first())
+    assert fees["fee"].min() >= 900 and fees["fee"].max() <= 1600
+    assert (fees.group_by("provider_id").agg(pl.col("fee").n_unique())["fee"] == 1).all()
+    with_bonus = per_episode.filter(pl.col("amount").list.len() == 2)
+    assert per_episode["amount"].list.len().max() == 2
+    assert 0.15 < with_bonus.height / per_episode.height < 0.45  # placed at 90 days
+    ratio = with_bonus["amount"].list.last() / with_bonus["amount"].list.first()
+    assert ratio.min() > 0.55 and ratio.max() < 0.65
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_audit_finds_exactly_the_planted_unsupported_payments(seed):
+    from lib.engine.money import flagged_payments
+    from lib.engine.snapshot import UNSUPPORTED_REASONS, build_snapshot
+
+    snap = build_snapshot(demo.generate("test", seed=seed))
+    flags = snap.payments.filter(pl.col("unsupported"))
+    reasons = {
+        r["payment_id"]: [k for k in UNSUPPORTED_REASONS if r[k]]
+        for r in flags.iter_rows(named=True)
+    }
+    assert reasons == {pid: [why] for pid, why in demo.PLANTED_UNSUPPORTED.items()}
+    assert set(flagged_payments(snap)["payment_id"]) == set(demo.PLANTED_UNSUPPORTED)
+    # every reason of the contract is planted at least once
+    assert set(demo.PLANTED_UNSUPPORTED.values()) == set(UNSUPPORTED_REASONS)
+
+
+def test_payments_leave_every_other_table_as_it_was(small):
+    # The payments draw from their own generator: these are the test scale's frames before
+    # payments were reworked (issue 19); only payments and client_contacts (provider contacts
+    # added outside the municipal caseload) differ.
+    before = {
+        "job_seekers": (5294, 4641104018548477023),
+        "responsibility_spells": (8030, 8869156388174260904),
+        "service_episodes": (4981, 4209537987324969842),
+        "staff_months": (4710, 11853095116301710818),
+        "status_spells": (20690, 12860727659141535537),
+        "employer_contacts": (4920, 2085168023253937505),
+    }
+    got = {k: (small.frames[k].height, small.frames[k].hash_rows().sum()) for k in before}
+    assert got == before
 
 
 # --- Geography and the trial ----------------------------------------------------------------
@@ -413,7 +457,19 @@ def test_contacts_only_for_active_municipal_clients_and_lower_where_understaffed
         .select("person_id", "trial_area_id")
     )
     contacts = f["client_contacts"].filter(pl.col("month") == month)
-    assert contacts.join(active, on="person_id", how="anti").height == 0
+    # Outside the municipal caseload, only the contacts recorded with a paid external coaching
+    # episode running that month (issue 19: every paid episode has a contact behind it).
+    outside = contacts.join(active, on="person_id", how="anti")
+    running = (
+        f["service_episodes"]
+        .join(f["payments"], on="episode_id", how="semi")
+        .filter(
+            pl.col("start_date") <= month_end(month),
+            pl.col("end_date") >= dt.date.fromisoformat(f"{month}-01"),
+        )
+    )
+    assert outside.join(running, on="person_id", how="anti").height == 0
+    assert outside.height < 0.01 * contacts.height
     assert (f["client_contacts"]["coaching_contacts"] > 0).all()
     joined = active.join(contacts, on="person_id", how="left").with_columns(
         c=pl.col("coaching_contacts").fill_null(0),
