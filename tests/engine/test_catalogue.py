@@ -24,8 +24,11 @@ def test_each_indicator_has_the_rules_of_its_source(ind):
     else:
         assert ind.units is None and ind.numerator == "one" and ind.lag == 0
     assert (ind.event is not None) == (ind.source == "events")
-    assert (ind.days in PLACEMENT_DAYS) == (ind.source == "episodes")
-    assert (ind.outcome is not None) == (ind.source == "episodes")
+    # the placement indicators, and the cost per placement (costs whose unit is a placement)
+    at_day = ind.source == "episodes" or ind.id == "cost_per_placement"
+    assert (ind.days in PLACEMENT_DAYS) == at_day
+    assert (ind.outcome is not None) == at_day
+    assert ind.unsupported_only == (ind.id == "unsupported_payments")
     assert set(TIME_DIMS + GEO_DIMS) <= set(ind.dims) <= set(ALL_DIMS)
     assert bool(set(PERSON_DIMS) & set(ind.dims)) == ind.per_person
 
