@@ -31,6 +31,7 @@ pages = [
     st.Page("pages/caseload.py", title=t("caseload.title"), icon=":material/swap_horiz:"),
     st.Page("pages/staffing.py", title=t("staffing.title"), icon=":material/groups:"),
     st.Page("pages/placements.py", title=t("placements.title"), icon=":material/work:"),
+    st.Page("pages/money.py", title=t("money.title"), icon=":material/payments:"),
     st.Page("pages/compare.py", title=t("compare.title"), icon=":material/compare_arrows:"),
     st.Page("pages/evaluation.py", title=t("Evaluation"), icon=":material/science:"),
     st.Page("pages/explorer.py", title=t("explorer.title"), icon=":material/explore:"),

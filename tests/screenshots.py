@@ -23,6 +23,7 @@ PAGES = {
     "caseload": "Caseload and transfers",
     "staffing": "Staffing",
     "placements": "Placements and exits",
+    "money": "Money and providers",
     "compare": "Compare regions",
     "evaluation": "Evaluation",
     "explorer": "Explorer",

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
+from lib.engine import money as _money
 from lib.engine.cache import snapshot_for
 from lib.engine.caseload import state_caseload_before
 from lib.engine.cohort import EVERYONE, Cohort
@@ -121,6 +122,9 @@ ROLES = ("full", "ministry", "evaluator", "municipal", "admin", "nobody")
 SEES_EVERYTHING = ("full", "ministry", "evaluator", "admin")
 # What an admin (and the operator) may do to the store beyond reading figures.
 ADMIN_ONLY = ("load register", "load published", "manage users", "read audit")
+# Figures only ministry and admin users (and the operator) may see: the list of flagged payments
+# (issue 19), which names providers' payments one by one for follow-up.
+MINISTRY_AND_ADMIN = ("flagged_payments",)
 # A query is headline (answered for every area) when its indicator is one of these, it has no
 # group, no person dimension in by or where, and it is not by municipality_code or provider
 # (../shared/DATA_CONTRACT.md, "Users and access").
@@ -239,6 +243,11 @@ def permit(viewer: Viewer, what: str) -> None:
         raise NoAccess(NO_ACCESS_MESSAGE)
     if what in ADMIN_ONLY and viewer.role not in ("full", "admin"):
         raise Refused(f"Only an admin may {what.replace('load', 'load the')}; ask an admin user.")
+    if what in MINISTRY_AND_ADMIN and viewer.role not in ("full", "ministry", "admin"):
+        raise Refused(
+            "The list of flagged payments is shown to ministry and admin users only; ask one of "
+            "them for it."
+        )
     if viewer.role not in ROLES:
         raise Refused(f"Unknown role {viewer.role!r}: no figures until an admin sets the role.")
 
@@ -415,6 +424,17 @@ FIGURES: dict[str, Callable] = {
     "state_caseload": lambda snap, viewer, month, municipalities, cohort, min_count: (
         state_caseload_before(snap, month, municipalities, cohort, min_count)
     ),
+    "payments_audit": lambda snap, viewer, by, period, municipalities: _money.payments_audit(
+        snap, by, period, municipalities
+    ),
+    "flagged_payments": lambda snap, viewer, period, municipalities: _money.flagged_payments(
+        snap, period, municipalities
+    ),
+    "provider_ratings": lambda snap, viewer, cohort, period, min_count: (
+        _expected.expected_placement(
+            snap, period=period, by="provider_id", cohort=cohort, min_count=min_count
+        )
+    ),
 }
 
 
@@ -522,7 +542,27 @@ def _limited_state_caseload(snap, viewer, own, month, municipalities, cohort, mi
     )
 
 
+def _limited_payments_audit(snap, viewer, own, by, period, municipalities):
+    mine = own.municipalities & set(municipalities or own.municipalities)
+    if not mine:
+        raise Refused(
+            "The payments audit is shown to a municipal user for their own places only "
+            f"({own.describe()})."
+        )
+    return FIGURES["payments_audit"](snap, viewer, by, period, tuple(sorted(mine)))
+
+
+def _limited_provider_ratings(snap, viewer, own, cohort, period, min_count):
+    raise Refused(
+        "Provider ratings cover every municipality a provider serves, so they are shown to "
+        "ministry, evaluator and admin users only; your own places' costs and placements are on "
+        "the Money page."
+    )
+
+
 LIMITED: dict[str, Callable] = {
+    "payments_audit": _limited_payments_audit,
+    "provider_ratings": _limited_provider_ratings,
     "effect": _limited_effect,
     "event_study": _limited_event_study,
     "survival": _limited_survival,
@@ -535,7 +575,14 @@ LIMITED: dict[str, Callable] = {
 
 
 # The figures whose last argument is their disclosure threshold.
-MIN_COUNT_LAST = ("survival", "peers", "expected_exit", "expected_placement", "state_caseload")
+MIN_COUNT_LAST = (
+    "survival",
+    "peers",
+    "expected_exit",
+    "expected_placement",
+    "state_caseload",
+    "provider_ratings",
+)
 
 
 def read_figure(snap: Snapshot, viewer: Viewer, kind: str, *args):
@@ -652,6 +699,36 @@ class Reader:
         """(number, suppressed): job seekers served by the state office in these
         municipalities at the end of the month before `month`."""
         return self.figure("state_caseload", month, tuple(municipalities), cohort, min_count)
+
+    # --- money (issue 19) -----------------------------------------------------------------
+
+    def payments_audit(
+        self,
+        by: tuple[str, ...] = ("provider_id", "month"),
+        period: tuple[str | None, str | None] | None = None,
+        municipalities: tuple[str, ...] | None = None,
+    ) -> pl.DataFrame:
+        """Payments and the unsupported ones per provider and month: counts, amounts, share,
+        reasons (lib/engine/money.py); `municipalities`: only payments placed there."""
+        return self.figure("payments_audit", tuple(by), period, municipalities)
+
+    def flagged_payments(
+        self,
+        period: tuple[str | None, str | None] | None = None,
+        municipalities: tuple[str, ...] | None = None,
+    ) -> pl.DataFrame:
+        """The unsupported payments one by one (no person identifiers): ministry and admin."""
+        return self.figure("flagged_payments", period, municipalities)
+
+    def provider_ratings(
+        self,
+        cohort: Cohort = EVERYONE,
+        period: tuple[str | None, str | None] | None = None,
+        min_count: int = 5,
+    ) -> pl.DataFrame:
+        """Placement at 90 days per provider, actual against expected given the participants'
+        starting position, rated from 18 episodes ending in the period."""
+        return self.figure("provider_ratings", cohort, period, min_count)
 
 
 # What the statistics say about their methods and results, for the pages (no reads).

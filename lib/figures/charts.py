@@ -225,7 +225,7 @@ def _x(title: bool = True) -> alt.X:
 
 def _y_axis(unit: str) -> alt.Axis:
     # "~" drops trailing zeros: ticks read 0, 10, 20 and 2.5, not 0.0, 10.0, 20.0.
-    fmt = ",.0f" if unit in ("persons", "contacts") else ",.1~f"
+    fmt = ",.0f" if unit in ("persons", "contacts", "EUR") else ",.1~f"
     return alt.Axis(format=fmt, tickCount=4, titleFontWeight="normal")
 
 

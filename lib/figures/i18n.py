@@ -619,6 +619,127 @@ EN: dict[str, str] = {
     "table.suppressed_of": "{name}: suppressed",
     "overview.areas.marks": "Off target: clients per client-facing FTE outside the band "
     "{low}–{high}.",
+    # Money and providers (issue 19)
+    "money.title": "Money and providers",
+    "money.subtitle": "What coaching costs, payments without coaching, provider ratings.",
+    "money.note": (
+        "Amounts are in the extract's currency, as paid to providers: they are not counts of "
+        "persons, so they are shown as paid. A cost per participant or per placement is "
+        "suppressed where fewer persons than the threshold are behind it."
+    ),
+    "money.refused": (
+        "Money is shown to a municipal user for their own places only: pick your own areas or "
+        "municipalities in the sidebar. ({why})"
+    ),
+    "money.no_payments": (
+        "The loaded extract has no payments table, so there is nothing to show here: load an "
+        "extract with payments.csv (payment_id, provider_id, episode_id, amount, currency, "
+        "paid_on)."
+    ),
+    "money.metric.paid": "Paid to providers, {side}",
+    "money.metric.per_participant": "Cost per participant, {side}",
+    "money.metric.per_placement": "Cost per placement, {side}",
+    "money.metric.unsupported": "Without coaching, {side}",
+    "money.metric.pooled": "{period}",
+    "money.month": "Spending per month",
+    "money.month.caption": "by the month paid",
+    "money.area": "Spending per trial area",
+    "money.area.caption": (
+        "every area, the comparison municipalities and payments without a place, over the period"
+    ),
+    "money.area.comparison": "Comparison municipalities",
+    "money.area.unknown": "No place (no episode, or the person had left the register)",
+    "money.paid": "Paid",
+    "money.paid.help": "Sum of the payments to providers (EUR).",
+    "money.cost": "Cost",
+    "money.costs": "Cost per participant and per placement at {d} days",
+    "money.costs.caption": "coaching episodes ending in the period",
+    "money.costs.note": (
+        "Of coaching episodes ending in the period that have at least one payment: their payments "
+        "divided by their number (per participant) or by how many of their persons were employed "
+        "90 days after the end (per placement; episodes whose 90th day is after the as-of date "
+        "are left out)."
+    ),
+    "money.per_participant": "Cost per participant",
+    "money.per_participant.help": "Payments of the paid coaching episodes / their number (EUR).",
+    "money.per_placement": "Cost per placement at {d} days",
+    "money.per_placement.help": (
+        "Payments of the paid coaching episodes / their persons employed {d} days after the end "
+        "(EUR)."
+    ),
+    "money.episodes": "Episodes",
+    "money.episodes.help": "Paid coaching episodes ending in the period behind the cost.",
+    "money.placements": "Placed at {d} days",
+    "money.placements.help": "Persons of those episodes employed {d} days after the end.",
+    "money.providers": "Providers ranked by cost per placement at {d} days",
+    "money.providers.caption": "providers paid in the period, cheapest placement first",
+    "money.providers.note": (
+        "The rank says what a placement cost, not how good the coaching was: providers serve "
+        "different clients. The ratings below allow for the participants' starting position."
+    ),
+    "money.rank": "Rank",
+    "money.rank.help": "By cost per placement, cheapest first (none where a figure is suppressed).",
+    "money.audit.heading": "Payments audit",
+    "money.audit": "Payments without delivered coaching, per provider",
+    "money.audit.months": "Provider-months with a payment without delivered coaching",
+    "money.audit.caption": "payments paid in the period",
+    "money.audit.note": (
+        "A payment has no delivered coaching behind it when it has no episode, its episode "
+        "starts after the payment day, or (where client contacts are loaded) its person had no "
+        "coaching contact in any month the episode covers. Counts are counts of payments."
+    ),
+    "money.audit.none": "No payment without delivered coaching in the period.",
+    "money.payments": "Payments",
+    "money.payments.help": "Number of payments to the provider.",
+    "money.unsupported": "Without coaching",
+    "money.unsupported.help": "Payments with no delivered coaching behind them.",
+    "money.unsupported_amount": "Amount without coaching",
+    "money.share": "Share of amount",
+    "money.share.help": "Amount without coaching / amount paid (%).",
+    "money.reason.no_episode": "No episode",
+    "money.reason.no_episode.help": "Payments that name no service episode.",
+    "money.reason.starts_after_payment": "Paid before the start",
+    "money.reason.starts_after_payment.help": "Payments whose episode starts after they are paid.",
+    "money.reason.no_coaching_contact": "No contact",
+    "money.reason.no_coaching_contact.help": (
+        "Payments whose episode's person had no coaching contact in any month the episode covers."
+    ),
+    "money.flagged": "Flagged payments, for follow-up",
+    "money.flagged.caption": "payments paid in the period, oldest first",
+    "money.flagged.note": (
+        "No person identifiers: follow each payment up with the provider by its payment number."
+    ),
+    "money.flagged.refused": (
+        "The list of flagged payments is shown to ministry and admin users only."
+    ),
+    "money.payment_id": "Payment",
+    "money.amount": "Amount",
+    "money.amount.help": "The payment's amount (EUR).",
+    "money.currency": "Currency",
+    "money.paid_on": "Paid on",
+    "money.reasons": "Why flagged",
+    "money.reasons.help": "Each reason the payment has no delivered coaching behind it.",
+    "money.ratings.heading": "Provider ratings",
+    "money.ratings": "Placement at {d} days against the participants' starting position",
+    "money.ratings.caption": "actual minus expected, coaching episodes ending in the period",
+    "money.ratings.note": (
+        "As the Swedish employment service rates coaching providers: each provider's placement "
+        "rate beside the rate its own participants would be expected to reach given their age, "
+        "unemployment duration, citizenship, education and work capacity (the model of Data and "
+        "definitions), with its 95 % interval; only providers with at least {n} episodes ending "
+        "in the period are rated ({unrated} not rated). Listed by name: read the interval, not "
+        "the order."
+    ),
+    "money.ratings.n.help": "Coaching episodes ending in the period whose 90th day is observed.",
+    "money.ratings.actual": "Placed (%)",
+    "money.ratings.expected": "Expected (%)",
+    "money.ratings.difference": "Difference (pp)",
+    "money.ratings.difference.help": "Actual minus expected placement, percentage points.",
+    "money.ratings.verdict": "Reading",
+    "money.rating.above": "above expected",
+    "money.rating.below": "below expected",
+    "money.rating.expected": "as expected (the interval covers 0)",
+    "money.ratings.none": "No provider has enough episodes in the period to be rated.",
 }
 
 # The Explorer (lib/figures/explorer.py, lib/web/explorer_ui.py, pages/explorer.py)

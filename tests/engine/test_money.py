@@ -244,3 +244,36 @@ def test_audit_without_payments_says_what_is_missing():
     bare = build_snapshot(without(hand_extract(), "payments"))
     with pytest.raises(AuditError, match="needs the 'payments' table"):
         payments_audit(bare)
+
+
+# --- who may read the audit (lib/engine/access.py) ----------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["ministry", "admin"])
+def test_the_flagged_list_is_read_by_ministry_and_admin(snap, role):
+    from lib.engine.access import Reader, demo_viewer
+
+    got = Reader(demo_viewer(role), snap).flagged_payments()
+    assert set(got["payment_id"]) == set(MONEY_FLAGGED)
+
+
+def test_the_flagged_list_is_refused_to_everyone_else(snap):
+    from lib.engine.access import NoAccess, Reader, demo_viewer
+    from lib.engine.errors import Refused
+
+    municipal = demo_viewer(
+        "municipal", areas=("A2",), facts=Reader(demo_viewer("ministry"), snap).facts()
+    )
+    for viewer in (demo_viewer("evaluator"), municipal):
+        with pytest.raises(Refused, match="ministry and admin users only"):
+            Reader(viewer, snap).flagged_payments()
+    with pytest.raises(NoAccess):
+        Reader(demo_viewer("nobody"), snap).flagged_payments()
+    # the summary is theirs for their own places: A2 = 091 (PAY1, PAY4, PAY6, PAY8, PAY9)
+    own = Reader(municipal, snap).payments_audit(("provider_id",))
+    assert own.select("provider_id", "payments", "unsupported").rows() == [
+        ("PR1", 3, 1),
+        ("PR3", 2, 1),
+    ]
+    with pytest.raises(Refused, match="ministry, evaluator and admin"):
+        Reader(municipal, snap).provider_ratings()
