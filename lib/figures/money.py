@@ -541,7 +541,7 @@ def flagged_part(ctx: PageContext) -> Block | Text | None:
         key="money-flagged",
         title=t("money.flagged"),
         indicators=("unsupported_payments",),
-        table=df,
+        table=df.with_columns(pl.col("paid_on").cast(pl.String)),  # ISO dates, as the contract
         columns=(
             Column("payment_id", t("money.payment_id"), "code"),
             Column("provider_id", t("column.provider_id"), "code", shown=False),
