@@ -1,7 +1,7 @@
 """Compare regions: a municipality or trial area beside chosen peers, its region, the whole trial
 and the comparison group, indicator by indicator (small multiples over the months), in a ranked
-table per 1,000 job seekers, and ranked among all municipalities or areas (a bar chart stands in
-for a map: no boundary file ships with the product). Pure: indicator tables in, Blocks out.
+table per 1,000 job seekers, ranked among all municipalities or areas, and on a map of the
+municipalities (lib/figures/maps.py). Pure: indicator tables in, Blocks out.
 
 "Per 1,000 job seekers": a count (persons, FTE, contacts) divided by the unemployed job seekers
 of the same unit and months (`unemployed`, mean of the month ends) times 1,000; rates (%) and
@@ -18,13 +18,13 @@ import polars as pl
 
 from lib.engine.access import Reader
 from lib.engine.indicators import INDICATORS, Query, reference_queries
-from lib.figures import charts
+from lib.figures import charts, maps
 from lib.figures.blocks import Block, PageContext, caption, month_column
 from lib.figures.exports import Column
 from lib.figures.filters import NO_GEO, FilterOptions
 from lib.figures.format import unit_text
 from lib.figures.i18n import t
-from lib.figures.view import Heading, Legend, Row, Text
+from lib.figures.view import Columns, Heading, Legend, Row, Text
 
 COMPARE_INDICATORS = (
     "active_caseload",
@@ -179,6 +179,7 @@ class CompareView:
     bars: Block
     legend: list[tuple[str, str, bool]]  # (label, colour, dashed)
     sidebar_geo: bool = False  # the sidebar picks areas or municipalities (not used here)
+    map: Block | None = None  # the ranking indicator on a map of the municipalities
 
     @property
     def parts(self) -> list:
@@ -190,7 +191,8 @@ class CompareView:
             Row(self.multiples),
             Heading(t("compare.ranking")),
             self.ranked,
-            self.bars,
+            # the map beside the ranking bars: the same indicator, by place and by rank
+            Columns([[self.bars], [self.map]], widths=(1, 1)) if self.map else self.bars,
         ]
 
 
@@ -529,8 +531,9 @@ def build(
     bars = _bars_block(ctx, rank_by, f, peer_units, level or f.kind, read)
     legend = [(label, c, d) for _r, _u, label, c, d in specs]
     bars.scroll = 600  # a long ranking scrolls in its own box
+    map_block = _map_block(ctx, rank_by, f, read)
     return CompareView(
-        f, peer_units, indicators, rank_by, multiples, ranked, bars, legend, sidebar_geo
+        f, peer_units, indicators, rank_by, multiples, ranked, bars, legend, sidebar_geo, map_block
     )
 
 
@@ -698,8 +701,10 @@ def _short_unit(ind: str) -> str:
     return unit_text(INDICATORS[ind].unit)
 
 
-def _bars_block(ctx, ind, focus: Unit, peers: list[Unit], level: str, read: dict) -> Block:
-    """The ranking indicator for every municipality (or every trial area), ranked."""
+def _every_unit(ctx, ind: str, level: str, read: dict) -> pl.DataFrame:
+    """The compared figure for every municipality (or trial area) over the period: the
+    engine's table of the level (per 1,000 job seekers for counts; suppressed when the count
+    or its job seekers are), without the row of no unit."""
     dim = "municipality_code" if level == "municipality" else "trial_area_id"
     queries = _bars_queries(ctx, ind, level)
     read_all(ctx, queries, read)
@@ -716,7 +721,13 @@ def _bars_block(ctx, ind, focus: Unit, peers: list[Unit], level: str, read: dict
             .otherwise(None),
             suppressed=hidden,
         )
-    df = df.filter(pl.col(dim).is_not_null())
+    return df.filter(pl.col(dim).is_not_null())
+
+
+def _bars_block(ctx, ind, focus: Unit, peers: list[Unit], level: str, read: dict) -> Block:
+    """The ranking indicator for every municipality (or every trial area), ranked."""
+    dim = "municipality_code" if level == "municipality" else "trial_area_id"
+    df = _every_unit(ctx, ind, level, read)
     if level == "municipality":
         names = ctx.municipality_names
     else:
@@ -754,4 +765,74 @@ def _bars_block(ctx, ind, focus: Unit, peers: list[Unit], level: str, read: dict
         chart=chart,
         caption=caption(ctx, None, unit_words(ind)),
         notes=(t("compare.bars.note"),),
+    )
+
+
+def _map_block(ctx: PageContext, ind: str, focus: Unit, read: dict) -> Block:
+    """The ranking indicator on a map of the municipalities, whatever the ranking's level: the
+    table of every municipality the reader gives (the bars' own when they rank
+    municipalities), the own area outlined, the trial areas outlined apart."""
+    df = _every_unit(ctx, ind, "municipality", read)
+    opts = ctx.options
+    area_of = {m.code: m.area_id for m in opts.municipalities}
+    area_names = ctx.area_names
+    names = ctx.municipality_names
+    if focus.kind == "area":
+        own = [m.code for m in opts.municipalities if m.area_id == focus.id]
+    else:
+        own = [focus.id]
+    unit = shown_unit(ind)
+    data = maps.map_data(
+        df,
+        unit=unit,
+        names=names,
+        area_of=area_of,
+        area_names=area_names,
+        own=own,
+        own_label=t("map.own", name=focus.name),
+        min_count=ctx.min_count,
+    )
+    chart = maps.choropleth(data, unit=unit, value_title=unit_words(ind), min_count=ctx.min_count)
+    place = {
+        code: (
+            t("map.trial_area", name=area_names.get(area, area)) if area else t("map.comparison")
+        )
+        for code, area in area_of.items()
+    }
+    known = pl.DataFrame(
+        {"municipality_code": list(area_of)}, schema={"municipality_code": pl.String}
+    )
+    table = (
+        known.join(df, on="municipality_code", how="left")
+        .with_columns(
+            name=pl.col("municipality_code").replace_strict(
+                names, default=pl.col("municipality_code"), return_dtype=pl.String
+            ),
+            place=pl.col("municipality_code").replace_strict(
+                place, default=None, return_dtype=pl.String
+            ),
+            suppressed=pl.col("suppressed").fill_null(False),
+        )
+        .sort("value", "name", descending=[True, False], nulls_last=True)
+    )
+    cols = [
+        Column("municipality_code", t("column.municipality_code"), "code", shown=False),
+        Column("name", t("column.municipality"), "text"),
+        Column("place", t("compare.map.place"), "text"),
+        *_value_columns(ind),
+    ]
+    cols = [c for c in cols if c.name in table.columns]
+    notes = [t("compare.map.note")]
+    if data.missing:
+        notes.append(t("compare.map.missing", codes=", ".join(data.missing)))
+    i = INDICATORS[ind]
+    return Block(
+        key="map",
+        title=t("compare.map", name=t(i.label)),
+        indicators=(ind,) + (("unemployed",) if normalised(ind) else ()),
+        table=table.select([c.name for c in cols]),
+        columns=tuple(cols),
+        chart=chart,
+        caption=caption(ctx, None, unit_words(ind)),
+        notes=tuple(notes),
     )

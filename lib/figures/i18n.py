@@ -518,8 +518,23 @@ EN: dict[str, str] = {
     "compare.trial_only": "Counted for trial municipalities only: the comparison group has none.",
     "compare.bars.municipality": "{name} in every municipality",
     "compare.bars.area": "{name} in every trial area",
-    "compare.bars.note": "A ranked bar chart stands in for a map: no municipal boundary file "
-    "ships with the product. The compared unit is black, its peers in colour.",
+    "compare.bars.note": "The compared unit is black, its peers in colour.",
+    "compare.map": "{name} by municipality, on the map",
+    "compare.map.note": (
+        "Trial areas are outlined; a municipality outside every outline is a comparison "
+        "municipality. Hover a municipality for its name, figure and status."
+    ),
+    "compare.map.missing": "Not on the map (no border in the shipped map): {codes}.",
+    "compare.map.place": "Trial area or comparison",
+    "map.no_data": "no data",
+    "map.trial_area": "in trial area {name}",
+    "map.comparison": "comparison municipality",
+    "map.not_in_extract": "not in the loaded extract",
+    "map.status": "Status",
+    "map.trial_border": "Trial area border",
+    "map.outline": "Outline of",
+    "map.own": "{name} (compared)",
+    "map.credit": "Borders: National Land Survey of Finland,\nCC BY 4.0",  # two lines: fits
     "compare.sidebar_geo": "The sidebar's trial areas and municipalities do not apply on this "
     "page: pick what to compare above. Its period and person filters do.",
     # --- Data and definitions page ----------------------------------------------------------

@@ -374,6 +374,59 @@ def test_compare_page(hand):
     assert at.query_params["focus"] == "m:005"
 
 
+def walk_tree(at: AppTest):
+    """Every node of the AppTest tree."""
+
+    def walk(node):
+        yield node
+        for child in getattr(node, "children", {}).values():
+            yield from walk(child)
+
+    return walk(at._tree)
+
+
+def vega_specs(at: AppTest) -> list[dict]:
+    """The Vega-Lite spec of every chart on the page."""
+    import json
+
+    return [
+        json.loads(node.proto.spec)
+        for node in walk_tree(at)
+        if getattr(node, "type", "") == "vega_lite_chart"
+    ]
+
+
+def test_compare_page_shows_the_map_and_the_table_behind_it(hand):
+    at = open_page("compare", {"focus": "a:A2", "peers": "a:A1", "level": "municipality"})
+    assert_clean(at)
+    maps = [
+        s for s in vega_specs(at) if s.get("projection", {}).get("type") == "transverseMercator"
+    ]
+    assert len(maps) == 1
+    (spec,) = maps
+    assert " ".join(spec["title"]["text"]) == "Borders: National Land Survey of Finland, CC BY 4.0"
+    drawn = {
+        f["properties"]["code"]: f["properties"]
+        for layer in spec["layer"]
+        for f in layer.get("data", {}).get("values", [])
+        if "code" in f["properties"]
+    }
+    assert len(drawn) == 309  # every municipality of the map; three in the store
+    assert drawn["091"]["value_text"] == "1,333.3"
+    assert drawn["020"]["value_text"] == "no data"
+    # The table behind the map, one click away (the block's expander), with its downloads.
+    table = table_with(at, "place")
+    rows = dict(zip(table["name"], table["value"]))
+    # Helsinki: caseload 2.0 over 1.5 job seekers x 1,000; Alajärvi 1.75 over 2.0 x 1,000.
+    assert round(rows["Helsinki"], 1) == 1333.3 and rows["Alajärvi"] == 875.0
+    assert sorted(table["name"]) == ["Akaa", "Alajärvi", "Helsinki"]
+    assert any(e.label == t("block.table") for e in at.expander)
+    downloads = [
+        node.proto.id for node in walk_tree(at) if getattr(node, "type", "") == "download_button"
+    ]
+    assert any("csv-map" in d for d in downloads) and any("xlsx-map" in d for d in downloads)
+
+
 def test_definitions_page(hand):
     at = open_page("definitions")
     assert_clean(at)
