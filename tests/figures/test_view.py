@@ -81,7 +81,7 @@ def test_the_block_pages_lay_their_named_figures_out_in_order(snap, opts):
     c = compare.build(ctx, focus="m:091", peers=["m:005"], sidebar_geo=True)
     flat(c.parts)
     assert isinstance(c.parts[0], parts.Text)  # the sidebar's places do not apply here
-    assert parts.blocks_of(c.parts) == [*c.multiples, c.ranked, c.bars]
+    assert parts.blocks_of(c.parts) == [*c.multiples, c.ranked, c.bars, c.map]
     assert c.bars.scroll == 600
 
 
