@@ -534,7 +534,7 @@ EN: dict[str, str] = {
     "map.trial_border": "Trial area border",
     "map.outline": "Outline of",
     "map.own": "{name} (compared)",
-    "map.credit": "Borders: National Land Survey of Finland,\nCC BY 4.0",  # two lines: fits
+    "map.credit": "Borders: National Land Survey\nof Finland, CC BY 4.0",  # two lines: fits
     "compare.sidebar_geo": "The sidebar's trial areas and municipalities do not apply on this "
     "page: pick what to compare above. Its period and person filters do.",
     # --- Data and definitions page ----------------------------------------------------------
