@@ -42,3 +42,22 @@ def test_money_page_without_payments_says_what_to_load(env, tmp_path):  # noqa: 
     at = open_page("money")
     assert_clean(at)
     assert any("payments.csv" in i.value for i in at.info)
+
+
+def test_the_flagged_list_on_the_page_is_for_ministry_and_admin_only(env, tmp_path):  # noqa: F811
+    from lib.engine import access
+    from lib.register.users import User
+    from tests.web.test_roles_pages import open_as
+
+    env(build_store(tmp_path, money_extract()))
+    ministry = access.viewer_for(User("min@tem.fi", "ministry"))
+    at = open_as(ministry, "pages/money.py", {"from": "2020-01"})
+    assert_clean(at)
+    assert list(table_with(at, "reasons")["payment_id"]) == ["PAY5", "PAY7", "PAY6", "PAY8"]
+    lead = access.Viewer("Lead of A2", "municipal", ("091",), ("A2",), "lead@x.fi")
+    at = open_as(lead, "pages/money.py", {"from": "2020-01", "area": "A2"})
+    assert_clean(at)
+    assert not any("reasons" in f.value.columns for f in at.dataframe)
+    assert any("ministry and admin users only" in i.value for i in at.info)
+    # their own area's money: 091's 4000 (PAY6, PAY1, PAY4, PAY8, PAY9)
+    assert metrics(at)["Paid to providers, Selected areas"] == "4,000"
