@@ -51,11 +51,12 @@ level = frame.page_choice(
     depends_on=kind,
 )
 bottom = st.columns([3, 2], vertical_alignment="top")
+offered, defaults = compare.indicator_choices(ctx.reader)
 indicators = frame.page_choice(
     "ind",
     t("compare.indicators"),
-    list(compare.COMPARE_INDICATORS),
-    list(compare.DEFAULT_INDICATORS),
+    offered,
+    defaults,
     kind="multiselect",
     format_func=lambda i: compare.indicator_label(i),
     container=bottom[0],
@@ -63,8 +64,8 @@ indicators = frame.page_choice(
 rank_by = frame.page_choice(
     "rank",
     t("compare.rank_by"),
-    indicators or list(compare.DEFAULT_INDICATORS),
-    (indicators or list(compare.DEFAULT_INDICATORS))[0],
+    indicators or defaults,
+    (indicators or defaults)[0],
     format_func=lambda i: compare.indicator_label(i),
     container=bottom[1],
 )

@@ -43,7 +43,7 @@ names = ctx.municipality_names
 peer_of = frame.page_choice(
     "peer_of",
     t("Peers of"),
-    sorted(names, key=lambda c: names[c]),
+    ev.peer_choices(ctx, sorted(names, key=lambda c: names[c])),
     ev.default_peer(ctx),
     format_func=lambda c: names.get(c, c),
 )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from lib.engine.access import Reader
+from lib.engine.access import HEADLINE_INDICATORS, Reader, is_limited
 from lib.engine.indicators import INDICATORS, Query, reference_queries
 from lib.figures import charts, maps
 from lib.figures.blocks import Block, PageContext, caption, month_column
@@ -43,6 +43,15 @@ ROLES = ("focus", "peer", "region", "trial", "comparison")
 # Peers: Okabe & Ito's orange, reddish purple and vermillion first (the blues and the green are
 # the whole trial's and the region's), then brown and grey.
 PEER_COLORS = ("#E69F00", "#CC79A7", "#D55E00", "#8C564B", "#999999", "#F0A3C0")
+
+
+def indicator_choices(reader: Reader) -> tuple[list[str], list[str]]:
+    """(the indicators to offer, the default ones) for the reader's viewer: a municipal viewer
+    compares other areas at headline level, so only headline indicators are offered."""
+    if not is_limited(reader.viewer):
+        return list(COMPARE_INDICATORS), list(DEFAULT_INDICATORS)
+    offered = [i for i in COMPARE_INDICATORS if i in HEADLINE_INDICATORS]
+    return offered, [i for i in DEFAULT_INDICATORS if i in offered]
 
 
 def normalised(indicator: str) -> bool:
@@ -509,7 +518,8 @@ def build(
     f = all_units[focus]
     peer_units = [all_units[p] for p in peers if p in all_units and all_units[p].kind == f.kind]
     peer_units = [p for p in peer_units if p.key != f.key]
-    indicators = tuple(i for i in indicators if i in COMPARE_INDICATORS) or DEFAULT_INDICATORS
+    offered, defaults = indicator_choices(ctx.reader)
+    indicators = tuple(i for i in indicators if i in offered) or tuple(defaults)
     rank_by = rank_by if rank_by in indicators else indicators[0]
     specs = _series_specs(ctx, f, peer_units)
     labels = _labels(specs)

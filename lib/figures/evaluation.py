@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from lib.engine.access import METHODS, Reader, pre_trend
+from lib.engine.access import METHODS, Reader, is_limited, pre_trend
 from lib.engine.cohort import EVERYONE, Cohort
 from lib.engine.errors import FigureError
 from lib.figures import evaluation_charts as charts
@@ -81,7 +81,10 @@ def compute_inputs(
         km_curve, km_median = reader.survival(cohort, km_start, km_by, min_count)
     except FigureError:
         km_curve = km_median = None
-    peer_table = reader.peers(peer_of, min_count=min_count) if peer_of else None
+    try:
+        peer_table = reader.peers(peer_of, min_count=min_count) if peer_of else None
+    except FigureError:  # e.g. a municipal viewer's peers are of their own municipalities only
+        peer_table = None
     try:
         exp_exit = reader.expected_exit(cohort, "trial_area_id", min_count)
     except FigureError:
@@ -471,8 +474,21 @@ GROUP_LABELS = {
 WHOLE_TRIAL = "all"  # the event study's choice for the whole trial (a URL-safe value)
 
 
+def peer_choices(ctx: PageContext, codes) -> list[str]:
+    """The municipalities whose peers the viewer may see: all `codes`, or, for a municipal
+    viewer, their own municipalities (whatever `codes` holds)."""
+    viewer = ctx.reader.viewer
+    if not is_limited(viewer):
+        return list(codes)
+    return list(viewer.municipalities or ())
+
+
 def default_peer(ctx: PageContext) -> str | None:
-    """The municipality whose peers are shown first: the first selected, else the largest."""
+    """The municipality whose peers are shown first: the first selected, else the largest (for
+    a municipal viewer, their own municipality: peers are of their own only)."""
+    own = peer_choices(ctx, ())
+    if own:
+        return own[0]
     if ctx.state.municipalities:
         return ctx.state.municipalities[0]
     munis = ctx.facts().municipalities.sort("population", descending=True, nulls_last=True)

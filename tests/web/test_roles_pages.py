@@ -147,3 +147,34 @@ def test_nobody_sees_no_figure_and_is_told_whom_to_ask(store):
     assert not at.exception
     assert not at.metric
     assert any("ask your organisation's Trialwatch administrator" in n for n in notes(at))
+
+
+def test_compare_shows_other_areas_at_headline_level(store):
+    at = open_as(LEAD, "pages/compare.py")
+    assert_no_error(at)
+    assert not notes(at) or not any("beyond your own places" in n for n in notes(at))
+    # only headline indicators are offered (clients per FTE is not headline)
+    assert "clients_per_fte" not in at.multiselect(key="p_ind").options
+    bars = next(
+        f.value for f in at.dataframe if {"trial_area_id", "jobseekers"} <= set(f.value.columns)
+    )
+    got = dict(zip(bars["trial_area_id"], bars["value"], strict=True))
+    # active caseload per 1,000 job seekers, Mar-Jun 2021 (tests/web/test_explorer_page.py's
+    # BY_AREA): Area one's mean caseload (1+2+2+2)/4 = 1.75 over 2.0 job seekers = 875;
+    # Area two's (2+3+2+1)/4 = 2.0 over 1.5 = 1,333.3
+    assert got["A1"] == pytest.approx(875.0) and got["A2"] == pytest.approx(1333.333, rel=1e-4)
+    assert trail(store, "refused") == []
+
+
+def test_compare_with_another_municipality_in_focus_is_a_note(store):
+    at = open_as(LEAD, "pages/compare.py", {"focus": "m:091"})
+    assert_no_error(at)
+    assert any("Peers are shown for your own municipalities only" in n for n in notes(at))
+    (event,) = trail(store, "refused")
+    assert (event.subject, event.target) == ("lead@x.fi", "compare")
+
+
+def test_evaluation_offers_peers_of_their_own_municipality(store):
+    at = open_as(LEAD, "pages/evaluation.py")
+    assert_no_error(at)
+    assert at.selectbox(key="p_peer_of").options == ["Alajärvi"]
