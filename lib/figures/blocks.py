@@ -19,8 +19,9 @@ import polars as pl
 from lib.engine.access import Facts, Reader
 from lib.engine.cohort import Cohort
 from lib.engine.indicators import INDICATORS, IndicatorUnavailable, Query
+from lib.figures import charts
 from lib.figures.exports import Column
-from lib.figures.filters import SELECTION, FilterState, Selection
+from lib.figures.filters import COMPARISON, SELECTION, FilterState, Selection
 from lib.figures.format import axis_title, format_date, format_period, unit_text
 from lib.figures.i18n import t
 
@@ -345,6 +346,25 @@ def not_applied_note(ctx: PageContext, indicator: str) -> str | None:
     if not names:
         return None
     return t("block.not_applied", filters=", ".join(names))
+
+
+def sides_trend_chart(table: pl.DataFrame, ctx: PageContext, unit: str):
+    """A monthly trend of the selection against the comparison municipalities (`series` as in
+    `long_series`): the trial's colour, the comparison's colour and dash."""
+    comparison = side_label(COMPARISON, ctx)
+    return charts.trend_chart(
+        table,
+        unit=unit,
+        series="series",
+        series_colors={
+            side_label(SELECTION, ctx): charts.TRIAL_COLOR,
+            comparison: charts.COMPARISON_COLOR,
+        },
+        series_dashes={comparison: charts.COMPARISON_DASH},
+        series_title=t("chart.series"),
+        start_month=ctx.start_month,
+        height=charts.CHART_HEIGHT,
+    )
 
 
 def side_label(side: str, ctx: PageContext) -> str:

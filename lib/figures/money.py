@@ -31,6 +31,7 @@ from lib.figures.blocks import (
     month_column,
     series_columns,
     side_label,
+    sides_trend_chart,
     unavailable_block,
 )
 from lib.figures.exports import Column
@@ -104,34 +105,13 @@ def metrics(ctx: PageContext) -> list[Metric]:
     pooled = t("money.metric.pooled", period=ctx.period_text())
     side = side_label(SELECTION, ctx)
     return [
-        metric_from(
-            "paid",
-            t("money.metric.paid", side=side),
-            "payments_amount",
-            ctx.table("payments_amount", by=()),
-            pooled,
-        ),
-        metric_from(
-            "per_participant",
-            t("money.metric.per_participant", side=side),
-            "cost_per_participant",
-            ctx.table("cost_per_participant", by=()),
-            pooled,
-        ),
-        metric_from(
-            "per_placement",
-            t("money.metric.per_placement", side=side),
-            "cost_per_placement",
-            ctx.table("cost_per_placement", by=()),
-            pooled,
-        ),
-        metric_from(
-            "unsupported",
-            t("money.metric.unsupported", side=side),
-            "unsupported_payments",
-            ctx.table("unsupported_payments", by=()),
-            pooled,
-        ),
+        metric_from(key, t(f"money.metric.{key}", side=side), ind, ctx.table(ind, by=()), pooled)
+        for key, ind in (
+            ("paid", "payments_amount"),
+            ("per_participant", "cost_per_participant"),
+            ("per_placement", "cost_per_placement"),
+            ("unsupported", "unsupported_payments"),
+        )
     ]
 
 
@@ -173,20 +153,7 @@ def spending_month_block(ctx: PageContext) -> Block:
         block.message = t("money.no_payments")
         return block
     table = long_series(parts).select("month", "series_id", "series", "value", "suppressed")
-    colors = {
-        side_label(SELECTION, ctx): charts.TRIAL_COLOR,
-        side_label(COMPARISON, ctx): charts.COMPARISON_COLOR,
-    }
-    chart = charts.trend_chart(
-        table,
-        unit="EUR",
-        series="series",
-        series_colors=colors,
-        series_dashes={side_label(COMPARISON, ctx): charts.COMPARISON_DASH},
-        series_title=t("chart.series"),
-        start_month=ctx.start_month,
-        height=charts.CHART_HEIGHT,
-    )
+    chart = sides_trend_chart(table, ctx, "EUR")
     return Block(
         key=key,
         title=title,

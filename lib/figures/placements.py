@@ -25,6 +25,7 @@ from lib.figures.blocks import (
     month_column,
     series_columns,
     side_label,
+    sides_trend_chart,
     unavailable_block,
     value_columns,
     with_names,
@@ -149,20 +150,7 @@ def exit_block(ctx: PageContext) -> Block:
     table = long_series(parts).select(
         "month", "series_id", "series", "value", "numerator", "denominator", "suppressed"
     )
-    colors = {
-        side_label(SELECTION, ctx): charts.TRIAL_COLOR,
-        side_label(COMPARISON, ctx): charts.COMPARISON_COLOR,
-    }
-    chart = charts.trend_chart(
-        table,
-        unit="%",
-        series="series",
-        series_colors=colors,
-        series_dashes={side_label(COMPARISON, ctx): charts.COMPARISON_DASH},
-        series_title=t("chart.series"),
-        start_month=ctx.start_month,
-        height=charts.CHART_HEIGHT,
-    )
+    chart = sides_trend_chart(table, ctx, "%")
     notes = [t("caption.exit_rate_note")]
     if ctx.start_month and ctx.period[0] >= ctx.start_month:
         notes.append(t("placements.exit.before"))
