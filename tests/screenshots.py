@@ -1,7 +1,7 @@
 """Screenshots of every page at 1366x768: the first screen and the whole page, for a person to
 look at (nothing cut off, no overlapping labels, no raw column names).
 
-Used by tests/test_e2e.py, and by hand against a running dashboard:
+Used by tests/web/test_e2e.py, and by hand against a running dashboard:
 
     .venv/bin/python -m tests.screenshots http://127.0.0.1:8501 artifacts demo
 

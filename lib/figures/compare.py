@@ -279,7 +279,7 @@ def _unit_queries(ctx: PageContext, indicator: str, focus: Unit, peers: list[Uni
 
 def _exact_sums(indicator: str, table: pl.DataFrame) -> bool:
     """True when sums of this engine table's cells give the engine's own table of the larger
-    cells they make up (lib/indicators.compute), disclosure control included.
+    cells they make up (lib/engine/indicators.compute), disclosure control included.
 
     That is when no cell is suppressed: every cell's count (or rate denominator) is then at or
     above the threshold, so is any sum of cells (and a mean of month ends), and the table of
@@ -309,7 +309,7 @@ def period_from_months(
     (`_exact_sums`): a flow is the sum of its months, a stock the mean of its month ends.
 
     `query` (the monthly table's): a filtered stock is left to the engine. The engine compares
-    a filtered figure with the unfiltered one (lib/indicators.reference_queries), and a mean of
+    a filtered figure with the unfiltered one (lib/engine/indicators.reference_queries), and a mean of
     month ends can differ by a few persons where no single month does (0 and 5: 2.5)."""
     ind = INDICATORS[indicator]
     if not _exact_sums(indicator, monthly):

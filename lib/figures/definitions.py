@@ -1,8 +1,9 @@
 """How the contract is read where it leaves room: each choice a statistician made, in words.
 
 Shown on the Data and definitions page and kept beside the code that implements it, so the
-wording and the numbers cannot drift apart unnoticed (tests/test_definitions.py checks that every
-indicator and group has its definition text).
+wording and the numbers cannot drift apart unnoticed. Each indicator's and group's own
+definition is kept with it in lib/engine/indicators.py (tests/engine/test_catalogue.py checks
+that every one has it).
 """
 
 from __future__ import annotations

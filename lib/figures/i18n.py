@@ -4,7 +4,7 @@ One dict per language. Keys are either short names (`"notice.synthetic"`) or the
 itself (`"Month"`), so a label can be wrapped in `t()` before it has a catalogue entry. Lookup:
 the current language's dict, then English, then the key itself; `{name}` placeholders are
 filled from `fmt`. Finnish and Swedish are ready to be filled in; until then they fall back to
-English. No Streamlit here: lib/web/ui.py sets the language per session.
+English. No Streamlit here: lib/web/frame.py sets the language per session.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ REFUSALS_KEY = "trialwatch.refusals"
 
 
 def viewer() -> access.Viewer:
-    """The session's viewer: the one the sign-in (lib/web/auth.py) or the demo visitor's choice
+    """The session's viewer: the one the sign-in or the demo visitor's choice
     set with `set_viewer`, else VIEWER. Kept in the session's state on the server, so no URL
     parameter or widget can change it; every read, cached build and audit row names it."""
     found = st.session_state.get(VIEWER_KEY)

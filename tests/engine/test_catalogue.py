@@ -48,3 +48,13 @@ def test_groups_are_keyed_by_their_id():
     assert list(GROUPS) == [g.id for g in GROUPS.values()]
     assert [g.id for g in GROUPS.values() if g.column is None] == ["youth", "older"]
     assert GROUPS["older"].min_age == 55
+
+
+def test_every_indicator_and_group_carries_its_definition():
+    # The Data and definitions page shows these texts; an empty or placeholder one would show a
+    # figure with no definition. A definition is a sentence: it ends with a full stop.
+    texts = {f"indicator {i.id}": i.definition for i in INDICATORS.values()}
+    texts |= {f"group {g.id}": g.definition for g in GROUPS.values()}
+    short = {k: v for k, v in texts.items() if len(v.split()) < 3 or not v.rstrip().endswith(".")}
+    assert not short, short
+    assert all(i.label and i.unit for i in INDICATORS.values())

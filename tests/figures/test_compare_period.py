@@ -1,5 +1,5 @@
 """Compare regions works some tables out from others where that is exact: a unit's figure over
-the period from its months (lib/compare.period_from_months), the whole trial and the comparison
+the period from its months (lib/figures/compare.period_from_months), the whole trial and the comparison
 group from the table of every trial area (sides_from_areas). The result must be the indicator
 engine's own table, suppression included, for every indicator the page offers, with and without
 groups and disclosure control; where it would not be exact, the page asks the engine."""
