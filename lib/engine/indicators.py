@@ -93,7 +93,11 @@ GROUPS: dict[str, Group] = {
             "or 30).",
         ),
         Group(id="older", min_age=OLDER_AGE, definition="Age 55 or over."),
-        Group(id="foreign", column="foreign", definition="Not a Finnish citizen (foreign_citizen in the extract)."),
+        Group(
+            id="foreign",
+            column="foreign",
+            definition="Not a Finnish citizen (foreign_citizen in the extract).",
+        ),
         Group(
             id="reduced_work_capacity",
             column="reduced_work_capacity",
