@@ -308,9 +308,10 @@ def period_from_months(
     worked out from the same query's table by (dim, month); None where that would not be exact
     (`_exact_sums`): a flow is the sum of its months, a stock the mean of its month ends.
 
-    `query` (the monthly table's): a filtered stock is left to the engine. The engine compares
-    a filtered figure with the unfiltered one (lib/engine/indicators.reference_queries), and a mean of
-    month ends can differ by a few persons where no single month does (0 and 5: 2.5)."""
+    `query` (the monthly table's): a filtered stock is left to the engine. The engine
+    compares a filtered figure with the unfiltered one (lib/engine/indicators.reference_queries),
+    and a mean of month ends can differ by a few persons where no single month does
+    (0 and 5: 2.5)."""
     ind = INDICATORS[indicator]
     if not _exact_sums(indicator, monthly):
         return None
