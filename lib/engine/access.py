@@ -271,7 +271,6 @@ class _Own:
                 by_area.setdefault(area, set()).add(code)
         self.areas_of = by_area
         self.areas = {a for a, ms in by_area.items() if ms <= self.municipalities}
-        self.all_municipalities = set(table["municipality_code"])
 
     def covers(self, dim: str, values) -> bool:
         own = self.municipalities if dim == "municipality_code" else self.areas
@@ -735,16 +734,6 @@ class Reader:
 METHODS = {"survival": _survival.METHOD, "peers": _peers.METHOD, "expected": _expected.METHOD}
 pre_trend = _effect.pre_trend
 PreTrend = _effect.PreTrend
-
-
-def read_indicator(
-    query: Query,
-    viewer: Viewer,
-    *,
-    db_url: str | None = None,
-) -> pl.DataFrame:
-    """The indicator table for this viewer: the same numbers the dashboard and CLI show."""
-    return Reader(viewer, db_url).indicator(query)
 
 
 def default_query(indicator: str, **kw) -> Query:

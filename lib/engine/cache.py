@@ -100,8 +100,3 @@ def snapshot_for(engine, db_url: str, *, extract: Extract | None = None) -> Snap
             save_snapshot(snap, folder)
         _MEMORY[db_url] = (key, snap)
         return snap
-
-
-def clear_memory() -> None:
-    with _LOCK:
-        _MEMORY.clear()

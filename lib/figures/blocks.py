@@ -311,13 +311,6 @@ def _after(df: pl.DataFrame, anchor: str, name: str) -> pl.DataFrame:
     return df.select(cols[:i] + [name] + cols[i:])
 
 
-def from_month(df: pl.DataFrame | None, month: str | None) -> pl.DataFrame | None:
-    """Rows from `month` on (all rows when month is None)."""
-    if df is None or month is None or "month" not in df.columns:
-        return df
-    return df.filter(pl.col("month") >= month)
-
-
 def first_month_with(df: pl.DataFrame | None, floor: str | None = None) -> str | None:
     """The first month with a non-zero value (staff series start when staff are recorded)."""
     if df is None or df.height == 0:

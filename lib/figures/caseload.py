@@ -28,7 +28,6 @@ from lib.figures.i18n import t
 from lib.figures.view import Control, Metrics, Row, View
 
 FLOWS = ("initial_transfer", "later_transfers_in", "new_clients", "transfers_out")
-INFLOWS = FLOWS[:3]
 BREAKDOWNS = ("area", "municipality")
 # The caseload per area or municipality: up to MAX_COLOURED units each in its colour with a
 # legend; more: the HIGHLIGHTED largest in colour and the others grey behind them, MAX_LINES

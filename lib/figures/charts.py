@@ -296,16 +296,6 @@ def _start_layers(start_month: str, label: bool = True, label_side: str = "right
     return layers
 
 
-def start_rule(
-    start_month: str = TRIAL_START_MONTH, *, label: bool = True, label_side: str = "right"
-) -> alt.LayerChart:
-    """A dashed vertical rule at the trial's start month, labelled 'Trial starts'.
-
-    label_side: the side of the rule the label is written on ('left' near a chart's right edge,
-    so it is never cut off)."""
-    return alt.layer(*_start_layers(start_month, label, label_side))
-
-
 def _band_layers(low: float, high: float, label: bool = True) -> list:
     text = t("chart.target_band", low=format_number(low), high=format_number(high))
     data = pl.DataFrame({"low": [float(low)], "high": [float(high)], "label": [text]})
@@ -321,11 +311,6 @@ def _band_layers(low: float, high: float, label: bool = True) -> list:
             ).encode(x=alt.XValue(0), y=alt.Y("high:Q"), text=alt.Text("label:N"))
         )
     return layers
-
-
-def target_band(low: float, high: float, *, label: bool = True) -> alt.LayerChart:
-    """A shaded horizontal band for a target range (e.g. 20-30 clients per client-facing FTE)."""
-    return alt.layer(*_band_layers(low, high, label))
 
 
 def _minimum_layers(low: float, label: str) -> list:
@@ -495,50 +480,6 @@ def area_dashes(area_ids: Iterable[str]) -> dict[str, tuple[int, ...]]:
     return {a: AREA_DASHES[(i // n) % len(AREA_DASHES)] for i, a in enumerate(ids)}
 
 
-def area_color_scale(area_ids: Iterable[str], names: Mapping[str, str] | None = None) -> alt.Scale:
-    """An Altair colour scale over the areas' display names (or ids), colours by sorted id.
-
-    Pass every area of the extract, not only those shown, so colours never shift between pages.
-    """
-    colors = area_colors(area_ids)
-    domain = [(names or {}).get(a, a) for a in colors]
-    return alt.Scale(domain=domain, range=list(colors.values()))
-
-
-def area_trend_chart(
-    df: pl.DataFrame,
-    *,
-    unit: str,
-    all_area_ids: Iterable[str],
-    names: Mapping[str, str],
-    area: str = "trial_area_id",
-    start_month: str | None = TRIAL_START_MONTH,
-    band: tuple[float, float] | None = None,
-    height: int = CHART_HEIGHT,
-    legend_columns: int | None = None,
-    series_title: str | None = None,
-) -> alt.LayerChart:
-    """One line per trial area in the area's stable colour (and dash, beyond seven areas)."""
-    ids = list(all_area_ids)
-    colors = {names.get(a, a): c for a, c in area_colors(ids).items()}
-    dashes = {names.get(a, a): d for a, d in area_dashes(ids).items()}
-    data = df.with_columns(
-        pl.col(area).replace_strict(names, default=pl.col(area)).alias("_area_name")
-    )
-    return trend_chart(
-        data,
-        unit=unit,
-        start_month=start_month,
-        series="_area_name",
-        series_colors=colors,
-        series_dashes=dashes,
-        series_title=series_title or t("chart.area"),
-        band=band,
-        height=height,
-        legend_columns=legend_columns,
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Fixed colours for kinds of series (Okabe & Ito; the same meaning, the same colour everywhere)
 
@@ -563,7 +504,6 @@ COMPARE_COLORS = {
     "trial": "#0072B2",
     "comparison": COMPARISON_COLOR,
 }
-COMPARE_DASHES = {"comparison": COMPARISON_DASH, "peers": (6, 2)}
 HIGHLIGHT_COLOR = "#D55E00"
 OTHER_BAR_COLOR = "#A6C8E0"
 DAYS_COLORS = {14: "#56B4E9", 90: "#0072B2", 180: "#000000"}
@@ -577,11 +517,6 @@ GROUP_PALETTE = (
     "#000000",
     "#999999",
 )
-
-
-def series_scale(colors: Mapping[str, str], names: Iterable[str]) -> alt.Scale:
-    domain = [n for n in colors if n in set(names)]
-    return alt.Scale(domain=domain, range=[colors[n] for n in domain])
 
 
 def _legend(orient: str = "top", columns: int | None = None) -> alt.Legend:

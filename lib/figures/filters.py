@@ -299,10 +299,6 @@ class FilterState:
     def person_where(self) -> tuple:
         return tuple((f, tuple(getattr(self, f))) for f in PERSON_FIELDS if getattr(self, f))
 
-    @property
-    def person_filtered(self) -> bool:
-        return bool(self.groups) or bool(self.person_where())
-
     # --- queries -------------------------------------------------------------------------
 
     def to_query(

@@ -20,8 +20,6 @@ DASH = "–"  # shown for a suppressed or missing figure
 
 # Units whose values are whole numbers of something counted.
 COUNT_UNITS = ("persons", "contacts", "EUR")  # whole numbers
-# Units with one decimal.
-DECIMAL_UNITS = ("%", "FTE", "clients per FTE", "contacts per client")
 
 
 def _separators() -> tuple[str, str]:
@@ -74,11 +72,6 @@ def format_change(delta: float | None, unit: str) -> str | None:
     if unit == "FTE":
         return f"{sign}{number}{NBSP}{t('unit.FTE')}"
     return f"{sign}{number}"
-
-
-def format_suppressed(min_count: int, *, short: bool = False) -> str:
-    """What a suppressed figure shows: '–' (with a footnote), or 'suppressed (< 5)'."""
-    return DASH if short else t("suppressed.long", n=min_count)
 
 
 def suppressed_footnote(min_count: int) -> str:

@@ -75,7 +75,6 @@ class PxWebClient:
         self._clock = clock
         self._calls: deque[float] = deque()
         self._limits: Limits | None = None
-        self.calls_made = 0
 
     # -- transport -------------------------------------------------------------------------
 
@@ -100,7 +99,6 @@ class PxWebClient:
         for attempt in range(RETRIES + 1):
             self._wait_for_a_call()
             self._calls.append(self._clock())
-            self.calls_made += 1
             req = urllib.request.Request(url, data=data, headers=headers)
             try:
                 with urllib.request.urlopen(req, timeout=self.timeout) as answer:

@@ -266,7 +266,6 @@ TABLES: tuple[Table, ...] = (
 )
 
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
-REQUIRED_TABLES: tuple[str, ...] = tuple(t.name for t in TABLES if t.required)
 MANIFEST_FILE = "manifest.toml"
 
 

@@ -215,7 +215,6 @@ REGISTER_MODELS: tuple[type[SQLModel], ...] = (
     EmployerContact,
     Payment,
 )
-MODEL_BY_TABLE = {m.__tablename__: m for m in REGISTER_MODELS}
 
 
 class AppUser(SQLModel, table=True):

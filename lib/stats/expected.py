@@ -522,16 +522,6 @@ def _geo(snap: Snapshot) -> pl.DataFrame:
     return snap.municipalities.select(*GEO_DIMS)
 
 
-def exit_rows(snap: Snapshot, calendar: str | None = "month") -> pl.DataFrame:
-    """One row per person-month at risk of exit: unemployed on the last day of month t-1.
-
-    midx is month t (the outcome month); y: an employed spell starts in t. Covariates as of
-    t-1's last day; geography from the responsibility spell's municipality.
-    """
-    rows = _labelled(_exit_lazy(snap).collect(), calendar)
-    return rows.join(_geo(snap), on="municipality_code", how="left")
-
-
 EXIT_DIMS = GEO_DIMS
 PLACEMENT_DIMS = (*GEO_DIMS, "provider_id")
 

@@ -15,12 +15,6 @@ from lib.engine.months import month_index, month_label
 from lib.engine.snapshot import Snapshot
 
 FEATURES = ("log_population", "unemployment_rate", "long_term_share", "foreign_share")
-FEATURE_LABELS = {
-    "log_population": "Population (log)",
-    "unemployment_rate": "Unemployed job seekers per 100 inhabitants",
-    "long_term_share": "Share of long-term unemployed among the unemployed",
-    "foreign_share": "Share of foreign citizens among the unemployed",
-}
 DEFAULT_WINDOW = 12
 DEFAULT_REGION_WEIGHT = 1.0
 AMONG = ("all", "comparison", "trial")

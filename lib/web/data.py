@@ -192,11 +192,6 @@ def read(query: Query) -> pl.DataFrame:
     return reader().indicator(query)
 
 
-def read_many(queries: list[Query]) -> list[pl.DataFrame | None]:
-    """Several indicator tables read side by side; None for a query the extract cannot answer."""
-    return reader().indicators(queries)
-
-
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _options(db_url: str, content_hash: str) -> FilterOptions:
     return options_from_facts(_facts(VIEWER, db_url, content_hash))

@@ -16,7 +16,6 @@ from lib.figures.format import (
     format_month,
     format_number,
     format_period,
-    format_suppressed,
     format_value,
     suppressed_footnote,
 )
@@ -74,8 +73,6 @@ def test_negative_zero_is_zero():
 
 
 def test_suppressed_values():
-    assert format_suppressed(5) == "suppressed (< 5)"
-    assert format_suppressed(5, short=True) == DASH
     assert "fewer than 5" in suppressed_footnote(5)
 
 

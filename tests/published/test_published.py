@@ -481,16 +481,18 @@ def metrics(at) -> dict[str, str]:
 def test_the_page_shows_the_published_count_and_rate_beside_the_register(
     raw, tmp_path, monkeypatch
 ):
-    from lib.engine.access import FULL_ACCESS, read_indicator
+    from lib.engine.access import FULL_ACCESS, Reader
     from lib.engine.indicators import Query
 
     url = hand_store_with_published(tmp_path)
     at = run_page(monkeypatch, tmp_path, url)
     # Helsinki first; the last month with both figures is the register's last, 2021-06.
     assert as_read(at.subheader[0].value) == "Helsinki (091) in Jun\u00a02021"  # as read
-    register = read_indicator(
-        Query("unemployed", by=("municipality_code", "month"), min_count=0), FULL_ACCESS, db_url=url
-    ).filter((pl.col("municipality_code") == "091") & (pl.col("month") == "2021-06"))
+    register = (
+        Reader(FULL_ACCESS, url)
+        .indicator(Query("unemployed", by=("municipality_code", "month"), min_count=0))
+        .filter((pl.col("municipality_code") == "091") & (pl.col("month") == "2021-06"))
+    )
     reg = register["value"].item()
     assert metrics(at) == {
         "Published count": "49,609",  # the file: KU091 2021-06
