@@ -10,8 +10,10 @@ Python traceback, and output into a closed pipe (`| head`) ends quietly.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import io
+import json
 import os
 import sys
 import time
@@ -39,7 +41,7 @@ from lib.engine.indicators import (
     validate_groups,
 )
 from lib.engine.intervals import with_wilson
-from lib.figures.exports import neutralise_formulas
+from lib.figures.exports import neutralise_cell, neutralise_formulas
 from lib.published import fetch, readers, storage
 from lib.published.storage import load_demo_series
 from lib.register import audit, users
@@ -796,20 +798,11 @@ def _audit(args) -> int:
 
 
 def _write_records(records: list[dict], fmt: str, columns: tuple[str, ...]) -> None:
-    """Records to standard output as CSV (header first) or a JSON list."""
-    import csv
-    import json
-
+    """Records to standard output as CSV (header first, each cell by the exports' formula rule)
+    or a JSON list."""
     if fmt == "json":
         sys.stdout.write(json.dumps(records, ensure_ascii=False) + "\n")
         return
     writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
-    writer.writerows({k: _cell(v) for k, v in r.items()} for r in records)
-
-
-def _cell(value):
-    """A CSV cell a spreadsheet will not run as a formula (OWASP: ' before = + - @ tab CR)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    writer.writerows({k: neutralise_cell(v) for k, v in r.items()} for r in records)

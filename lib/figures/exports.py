@@ -58,6 +58,14 @@ def neutralise_formulas(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(exprs) if exprs else df
 
 
+def neutralise_cell(value):
+    """One cell for a CSV file, by the same rule as `neutralise_formulas`: text that begins with
+    a formula character gets a single quote; anything else is returned as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return FORMULA_QUOTE + value
+    return value
+
+
 def neutralise_text(text: str) -> str:
     """A line of text for a CSV file: each comma-separated part (a cell to a spreadsheet) that
     begins with a formula character, after spaces and an opening quote, gets a single quote."""

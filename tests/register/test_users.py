@@ -3,7 +3,9 @@ PostgreSQL, and their command line (`trialwatch users`, `trialwatch audit`, `--a
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 
 import pytest
@@ -113,6 +115,22 @@ def test_the_command_line_manages_users_and_records_every_change(tmp_path, capsy
         ("operator", "user_change", "users remove"),
     ]
     assert json.loads(trail[1]["detail"])["areas"] == "A1"
+
+
+def test_the_audit_as_csv_writes_formula_like_text_as_text(tmp_path, capsys):
+    # Targets and subjects come from outside (a saved view's name, an e-mail): the audit's CSV
+    # follows the downloads' rule, a single quote before = + - @ tab CR, as users list does.
+    url = f"sqlite:///{tmp_path}/cli.sqlite"
+    engine = get_engine(url)
+    replace_register(engine, hand_extract(), source_path="tests")
+    audit.record(engine, subject="@evil", action="saved_view", target="=cmd|' /C calc'!A0")
+    audit.record(engine, subject="a@x.fi", action="export", target="-2+3", rows=4)
+    assert main(["--db", url, "audit"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["subject"], r["target"], r["rows"]) for r in rows] == [
+        ("'@evil", "'=cmd|' /C calc'!A0", ""),
+        ("a@x.fi", "'-2+3", "4"),
+    ]
 
 
 def test_only_an_admin_may_manage_users_or_read_the_audit_with_as(tmp_path, capsys):
