@@ -127,6 +127,30 @@ def _sides(ctx: PageContext, indicator: str, by: tuple[str, ...]) -> list:
     return out
 
 
+def _cost_columns(*, placements_shown: bool = True) -> tuple[Column, ...]:
+    """Cost per participant and per placement with the episodes and placements behind each, as
+    the costs block and the providers' ranking both show them."""
+    return (
+        _eur(
+            "per_participant",
+            t("money.per_participant"),
+            description=t("money.per_participant.help"),
+        ),
+        _count("episodes", t("money.episodes"), description=t("money.episodes.help")),
+        _eur(
+            "per_placement",
+            t("money.per_placement", d=DAYS),
+            description=t("money.per_placement.help", d=DAYS),
+        ),
+        _count(
+            "placements",
+            t("money.placements", d=DAYS),
+            description=t("money.placements.help", d=DAYS),
+            shown=placements_shown,
+        ),
+    )
+
+
 def _eur(key: str, label: str, **kw) -> Column:
     return Column(key, label, "number", "EUR", **kw)
 
@@ -278,22 +302,7 @@ def costs_block(ctx: PageContext) -> Block:
         table=table,
         columns=(
             *series_columns(label=t("chart.series")),
-            _eur(
-                "per_participant",
-                t("money.per_participant"),
-                description=t("money.per_participant.help"),
-            ),
-            _count("episodes", t("money.episodes"), description=t("money.episodes.help")),
-            _eur(
-                "per_placement",
-                t("money.per_placement", d=DAYS),
-                description=t("money.per_placement.help", d=DAYS),
-            ),
-            _count(
-                "placements",
-                t("money.placements", d=DAYS),
-                description=t("money.placements.help", d=DAYS),
-            ),
+            *_cost_columns(),
             _suppressed_column(),
         ),
         chart=chart,
@@ -377,23 +386,7 @@ def providers_block(ctx: PageContext) -> Block:
             Column("provider_id", t("column.provider_id"), "code", shown=False),
             Column("provider_name", t("placements.provider"), "text"),
             _eur("paid", t("money.paid"), description=t("money.paid.help")),
-            _eur(
-                "per_participant",
-                t("money.per_participant"),
-                description=t("money.per_participant.help"),
-            ),
-            _count("episodes", t("money.episodes"), description=t("money.episodes.help")),
-            _eur(
-                "per_placement",
-                t("money.per_placement", d=DAYS),
-                description=t("money.per_placement.help", d=DAYS),
-            ),
-            _count(
-                "placements",
-                t("money.placements", d=DAYS),
-                description=t("money.placements.help", d=DAYS),
-                shown=False,
-            ),
+            *_cost_columns(placements_shown=False),
             Column(
                 "placement_rate",
                 t("placements.series.open", d=DAYS),
