@@ -179,3 +179,17 @@ def test_as_text_escapes_every_markdown_construct():
     assert re.fullmatch(r"(?:\\[!-/:-@\[-`{-~]|[^!-/:-@\[-`{-~])*", escaped)
     html_text = as_html("<b>[x](http://e)</b> & Åland")
     assert "<" not in html_text and "[" not in html_text and "Åland" in html_text
+
+
+def test_the_money_pages_provider_names_are_shown_and_only_as_text(hostile_store):
+    # Issue 19: the payments audit and the flagged list name the providers; the names come from
+    # the extract, so each must reach the page as it is, in a table (plain text: else this test
+    # would pass blind) and never as Markdown.
+    at = open_page("money.py", {})
+    assert not at.exception, [e.value for e in at.exception]
+    cells = {
+        str(v) for df in at.dataframe for col in df.value.columns for v in df.value[col].tolist()
+    }
+    named = [c for c in cells if c.startswith("providers.PR1.name ")]
+    assert named and all(payload("name-PR1") in c for c in named), sorted(cells)[:20]
+    assert leaks(at) == []
