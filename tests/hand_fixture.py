@@ -214,3 +214,75 @@ def money_extract() -> Extract:
         "payments", [(p, pr, e, a, "EUR", d) for p, pr, e, a, d in MONEY_PAYMENTS]
     )
     return Extract(frames=frames, as_of=AS_OF, source="hand fixture", description="tests")
+
+
+# --- placement before and after the start ---------------------------------------------------------
+# The hand extract with coaching episodes whose 90-day outcome falls on or before the as-of date on
+# both sides of the trial's start (2021-03), for the difference-in-differences of placement
+# (tests/stats/test_placement_effect.py works it out). Its own function, so that no figure of the
+# hand extract above changes. It adds three persons:
+#   P8  born 1988 M fi. Unemployed 2020-01-01..2021-04-30, employed from 2021-05-01.
+#       State 005 2020-01-01..2021-02-28, municipal 005 from 2021-03-01.
+#   P9  born 1975 F fi. Unemployed from 2020-01-01. State 020 from 2020-01-01.
+#   P10 born 1992 F fi. Unemployed 2020-01-01..2021-05-31, employed from 2021-06-01.
+#       State 020 from 2020-01-01.
+# and these episodes (municipality on the day before the start; status on end + 90 days):
+#   PE1 P1  2020-06-01..2020-08-31  005  day 90 2020-11-29 unemployed     before, not placed
+#   PE2 P2  2020-06-01..2020-09-02  005  day 90 2020-12-01 employed       before, placed
+#   PE3 P8  2021-01-15..2021-03-10  005  day 90 2021-06-08 employed       after,  placed
+#   PE4 P5  2020-09-01..2020-10-31  020  day 90 2021-01-29 employed       before, placed
+#   (E7 P7  2020-10-01..2020-12-31  020  day 90 2021-03-31 subsidised     before, not placed)
+#   PE5 P9  2021-02-01..2021-03-20  020  day 90 2021-06-18 unemployed     after,  not placed
+#   PE6 P9  2021-03-21..2021-04-01  020  day 90 2021-06-30 (= as-of) unemployed  after, not placed
+#   PE7 P10 2021-02-01..2021-03-25  020  day 90 2021-06-23 employed       after,  placed
+# E3 and E6 (091) end too late for their 90-day outcome to be known; E1 has not ended.
+
+
+def placement_extract() -> Extract:
+    """The hand extract with the episodes above (and the persons they need)."""
+    base = hand_extract()
+    frames = dict(base.frames)
+
+    def more(table: str, rows: list[tuple]) -> pl.DataFrame:
+        return pl.concat([frames[table], _frame(table, rows)])
+
+    frames["job_seekers"] = more(
+        "job_seekers",
+        [
+            ("P8", 1988, "M", "fi", False, "basic", False, "2020-01-01"),
+            ("P9", 1975, "F", "fi", False, "basic", False, "2020-01-01"),
+            ("P10", 1992, "F", "fi", False, "tertiary", False, "2020-01-01"),
+        ],
+    )
+    frames["responsibility_spells"] = more(
+        "responsibility_spells",
+        [
+            ("P8", "005", "state", "2020-01-01", "2021-02-28"),
+            ("P8", "005", "municipal", "2021-03-01", None),
+            ("P9", "020", "state", "2020-01-01", None),
+            ("P10", "020", "state", "2020-01-01", None),
+        ],
+    )
+    frames["status_spells"] = more(
+        "status_spells",
+        [
+            ("P8", "unemployed", "2020-01-01", "2021-04-30"),
+            ("P8", "employed", "2021-05-01", None),
+            ("P9", "unemployed", "2020-01-01", None),
+            ("P10", "unemployed", "2020-01-01", "2021-05-31"),
+            ("P10", "employed", "2021-06-01", None),
+        ],
+    )
+    frames["service_episodes"] = more(
+        "service_episodes",
+        [
+            ("PE1", "P1", "coaching", "PR1", "2020-06-01", "2020-08-31"),
+            ("PE2", "P2", "coaching", "PR1", "2020-06-01", "2020-09-02"),
+            ("PE3", "P8", "coaching", "PR1", "2021-01-15", "2021-03-10"),
+            ("PE4", "P5", "coaching", "PR2", "2020-09-01", "2020-10-31"),
+            ("PE5", "P9", "coaching", "PR2", "2021-02-01", "2021-03-20"),
+            ("PE6", "P9", "coaching", "PR2", "2021-03-21", "2021-04-01"),
+            ("PE7", "P10", "coaching", "PR2", "2021-02-01", "2021-03-25"),
+        ],
+    )
+    return Extract(frames=frames, as_of=AS_OF, source="hand fixture", description="tests")

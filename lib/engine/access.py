@@ -1,13 +1,14 @@
 """The one door figures are read through: every read names its viewer.
 
 `Reader(viewer, source)` reads, for one viewer, every figure a person can see: indicator tables,
-the trial effect and its event study, time to employment, peers, actual against expected, the
-state office's caseload, and the reference facts that are not person data (trials, areas,
-municipalities, providers, the months and the as-of date). The page builders (lib/figures), the
-web layer (lib/web, which caches these reads) and the command line (lib/cli) read through it and
-never touch the analytic snapshot or the store; the statistics (lib/stats) stay pure functions
-of a snapshot that only this module calls. lib/engine/door.py is the same door for changes to the
-store (imports, saved views, published tables).
+the trial effect on the exit rate and on placement, the event study, time to employment, peers,
+actual against expected, the state office's caseload, and the reference facts that are not
+person data (trials, areas, municipalities, providers, the months and the as-of date). The
+page builders (lib/figures), the web layer (lib/web, which caches these reads) and the command
+line (lib/cli) read through it and never touch the analytic snapshot or the store; the
+statistics (lib/stats) stay pure functions of a snapshot that only this module calls.
+lib/engine/door.py is the same door for changes to the store (imports, saved views, published
+tables).
 
 The viewer's rule (../shared/DATA_CONTRACT.md, "Users and access") lives here and nowhere else:
 `permit` for what a viewer may do at all, `restrict` for an indicator query, and `read_figure`
@@ -407,6 +408,9 @@ FIGURES: dict[str, Callable] = {
     "indicator": lambda snap, viewer, query: compute(snap, _restricted(snap, viewer, query)),
     "effect": lambda snap, viewer, cohort, by: _effect.effect_table(snap, by, cohort),
     "event_study": lambda snap, viewer, cohort, area: _effect.event_study(snap, area, cohort),
+    "placement_effect": lambda snap, viewer, cohort, by, days, min_count: (
+        _effect.placement_effect_table(snap, by, cohort, days, min_count)
+    ),
     "survival": lambda snap, viewer, cohort, start, by, min_count: _survival.curve_and_median(
         snap, start, by, cohort, min_count
     ),
@@ -455,15 +459,21 @@ def _own_rows(frame: pl.DataFrame, column: str, own: set[str]) -> pl.DataFrame:
     return frame.filter(pl.col(column).cast(pl.String).is_in(sorted(own)))
 
 
-def _limited_effect(snap, viewer, own, cohort, by):
+def _limited_effect(snap, viewer, own, cohort, by, *args, kind="effect"):
     if _plain(cohort):
-        return FIGURES["effect"](snap, viewer, cohort, by)
+        return FIGURES[kind](snap, viewer, cohort, by, *args)
     if by == "trial_area_id" and own.areas:
-        return _own_rows(FIGURES["effect"](snap, viewer, cohort, by), "trial_area_id", own.areas)
+        return _own_rows(FIGURES[kind](snap, viewer, cohort, by, *args), "trial_area_id", own.areas)
     raise Refused(
         "The effect for a group or a person filter is shown for your own areas only: break it "
         f"down by trial area ({own.describe()} are yours)."
     )
+
+
+def _limited_placement_effect(snap, viewer, own, cohort, by, days, min_count):
+    """The effect on placement follows the effect's rule (a whole area or the whole trial for
+    everyone is headline; a group or a person filter for their own areas only)."""
+    return _limited_effect(snap, viewer, own, cohort, by, days, min_count, kind="placement_effect")
 
 
 def _limited_event_study(snap, viewer, own, cohort, area):
@@ -563,6 +573,7 @@ LIMITED: dict[str, Callable] = {
     "payments_audit": _limited_payments_audit,
     "provider_ratings": _limited_provider_ratings,
     "effect": _limited_effect,
+    "placement_effect": _limited_placement_effect,
     "event_study": _limited_event_study,
     "survival": _limited_survival,
     "peers": _limited_peers,
@@ -575,6 +586,7 @@ LIMITED: dict[str, Callable] = {
 
 # The figures whose last argument is their disclosure threshold.
 MIN_COUNT_LAST = (
+    "placement_effect",
     "survival",
     "peers",
     "expected_exit",
@@ -653,6 +665,17 @@ class Reader:
     def effect(self, cohort: Cohort = EVERYONE, by: str | None = None) -> pl.DataFrame:
         """The trial effect on the exit rate: one row, or one per trial area."""
         return self.figure("effect", cohort, by)
+
+    def placement_effect(
+        self,
+        cohort: Cohort = EVERYONE,
+        by: str | None = None,
+        days: int = 90,
+        min_count: int = 5,
+    ) -> pl.DataFrame:
+        """The trial effect on placement at `days` days with each side's before and after
+        means (a mean over fewer than min_count episodes left out): one row, or one per area."""
+        return self.figure("placement_effect", cohort, by, days, min_count)
 
     def event_study(self, cohort: Cohort = EVERYONE, area: str | None = None) -> pl.DataFrame:
         """The effect month by month around the start, for the trial or one trial area."""

@@ -59,6 +59,21 @@ READINGS: tuple[tuple[str, str], ...] = (
         "indicator beside placement, never added.",
     ),
     (
+        "The effect on placement",
+        "The Placements page sets placement at the chosen horizon (14, 90 or 180 days) before "
+        "the trial's start against after it, trial against comparison municipalities, by the "
+        "exit rate's difference-in-differences: an episode counts in the month it ended and in "
+        "the municipality its person was in on the day before it started; before is the "
+        "episodes that ended before the start month, after those that ended from it on, only "
+        "where day D is on or before the as-of date. A municipality counts when it has episodes "
+        "on both sides. Each side's before and after means weight its municipalities by their "
+        "episodes, the estimate's weights, so the trial's change minus the comparison's is the "
+        "estimate. A before or after mean over fewer episodes than the disclosure threshold is "
+        "not shown (the estimate is, as the exit rate's is). Besides the exit rate's caveat "
+        "(trial areas applied, so the groups differ), who is sent to coaching may have changed "
+        "with the trial, which a comparison of episodes cannot remove.",
+    ),
+    (
         "Unemployment duration in services (changed in December 2026)",
         "A person in services or subsidised employment keeps the unemployment duration they "
         "entered with: the run of back-to-back services and subsidised-employment spells "
@@ -156,15 +171,15 @@ ACCESS_RULES: tuple[tuple[str, str], ...] = (
         "Statistics for a municipal user",
         "The same spirit: a figure about a whole area or the whole trial for everyone is "
         "headline, a figure for a group or a person filter, by municipality or by provider is "
-        "detail. So: the trial effect and the effect month by month for everyone, overall and "
-        "per area; for a group, only their own areas' rows (no trial-wide figure). Time to "
-        "employment only by trial area or municipality, their own rows. Actual against "
-        "expected exit per trial area for everyone; for a group or by municipality only their "
-        "own rows; never by provider (a provider serves several municipalities). Peers only of "
-        "their own municipality: the peers' names, regions, populations and distances show, "
-        "their register figures (unemployed, unemployment rate, long-term and foreign shares) do "
-        "not. The state office's caseload for whole trial areas, or for a group or single "
-        "municipalities of their own only.",
+        "detail. So: the trial effect (on the exit rate and on placement) and the effect month by"
+        " month for everyone, overall and per area; for a group, only their own areas' rows (no "
+        "trial-wide figure). Time to employment only by trial area or municipality, their own "
+        "rows. Actual against expected exit per trial area for everyone; for a group or by "
+        "municipality only their own rows; never by provider (a provider serves several "
+        "municipalities). Peers only of their own municipality: the peers' names, regions, "
+        "populations and distances show, their register figures (unemployed, unemployment rate, "
+        "long-term and foreign shares) do not. The state office's caseload for whole trial areas,"
+        " or for a group or single municipalities of their own only.",
     ),
     (
         "Disclosure threshold",

@@ -74,7 +74,9 @@ def event_study_chart(events: pl.DataFrame) -> alt.LayerChart:
     return alt.layer(band, _zero_rule("y"), line, start, label).properties(height=HEIGHT)
 
 
-def forest_chart(effects: pl.DataFrame, label: str = "area_name") -> alt.LayerChart:
+def forest_chart(
+    effects: pl.DataFrame, label: str = "area_name", x_title: str | None = None
+) -> alt.LayerChart:
     """One row per area: the estimate as a point, its 95 % interval as a bar, zero as a rule."""
     df = effects.filter(pl.col("estimate").is_not_null()).with_columns(
         text=pl.struct("estimate", "ci_low", "ci_high").map_elements(
@@ -90,7 +92,7 @@ def forest_chart(effects: pl.DataFrame, label: str = "area_name") -> alt.LayerCh
     y = alt.Y(
         f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)
     )
-    x_title = t("Effect on the exit rate (percentage points, 95 % interval)")
+    x_title = x_title or t("Effect on the exit rate (percentage points, 95 % interval)")
     colors = alt.Scale(
         domain=[t("Above zero"), t("Interval includes zero"), t("Below zero")],
         range=[AREA_PALETTE[0], COMPARISON_COLOR, AREA_PALETTE[5]],

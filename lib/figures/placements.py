@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from lib.engine.indicators import PLACEMENT_DAYS
+from lib.engine.errors import FigureError
+from lib.engine.indicators import PLACEMENT_DAYS  # noqa: F401  (the page's choices)
 from lib.engine.intervals import wilson  # noqa: F401  (re-exported for the page tests)
 from lib.engine.intervals import with_wilson as _with_wilson
-from lib.figures import charts
+from lib.figures import charts, evaluation_charts
 from lib.figures.blocks import (
     Block,
     Metric,
@@ -42,12 +43,13 @@ class PlacementsView:
     metrics: list[Metric]
     exit_rate: Block
     by_month: Block
+    effect: Block
     by_area: Block
     by_provider: Block
 
     @property
     def parts(self) -> list:
-        blocks = [self.exit_rate, self.by_month, self.by_area, self.by_provider]
+        blocks = [self.exit_rate, self.by_month, self.effect, self.by_area, self.by_provider]
         return [Metrics(self.metrics), *blocks]
 
 
@@ -55,7 +57,8 @@ def build(ctx: PageContext, *, days: int = 90) -> PlacementsView:
     return PlacementsView(
         metrics=metrics(ctx, days),
         exit_rate=exit_block(ctx),
-        by_month=by_month_block(ctx),
+        by_month=by_month_block(ctx, days),
+        effect=effect_block(ctx, days),
         by_area=by_area_block(ctx, days),
         by_provider=by_provider_block(ctx, days),
     )
@@ -175,23 +178,16 @@ def _days_label(d: int, subsidised: bool) -> str:
     return t(key, d=d)
 
 
-def by_month_block(ctx: PageContext) -> Block:
+def by_month_block(ctx: PageContext, days: int = 90) -> Block:
+    """Placement at the chosen horizon by month of ending, the selection against the comparison
+    municipalities, with 95 % Wilson intervals in the table."""
     key = "placement-month"
-    title = t("placements.by_month")
-    parts = []
-    for d in PLACEMENT_DAYS:
-        parts.append(
-            (f"placement_rate_{d}", _days_label(d, False), ctx.table(f"placement_rate_{d}"))
-        )
-        parts.append(
-            (
-                f"placement_subsidised_{d}",
-                _days_label(d, True),
-                ctx.table(f"placement_subsidised_{d}"),
-            )
-        )
+    ind = f"placement_rate_{days}"
+    title = t("Placement at {d} days after coaching, by month of ending", d=days)
+    sides = [SELECTION] + ([COMPARISON] if ctx.state.comparison else [])
+    parts = [(s, side_label(s, ctx), ctx.table(ind, side=s)) for s in sides]
     if parts[0][2] is None:
-        return unavailable_block(key, title, "placement_rate_90")
+        return unavailable_block(key, title, ind)
     table = with_wilson(
         long_series(parts).select(
             "month", "series_id", "series", "value", "numerator", "denominator", "suppressed"
@@ -199,39 +195,178 @@ def by_month_block(ctx: PageContext) -> Block:
     )
     # Months whose outcomes are not observable yet have no episodes: leave them out.
     table = table.filter(pl.col("denominator").fill_null(1) > 0).sort("series_id", "month")
-    colors, dashes = {}, {}
-    for d in PLACEMENT_DAYS:
-        colors[_days_label(d, False)] = charts.DAYS_COLORS[d]
-    for d in PLACEMENT_DAYS:
-        colors[_days_label(d, True)] = charts.DAYS_COLORS[d]
-        dashes[_days_label(d, True)] = (4, 3)
-    chart = charts.trend_chart(
+    return Block(
+        key=key,
+        title=title,
+        indicators=(ind,),
+        table=table,
+        columns=(
+            month_column(),
+            *series_columns(label=t("chart.series")),
+            *value_columns(ind),
+            *_ci_columns(),
+        ),
+        chart=sides_trend_chart(table, ctx, "%") if table.height else None,
+        caption=caption(ctx, "%", t("placements.by_month.caption")),
+        notes=(
+            t(
+                "Open-market employment {d} days after the episode ended; subsidised employment "
+                "is shown beside it per trial area below.",
+                d=days,
+            ),
+            t("placements.observable"),
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The effect on placement: before and after the start, trial against comparison
+
+PLACEMENT_EFFECT_METHOD = (
+    "Difference-in-differences of placement at {d} days, by the method of the exit rate's "
+    "effect (the Evaluation page): for each municipality, the share of its coaching episodes "
+    "ending before the trial's start whose person was in open-market employment {d} days after "
+    "the end, and the same share for the episodes ending from the start on (only those whose "
+    "day {d} is on or before the as-of date); a municipality counts when it has episodes on "
+    "both sides of the start. Each side's before and after means are its municipalities' "
+    "shares weighted by their episodes before and after, the weights of the estimate, so the "
+    "estimate is the trial's change minus the comparison's change. The 95 % interval treats "
+    "municipalities as the unit that was treated. The episode's municipality and the groups "
+    "are read on the day before the episode started."
+)
+PLACEMENT_EFFECT_CAVEAT = (
+    "Trial areas applied to join, so trial and comparison municipalities differ; the estimate "
+    "is the trial's effect only if placement ran parallel on both sides before the start. "
+    "Who is sent to coaching may also have changed with the trial, which this comparison of "
+    "episodes cannot remove: read it as a description where in doubt."
+)
+
+
+def _effect_rows(ctx: PageContext, days: int) -> pl.DataFrame | None:
+    """The whole trial's row and one row per selected area; a read the viewer may not have (a
+    municipal user's group figure for the whole trial) is left out."""
+    cohort = ctx.cohort(persons=False)
+    frames = []
+    try:
+        whole = ctx.reader.placement_effect(cohort, None, days, ctx.min_count)
+        frames.append(whole.with_columns(unit=pl.lit(t("Whole trial")), trial_area_id=None))
+    except FigureError:
+        pass
+    try:
+        areas = ctx.reader.placement_effect(cohort, "trial_area_id", days, ctx.min_count)
+    except FigureError:
+        areas = None
+    if areas is not None:
+        wanted = set(ctx.state.selected_area_ids(ctx.options))
+        areas = areas.filter(pl.col("trial_area_id").is_in(sorted(wanted)))
+        frames.append(
+            areas.with_columns(
+                unit=pl.col("trial_area_id").replace_strict(
+                    ctx.area_names, default=pl.col("trial_area_id"), return_dtype=pl.String
+                )
+            )
+        )
+    if not frames:
+        return None
+    table = pl.concat(frames, how="diagonal_relaxed")
+    return table.with_columns(
+        trial_change=pl.col("trial_after") - pl.col("trial_before"),
+        comparison_change=pl.col("comparison_after") - pl.col("comparison_before"),
+    ).select(
+        "unit",
+        "trial_area_id",
+        "trial_before",
+        "trial_after",
+        "trial_change",
+        "comparison_before",
+        "comparison_after",
+        "comparison_change",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "trial_municipalities",
+        "comparison_municipalities",
+        "episodes",
+        "suppressed",
+    )
+
+
+def effect_block(ctx: PageContext, days: int = 90) -> Block:
+    key = "placement-effect"
+    ind = f"placement_rate_{days}"
+    title = t("Placement at {d} days before and after the start: the trial's effect", d=days)
+    table = _effect_rows(ctx, days)
+    if table is None or table.height == 0:
+        return Block(
+            key=key,
+            title=title,
+            indicators=(ind,),
+            table=pl.DataFrame(),
+            columns=(),
+            message=t(
+                "The effect on placement cannot be shown for this choice: it needs coaching "
+                "episodes with a known outcome before and after the start."
+            ),
+        )
+    pct = t("Placement at {d} days (%)", d=days)
+
+    def share(name: str, label: str) -> Column:
+        return Column(name, label, "number", "%", description=pct)
+
+    def change(name: str, label: str) -> Column:
+        return Column(name, label, "number", "pp", description=t("After minus before"))
+
+    chart = evaluation_charts.forest_chart(
         table,
-        unit="%",
-        series="series",
-        series_colors=colors,
-        series_dashes=dashes,
-        series_title=t("chart.series_kind"),
-        start_month=ctx.start_month,
-        height=charts.CHART_HEIGHT,
-        legend_columns=3,
+        label="unit",
+        x_title=t("Effect on placement at {d} days (percentage points, 95 % interval)", d=days),
     )
     return Block(
         key=key,
         title=title,
-        indicators=tuple(
-            f"placement_{k}_{d}" for d in PLACEMENT_DAYS for k in ("rate", "subsidised")
-        ),
+        indicators=(ind,),
         table=table,
         columns=(
-            month_column(),
-            *series_columns(label=t("chart.series_kind")),
-            *value_columns("placement_rate_90"),
-            *_ci_columns(),
+            Column("unit", t("Trial or area"), "text"),
+            Column("trial_area_id", t("column.trial_area_id"), "code", shown=False),
+            share("trial_before", t("Trial before (%)")),
+            share("trial_after", t("Trial after (%)")),
+            change("trial_change", t("Trial change (pp)")),
+            share("comparison_before", t("Comparison before (%)")),
+            share("comparison_after", t("Comparison after (%)")),
+            change("comparison_change", t("Comparison change (pp)")),
+            Column(
+                "estimate",
+                t("Effect (pp)"),
+                "number",
+                "pp",
+                description=t("Trial change minus comparison change (difference-in-differences)"),
+            ),
+            Column("ci_low", t("95 % low"), "number", "pp"),
+            Column("ci_high", t("95 % high"), "number", "pp"),
+            Column("trial_municipalities", t("Trial municipalities"), "number", "count"),
+            Column("comparison_municipalities", t("Comparison municipalities"), "number", "count"),
+            Column("episodes", t("Episodes"), "number", "persons"),
+            Column(
+                "suppressed",
+                t("column.suppressed"),
+                "flag",
+                description=t(
+                    "A before or after share over fewer episodes than the disclosure threshold "
+                    "is not shown"
+                ),
+            ),
         ),
-        chart=chart,
-        caption=caption(ctx, "%", t("placements.by_month.caption")),
-        notes=(t("placements.subsidised_beside"), t("placements.observable")),
+        chart=chart if table["estimate"].is_not_null().any() else None,
+        caption=caption(
+            ctx,
+            None,
+            t(
+                "per cent and percentage points; episodes ending before the start against "
+                "those ending from it on, each area against all comparison municipalities"
+            ),
+        ),
+        notes=(t(PLACEMENT_EFFECT_METHOD, d=days), t(PLACEMENT_EFFECT_CAVEAT)),
     )
 
 

@@ -247,3 +247,25 @@ def test_a_subject_is_looked_up_in_the_store(tmp_path):
     remove_user(engine, "lead@x.fi")
     assert access.viewer_for_subject("lead@x.fi", url).role == "nobody"
     assert access.viewer_for_subject(None, url).role == "nobody"
+
+
+def test_the_effect_on_placement_follows_the_effects_rule(lead):
+    from tests.hand_fixture import placement_extract
+
+    snap = build_snapshot(placement_extract())
+    lead = access.viewer_for(LEAD, snap.municipalities)
+    full, mine = access.Reader(access.FULL_ACCESS, snap), access.Reader(lead, snap)
+    # for everyone it is headline: the whole trial and every area, as full access gets them
+    assert_frame_equal(mine.placement_effect(), full.placement_effect())
+    assert_frame_equal(
+        mine.placement_effect(EVERYONE, "trial_area_id"),
+        full.placement_effect(EVERYONE, "trial_area_id"),
+    )
+    # for a group: per area, their own area's row only; the trial-wide row is refused
+    youth = mine.placement_effect(YOUTH, "trial_area_id", 90)
+    assert places(youth, "trial_area_id") == {"A1"}
+    with pytest.raises(Refused, match="your own areas only"):
+        mine.placement_effect(YOUTH, None, 90, 5)
+    # nobody gets nothing
+    with pytest.raises(access.NoAccess):
+        access.Reader(access.viewer_for(None), snap).placement_effect()

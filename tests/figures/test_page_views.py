@@ -290,13 +290,41 @@ def test_wilson_without_episodes():
 
 
 def test_placement_by_month_of_ending(snap, opts):
-    table = placements.by_month_block(context(snap, opts)).table
+    table = placements.by_month_block(context(snap, opts, month_from="2020-10"), 14).table
     # E3 (P3, 091) ends 31 May: employed on 14 June. E6 (P6, 091) ends 10 June: unemployed on
-    # 24 June. No 90- or 180-day outcome is observable by 30 June.
-    assert cell(table, month="2021-05", series_id="placement_rate_14")["value"] == 100.0
-    assert cell(table, month="2021-06", series_id="placement_rate_14")["value"] == 0.0
-    assert cell(table, month="2021-05", series_id="placement_subsidised_14")["value"] == 0.0
-    assert table.filter(pl.col("series_id") == "placement_rate_90").height == 0
+    # 24 June. The comparison's E7 (P7, 020) ends 31 December 2020: subsidised on 14 January,
+    # which is not open-market placement.
+    assert cell(table, month="2021-05", series_id="selection")["value"] == 100.0
+    assert cell(table, month="2021-06", series_id="selection")["value"] == 0.0
+    assert cell(table, month="2020-12", series_id="comparison")["value"] == 0.0
+    assert set(table["series_id"]) == {"selection", "comparison"}
+    # the chosen horizon only: no 90-day outcome is observable by 30 June in the selection
+    ninety = placements.by_month_block(context(snap, opts), 90).table
+    assert ninety.filter(pl.col("series_id") == "selection").height == 0
+    assert "90 days" in placements.by_month_block(context(snap, opts), 90).title
+    alone = placements.by_month_block(context(snap, opts, comparison=False), 14).table
+    assert set(alone["series_id"]) == {"selection"}
+
+
+def test_placement_effect_block_on_the_placement_fixture(snap, opts):
+    from tests.hand_fixture import placement_extract
+
+    psnap = build_snapshot(placement_extract())
+    popts = options_from_facts(facts(psnap))
+    block = placements.effect_block(context(psnap, popts), 90)
+    whole = cell(block.table, unit="Whole trial")
+    # tests/stats/test_placement_effect.py: trial 50 % -> 100 %, comparison 50 % -> 33.33 %
+    assert (whole["trial_before"], whole["trial_after"]) == (50.0, 100.0)
+    assert whole["trial_change"] == pytest.approx(50.0)
+    assert whole["comparison_change"] == pytest.approx(100 / 3 - 50)
+    assert whole["estimate"] == pytest.approx(50.0 - (100 / 3 - 50))
+    # one row per selected area beside it; A2 has no episode with a known outcome before
+    assert cell(block.table, trial_area_id="A1")["estimate"] == pytest.approx(200 / 3)
+    assert cell(block.table, trial_area_id="A2")["estimate"] is None
+    assert block.chart is not None and block.message is None
+    # on the plain hand fixture no 90-day outcome is known after the start: a message, no chart
+    plain = placements.effect_block(context(snap, opts), 90)
+    assert plain.chart is None
 
 
 def test_placement_per_area_and_provider_pooled(snap, opts):

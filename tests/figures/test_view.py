@@ -77,7 +77,13 @@ def test_the_block_pages_lay_their_named_figures_out_in_order(snap, opts):
     ]  # fmt: skip
     assert s.parts[0].items == s.metrics and s.parts[0].per_row == 3
     p = placements.build(ctx, days=90)
-    assert parts.blocks_of(p.parts) == [p.exit_rate, p.by_month, p.by_area, p.by_provider]
+    assert parts.blocks_of(p.parts) == [
+        p.exit_rate,
+        p.by_month,
+        p.effect,
+        p.by_area,
+        p.by_provider,
+    ]
     c = compare.build(ctx, focus="m:091", peers=["m:005"], sidebar_geo=True)
     flat(c.parts)
     assert isinstance(c.parts[0], parts.Text)  # the sidebar's places do not apply here
