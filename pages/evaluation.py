@@ -11,16 +11,17 @@ frame.page_header(
     "Evaluation", t("Did the trial work? The counterfactual comparison, with its uncertainty.")
 )
 ctx = data.page_context()
-st.caption(t(ev.CAVEAT))
+slots = frame.slots()  # the view puts each control above the figure it changes
 
-areas = [None, *sorted(ctx.area_names)]
 area = frame.page_choice(
     "effect_area",
-    t("Event study for"),
-    areas,
-    None,
-    format_func=lambda a: t("The whole trial") if a is None else ctx.area_names.get(a, a),
+    t("Result and event study for"),
+    [ev.WHOLE_TRIAL, *sorted(ctx.area_names)],
+    ev.WHOLE_TRIAL,
+    format_func=lambda a: t("The whole trial") if a == ev.WHOLE_TRIAL else ctx.area_names.get(a, a),
+    container=slots.columns("effect_area", [1, 2])[0],
 )
+survival = slots.columns("survival", [1, 1])
 km_start = frame.page_choice(
     "km_start",
     t("Time to employment from"),
@@ -28,6 +29,7 @@ km_start = frame.page_choice(
     "coaching",
     kind="segmented",
     format_func=lambda s: t("Start of coaching") if s == "coaching" else t("Transfer in"),
+    container=survival[0],
 )
 km_by = frame.page_choice(
     "km_by",
@@ -38,6 +40,7 @@ km_by = frame.page_choice(
         "trial_or_comparison": t("Trial against comparison"),
         "trial_area_id": t("Trial area"),
     }.get(b, t("In the group or not: {group}", group=t(ev.GROUP_LABELS.get(b, b)).lower())),
+    container=survival[1],
 )
 names = ctx.municipality_names
 peer_of = frame.page_choice(
@@ -46,6 +49,7 @@ peer_of = frame.page_choice(
     ev.peer_choices(ctx, sorted(names, key=lambda c: names[c])),
     ev.default_peer(ctx),
     format_func=lambda c: names.get(c, c),
+    container=slots.columns("peers", [1, 2])[0],
 )
 
 with st.spinner(t("spinner.loading")):
@@ -57,4 +61,4 @@ with st.spinner(t("spinner.loading")):
         km_by=km_by,
         peer_of=peer_of,
     )
-render.view(view)
+render.view(view, slots)

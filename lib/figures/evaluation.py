@@ -22,7 +22,7 @@ from lib.figures.evaluation_charts import format_pp
 from lib.figures.exports import Column
 from lib.figures.format import format_number
 from lib.figures.i18n import t
-from lib.figures.view import EffectCard, Heading, Text
+from lib.figures.view import Control, EffectCard, Heading, Text
 
 CAVEAT = (
     "Trial areas applied to join the trial, and almost all large cities did, so trial and "
@@ -111,10 +111,20 @@ class EffectSummary:
     counts: str
 
 
-def summary(inputs: EvaluationInputs) -> EffectSummary | None:
-    if inputs.effect.height == 0 or inputs.effect["estimate"][0] is None:
+def summary(inputs: EvaluationInputs, area: str | None = None) -> EffectSummary | None:
+    """The headline result: the whole trial's estimate, or the chosen area's (its row of the
+    effect by trial area), with the pre-trend of the event study (which follows the area)."""
+    effect = inputs.effect
+    if area is not None:
+        by_area = inputs.by_area
+        effect = (
+            by_area.filter(pl.col("trial_area_id") == area)
+            if "trial_area_id" in by_area.columns
+            else by_area.clear()
+        )
+    if effect.height == 0 or effect["estimate"][0] is None:
         return None
-    e = inputs.effect.row(0, named=True)
+    e = effect.row(0, named=True)
     if e["ci_low"] > 0:
         verdict = t("The interval lies above zero: exits to work rose more in the trial.")
     elif e["ci_high"] < 0:
@@ -421,6 +431,7 @@ def expected_chart_or_none(df: pl.DataFrame, label: str):
 class EvaluationView:
     summary: EffectSummary | None
     message: str | None
+    unit: str  # whose result the card shows: "the whole trial" or the chosen area's name
     events: Block | None
     by_area: Block | None
     placement: Block | None
@@ -432,20 +443,40 @@ class EvaluationView:
     @property
     def parts(self) -> list:
         if self.message:
-            return [Text(self.message, kind="info", icon=":material/info:")]
-        card = self.summary and EffectCard(
-            t("Difference-in-differences"), self.summary, help=t(EFFECT_METHOD)
+            return [Control("effect_area"), Text(self.message, kind="info", icon=":material/info:")]
+        card = (
+            EffectCard(
+                t("Difference-in-differences, {unit}", unit=self.unit),
+                self.summary,
+                help=t(EFFECT_METHOD),
+            )
+            if self.summary
+            else Text(
+                t(
+                    "No estimate for {unit}: it needs municipalities on both sides with months "
+                    "before and after the start.",
+                    unit=self.unit,
+                ),
+                kind="info",
+                icon=":material/info:",
+            )
         )
+        # The result first, under the one choice it depends on; each other control sits above
+        # the figure it changes.
         parts = [
             Heading(t("Trial effect on the exit to employment rate")),
+            Control("effect_area"),
             card,
+            Text(t(CAVEAT), kind="caption"),
             self.events,
             self.by_area,
             Heading(t("Placement with its uncertainty")),
             self.placement,
             Heading(t("Time to employment")),
+            Control("survival"),
             self.survival,
             Heading(t("Peers and expected against actual")),
+            Control("peers"),
             self.peers,
             self.expected_areas,
             self.expected_providers,
@@ -513,12 +544,14 @@ def build(
         peer_of=peer_of,
         min_count=ctx.min_count,
     )
+    unit = ctx.area_names.get(area, area) if area else t("whole trial")
     if inputs.message:
-        return EvaluationView(None, inputs.message, *([None] * 7))
+        return EvaluationView(None, inputs.message, unit, *([None] * 7))
     names = ctx.municipality_names
     return EvaluationView(
-        summary=summary(inputs),
+        summary=summary(inputs, area),
         message=None,
+        unit=unit,
         events=event_block(ctx, inputs, ctx.area_names.get(area) if area else None),
         by_area=area_block(ctx, inputs),
         placement=placements.by_month_block(ctx),

@@ -49,3 +49,23 @@ def test_forest_chart_has_one_row_per_area_and_a_zero_rule(inputs):
     spec = evaluation_charts.forest_chart(df).to_dict()
     assert spec["layer"][1]["encoding"]["x"] == {"datum": 0}
     assert spec["layer"][0]["encoding"]["y"]["field"] == "area_name"
+
+
+def test_the_result_comes_first_under_its_one_control():
+    from lib.figures import evaluation
+    from lib.figures.filters import options_from_facts
+    from lib.figures.view import Control, EffectCard
+    from tests.figures.test_page_views import context
+    from tests.readers import facts
+
+    snap = build_snapshot(hand_extract())
+    ctx = context(snap, options_from_facts(facts(snap)))
+    parts = evaluation.build(ctx, peer_of="091").parts
+    kinds = [type(p).__name__ for p in parts]
+    # heading, the area choice, the card: nothing else above the result
+    assert kinds[:3] == ["Heading", "Control", "EffectCard"]
+    assert parts[1] == Control("effect_area")
+    assert parts[2].label == "Difference-in-differences, whole trial"
+    area = evaluation.build(ctx, area="A1", peer_of="091").parts[2]
+    assert isinstance(area, EffectCard) and area.label == "Difference-in-differences, Area one"
+    assert area.summary.estimate == "+0.92 pp"  # 100/19 - 100/23

@@ -10,8 +10,12 @@ def test_evaluation_page_shows_the_hand_worked_effect(env, tmp_path):  # noqa: F
     at = open_page("evaluation")
     assert_clean(at)
     # tests/cli/test_cli.py::test_effect_on_the_hand_fixture works it out: +2.81 pp
-    (did,) = [m for m in at.metric if m.label == "Difference-in-differences"]
+    (did,) = [m for m in at.metric if m.label == "Difference-in-differences, whole trial"]
     assert did.value == "+2.81 pp"
+    # the one control above the result starts on the whole trial (never "Choose an option")
+    choice = at.selectbox(key="p_effect_area")
+    assert choice.value == "all" and choice.format_func(choice.value) == "The whole trial"
+    assert choice.label == "Result and event study for"
     assert any("2 trial and 1 comparison municipalities, 75 person-months" in s for s in texts(at))
 
 
@@ -21,6 +25,31 @@ def test_choosing_an_area_changes_the_event_study(env, tmp_path):  # noqa: F811
     at.selectbox(key="p_effect_area").set_value("A1").run()
     assert_clean(at)
     assert at.query_params["effect_area"] == "A1"
+    # the card follows: Area one (005 alone) against the comparison, -100/23 - (-100/19) pp
+    (did,) = [m for m in at.metric if m.label.startswith("Difference-in-differences")]
+    assert (did.label, did.value) == ("Difference-in-differences, Area one", "+0.92 pp")
+    assert any("1 trial and 1 comparison municipalities" in s for s in texts(at)), texts(at)
+
+
+def test_a_municipal_lead_sees_the_card_for_an_area(env, tmp_path):  # noqa: F811
+    from streamlit.testing.v1 import AppTest
+
+    from lib.engine import access
+    from lib.web import data
+    from tests.web.test_pages import DASHBOARD
+
+    env(build_store(tmp_path))
+    at = AppTest.from_file(DASHBOARD, default_timeout=120)
+    at.session_state[data.VIEWER_KEY] = access.Viewer(
+        "Lead of A1", "municipal", ("005",), ("A1",), "lead@x.fi"
+    )
+    at.query_params["effect_area"] = "A2"
+    at.switch_page("pages/evaluation.py")
+    at.run()
+    assert_clean(at)
+    # the effect for everyone is headline: another area's card too (A2 = 091 against 020)
+    (did,) = [m for m in at.metric if m.label.startswith("Difference-in-differences")]
+    assert did.label == "Difference-in-differences, Area two"
 
 
 def test_a_bad_area_in_the_link_gives_a_notice(env, tmp_path):  # noqa: F811
