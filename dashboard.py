@@ -1,18 +1,22 @@
 """Trialwatch: the Streamlit entry point and the frame around every page.
 
-Run with `streamlit run dashboard.py` (scripts/start.sh). The frame sets the page up, draws the
-shared sidebar (header, the filters every page reads, the share link), the synthetic-data
-notice, tells what to run when the store is empty or unreachable, and turns any unexpected
-failure of a page into a short message. Pages are listed once, below.
+Run with `streamlit run dashboard.py` (scripts/start.sh). The frame sets the page up, decides
+who the session is (lib/web/signin.py: a signed-in user, or the demo visitor of a synthetic
+store; otherwise a page saying why nothing opens), draws the shared sidebar (header, who is
+reading, the filters every page reads, the share link), the synthetic-data notice, tells what to
+run when the store is empty or unreachable, and turns any unexpected failure of a page into a
+short message. Pages are listed once, below.
 """
 
 import streamlit as st
 
 from lib.figures.i18n import t
-from lib.web import data, frame
+from lib.web import data, frame, signin
 
 st.set_page_config(page_title="Trialwatch", page_icon=frame.favicon(), layout="wide")
 frame.setup_language()
+state = data.data_state()
+gate = signin.gate(state)  # sets the session's viewer, or says what to draw instead
 
 overview = st.Page(
     "pages/overview.py",
@@ -39,13 +43,17 @@ pages = [
     st.Page("pages/definitions.py", title=t("definitions.title"), icon=":material/menu_book:"),
     overview_alias,
 ]
+if gate.page is not None:  # no figures for this session: only what to do (sign in, whom to ask)
+    st.navigation(pages, position="hidden")
+    gate.page()
+    st.stop()
 page = st.navigation(pages)
 if page is overview_alias:
     st.switch_page(overview, query_params=st.query_params.to_dict())  # the link's parameters too
 
-state = data.data_state()
 frame.sidebar_header(state)
 frame.synthetic_notice(state)
+signin.identity(gate, state)
 
 if state.status != "ok":
     frame.store_message(state)

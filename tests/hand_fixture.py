@@ -36,6 +36,9 @@ import polars as pl
 from lib.register.contract import Extract, polars_schema
 
 AS_OF = dt.date(2021, 6, 30)
+# Synthetic: the dashboard opens a store without sign-in only when its extract says it is
+# synthetic (lib/web/signin.py), as this hand-built register is.
+HAND_DESCRIPTION = "synthetic test register (tests/hand_fixture.py)"
 
 
 def _frame(table: str, rows: list[tuple]) -> pl.DataFrame:
@@ -152,7 +155,7 @@ def hand_extract() -> Extract:
         ),
         "payments": _frame("payments", [("PAY1", "PR1", "E3", 1500.0, "EUR", "2021-06-30")]),
     }
-    return Extract(frames=frames, as_of=AS_OF, source="hand fixture", description="tests")
+    return Extract(frames=frames, as_of=AS_OF, source="hand fixture", description=HAND_DESCRIPTION)
 
 
 # --- money --------------------------------------------------------------------------------------
@@ -213,7 +216,7 @@ def money_extract() -> Extract:
     frames["payments"] = _frame(
         "payments", [(p, pr, e, a, "EUR", d) for p, pr, e, a, d in MONEY_PAYMENTS]
     )
-    return Extract(frames=frames, as_of=AS_OF, source="hand fixture", description="tests")
+    return Extract(frames=frames, as_of=AS_OF, source="hand fixture", description=HAND_DESCRIPTION)
 
 
 # --- placement before and after the start ---------------------------------------------------------
@@ -285,4 +288,4 @@ def placement_extract() -> Extract:
             ("PE7", "P10", "coaching", "PR2", "2021-02-01", "2021-03-25"),
         ],
     )
-    return Extract(frames=frames, as_of=AS_OF, source="hand fixture", description="tests")
+    return Extract(frames=frames, as_of=AS_OF, source="hand fixture", description=HAND_DESCRIPTION)

@@ -48,7 +48,10 @@ def hostile_extract():
     name_payloads("municipalities", ("name", "name_sv", "region"), "municipality_code")
     name_payloads("providers", ("name",), "provider_id")
     return dataclasses.replace(
-        extract, frames=frames, source=payload("source"), description=payload("description")
+        extract,
+        frames=frames,
+        source=payload("source"),
+        description=payload("description") + " synthetic test register",
     )
 
 

@@ -25,6 +25,11 @@ EN: dict[str, str] = {
     "sidebar.source": "Source: {source}",
     "sidebar.loaded": "Loaded {date}",
     "sidebar.unknown_source": "not stated",
+    "role.ministry": "Ministry",
+    "role.evaluator": "Evaluator",
+    "role.municipal": "Municipal lead",
+    "role.admin": "Admin",
+    "role.nobody": "no access",
     "store.empty.title": "No data loaded yet",
     "store.empty.body": (
         "The data store is empty. To explore the product with synthetic data, run "

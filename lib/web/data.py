@@ -199,7 +199,11 @@ def _options(db_url: str, content_hash: str) -> FilterOptions:
 
 def options() -> FilterOptions:
     """What the loaded extract offers to filter by (cached per batch)."""
-    info = current_info()
+    return options_of(current_info())
+
+
+def options_of(info: access.DataInfo) -> FilterOptions:
+    """What the batch `info` offers to filter by, outside a page (the frame's sidebar)."""
     return _options(info.db_url, info.content_hash)
 
 

@@ -37,7 +37,7 @@ import pytest
 from lib.engine.indicators import Query, compute
 from lib.engine.snapshot import attributes_at, build_snapshot, day_number, group_parts
 from lib.register.contract import Extract
-from tests.hand_fixture import _frame
+from tests.hand_fixture import HAND_DESCRIPTION, _frame
 
 PERSONS = ("Q1", "Q2", "Q3", "Q4", "Q5", "Q6")
 
@@ -85,7 +85,10 @@ def _extract() -> Extract:
         ),
     }
     return Extract(
-        frames=frames, as_of=dt.date(2021, 12, 31), source="hand fixture", description="tests"
+        frames=frames,
+        as_of=dt.date(2021, 12, 31),
+        source="hand fixture",
+        description=HAND_DESCRIPTION,
     )
 
 

@@ -13,7 +13,7 @@ from lib.engine.indicators import IndicatorError, IndicatorUnavailable, Query, c
 from lib.engine.money import AuditError, flagged_payments, payments_audit
 from lib.engine.snapshot import build_snapshot
 from lib.register.contract import Extract
-from tests.hand_fixture import MONEY_FLAGGED, hand_extract, money_extract
+from tests.hand_fixture import HAND_DESCRIPTION, MONEY_FLAGGED, hand_extract, money_extract
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,9 @@ def as_dict(df: pl.DataFrame, *keys: str, col: str = "value") -> dict:
 
 def without(extract: Extract, *tables: str) -> Extract:
     frames = {k: v for k, v in extract.frames.items() if k not in tables}
-    return Extract(frames=frames, as_of=extract.as_of, source="hand fixture", description="tests")
+    return Extract(
+        frames=frames, as_of=extract.as_of, source="hand fixture", description=HAND_DESCRIPTION
+    )
 
 
 # --- payments_amount ----------------------------------------------------------------------------

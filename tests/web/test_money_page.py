@@ -3,6 +3,8 @@ money_extract (its comment lists the payments; tests/engine/test_money.py works 
 
 from __future__ import annotations
 
+import dataclasses
+
 from tests.hand_fixture import hand_extract, money_extract
 from tests.web.test_pages import (
     assert_clean,
@@ -38,7 +40,9 @@ def test_money_page_shows_the_hand_figures(env, tmp_path):  # noqa: F811
 def test_money_page_without_payments_says_what_to_load(env, tmp_path):  # noqa: F811
     base = hand_extract()
     frames = {k: v for k, v in base.frames.items() if k != "payments"}
-    env(build_store(tmp_path, type(base)(frames=frames, as_of=base.as_of)))
+    env(
+        build_store(tmp_path, dataclasses.replace(base, frames=frames))
+    )  # synthetic, as the hand one
     at = open_page("money")
     assert_clean(at)
     assert any("payments.csv" in i.value for i in at.info)
