@@ -43,6 +43,23 @@ pages = [
     st.Page("pages/definitions.py", title=t("definitions.title"), icon=":material/menu_book:"),
     overview_alias,
 ]
+# The admin's pages: listed for admin users only; anyone else who types their address is
+# refused by the pages themselves. They stand outside the figures' frame (no filters), and
+# Import opens on an empty store too.
+is_admin = gate.viewer is not None and gate.viewer.role == "admin"
+shown = "visible" if is_admin else "hidden"
+audit_page = st.Page(
+    "pages/audit.py", title=t("Audit trail"), icon=":material/history:", visibility=shown
+)
+import_page = st.Page(
+    "pages/import_extract.py",
+    title=t("Import"),
+    icon=":material/upload:",
+    url_path="import",
+    visibility=shown,
+)
+admin_pages = [audit_page, import_page]
+pages = {t("Figures"): pages, t("Admin"): admin_pages} if is_admin else pages + admin_pages
 if gate.page is not None:  # no figures for this session: only what to do (sign in, whom to ask)
     st.navigation(pages, position="hidden")
     gate.page()
@@ -55,7 +72,13 @@ frame.sidebar_header(state)
 frame.synthetic_notice(state)
 signin.identity(gate, state)
 
-if state.status != "ok":
+if page in admin_pages and (state.status == "ok" or page is import_page):
+    st.session_state[data.PAGE_KEY] = page.url_path
+    try:
+        page.run()
+    except Exception as exc:  # noqa: BLE001 -- as below
+        frame.friendly_error(exc)
+elif state.status != "ok":
     frame.store_message(state)
 else:
     try:

@@ -33,6 +33,11 @@ SETTINGS_HELP: dict[str, tuple[object, str]] = {
         "Statistics Finland's PxWeb API (v1, a language's root) that `trialwatch published "
         "fetch` reads.",
     ),
+    "TRIALWATCH_UPLOAD_MB": (
+        500,
+        "Largest extract an admin may upload on the Import page, in MB, zipped and unpacked "
+        "alike (keep .streamlit/config.toml's server.maxUploadSize at or above it).",
+    ),
 }
 
 
@@ -53,6 +58,7 @@ class Settings:
     weekly_contacts: int = 4
     cache_dir: Path = field(default=DATA_DIR / "cache")
     pxweb_url: str = str(SETTINGS_HELP["TRIALWATCH_PXWEB_URL"][0])
+    upload_mb: int = 500
 
 
 def get_settings(db_url: str | None = None) -> Settings:
@@ -71,4 +77,5 @@ def get_settings(db_url: str | None = None) -> Settings:
         weekly_contacts=int(env.get("TRIALWATCH_WEEKLY_CONTACTS", 4)),
         cache_dir=cache,
         pxweb_url=env.get("TRIALWATCH_PXWEB_URL") or str(SETTINGS_HELP["TRIALWATCH_PXWEB_URL"][0]),
+        upload_mb=int(env.get("TRIALWATCH_UPLOAD_MB", 500)),
     )

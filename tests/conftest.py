@@ -154,6 +154,90 @@ def page(browser):
 # --------------------------------------------------------------------------- streamlit
 
 
+def start_streamlit(
+    db_url: str,
+    log_dir: Path,
+    script: str | os.PathLike[str] = "dashboard.py",
+    *,
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    timeout: float = 60.0,
+    port: int | None = None,
+) -> tuple[subprocess.Popen, object, str]:
+    """Start ``streamlit run`` on a free loopback port with ``TRIALWATCH_DB=db_url`` (plus
+    ``env``; ``args`` are more ``streamlit run`` options) and poll ``/_stcore/health`` until it
+    answers ``ok``: (process, its log file, base URL). Stop it with ``stop_streamlit``."""
+    port = port or free_port()
+    log_path = log_dir / f"streamlit-{port}.log"
+    log = open(log_path, "wb")  # noqa: SIM115 -- closed by stop_streamlit
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.headless", "true",
+        "--server.address", "127.0.0.1",
+        "--server.port", str(port),
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+        *args,
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env={**os.environ, "TRIALWATCH_DB": db_url, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(proc, f"{base_url}/_stcore/health", log, log_path, timeout)
+    except BaseException:
+        stop_streamlit(proc, log)
+        raise
+    return proc, log, base_url
+
+
+def wait_healthy(proc, url: str, log, log_path: Path, timeout: float, ok=b"ok") -> None:
+    """Poll `url` until it answers 200 (with `ok` as its body, unless ok is None); fail with
+    the log's end if the process exits first or the time runs out."""
+    no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            log.flush()
+            pytest.fail(
+                f"{url}: the server exited with {proc.returncode} before answering:\n"
+                + log_path.read_text(errors="replace")[-4000:],
+                pytrace=False,
+            )
+        try:
+            with no_proxy.open(url, timeout=2) as resp:
+                if resp.status == 200 and (ok is None or resp.read().strip() == ok):
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            log.flush()
+            pytest.fail(
+                f"{url} not answering after {timeout:.0f}s:\n"
+                + log_path.read_text(errors="replace")[-4000:],
+                pytrace=False,
+            )
+        time.sleep(0.25)
+
+
+def stop_streamlit(proc: subprocess.Popen, log) -> None:
+    """Stop a server started by start_streamlit (or any child process with its log)."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+    log.close()
+
+
 @pytest.fixture
 def streamlit_server(tmp_path: Path) -> Iterator[Callable[..., str]]:
     """Factory: ``base_url = streamlit_server(db_url)`` starts ``streamlit run dashboard.py``.
@@ -164,7 +248,6 @@ def streamlit_server(tmp_path: Path) -> Iterator[Callable[..., str]]:
     ``tmp_path/streamlit-PORT.log`` and is shown if one fails to start.
     """
     started: list[tuple[subprocess.Popen, object]] = []
-    no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def start(
         db_url: str,
@@ -173,60 +256,11 @@ def streamlit_server(tmp_path: Path) -> Iterator[Callable[..., str]]:
         env: dict[str, str] | None = None,
         timeout: float = 60.0,
     ) -> str:
-        port = free_port()
-        log_path = tmp_path / f"streamlit-{port}.log"
-        log = open(log_path, "wb")  # noqa: SIM115 -- closed at teardown
-        cmd = [
-            sys.executable, "-m", "streamlit", "run", str(script),
-            "--server.headless", "true",
-            "--server.address", "127.0.0.1",
-            "--server.port", str(port),
-            "--server.fileWatcherType", "none",
-            "--browser.gatherUsageStats", "false",
-        ]  # fmt: skip
-        proc = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env={**os.environ, "TRIALWATCH_DB": db_url, **(env or {})},
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        proc, log, base_url = start_streamlit(db_url, tmp_path, script, env=env, timeout=timeout)
         started.append((proc, log))
-        base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                log.flush()
-                pytest.fail(
-                    f"streamlit exited with {proc.returncode} before becoming healthy:\n"
-                    + log_path.read_text(errors="replace")[-4000:],
-                    pytrace=False,
-                )
-            try:
-                with no_proxy.open(f"{base_url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200 and resp.read().strip() == b"ok":
-                        return base_url
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(
-                    f"streamlit not healthy after {timeout:.0f}s at {base_url}:\n"
-                    + log_path.read_text(errors="replace")[-4000:],
-                    pytrace=False,
-                )
-            time.sleep(0.25)
+        return base_url
 
     yield start
 
     for proc, log in started:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        log.close()
+        stop_streamlit(proc, log)

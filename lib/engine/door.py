@@ -12,9 +12,12 @@ appends to the audit trail for any viewer.
 
 from __future__ import annotations
 
+import json
+import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -30,6 +33,7 @@ from lib.register.importer import import_extract
 from lib.register.schema import LoadBatch, SavedView
 from lib.register.store import get_engine, load_history, replace_register
 from lib.register.store import safe_url as safe_url  # the URL without its password, for messages
+from lib.register.upload import UploadError, unpack_extract
 from lib.settings import get_settings
 
 # What may be done through the door (the `what` of access.permit).
@@ -104,19 +108,61 @@ def load_register(
     return _with_snapshot(store, batch, t0, extract)
 
 
-def import_folder(viewer: Viewer, folder, *, db_url: str | None = None, progress=None) -> Loaded:
+def import_folder(
+    viewer: Viewer,
+    folder,
+    *,
+    db_url: str | None = None,
+    progress=None,
+    target: str = "trialwatch import",
+    source_path: str | None = None,
+) -> Loaded:
     """`trialwatch import FOLDER`: lib/register/importer.py's import_extract (validate, then
     load in one transaction; ExtractError for a refused extract, LoadFailed if the load rolled
-    back), then the new batch's analytic snapshot."""
+    back), then the new batch's analytic snapshot. Each import, loaded or refused, is a row in
+    the audit trail (`target`: the command or the page)."""
     store = open_store(viewer, LOAD_REGISTER, db_url)
     t0 = time.perf_counter()
+    what = {"source": source_path or str(folder)}
     try:
-        batch = import_extract(folder, store.engine, progress=progress)
-    except ExtractError:
+        batch = import_extract(folder, store.engine, progress=progress, source_path=source_path)
+    except ExtractError as e:
+        refusal = {**what, "result": "refused", "problems": e.total}
+        record(viewer, "import", target, refusal, db_url=store.url)
         raise
     except Exception as e:  # the transaction rolled back: the caller says so, with the cause
+        record(viewer, "import", target, {**what, "result": "rolled back"}, db_url=store.url)
         raise LoadFailed(e) from e
-    return _with_snapshot(store, batch, t0)
+    loaded = _with_snapshot(store, batch, t0)
+    rows = sum(json.loads(batch.row_counts).values())
+    done = {**what, "result": "loaded", "batch": batch.batch_id}
+    record(viewer, "import", target, done, rows, db_url=store.url)
+    return loaded
+
+
+def import_upload(
+    viewer: Viewer,
+    upload,
+    *,
+    name: str,
+    limit_bytes: int,
+    db_url: str | None = None,
+    target: str = "import page",
+) -> Loaded:
+    """An extract uploaded as a zip of its folder (the admin's Import page): unpacked safely
+    (lib/register/upload.py; UploadError, with an audit row, when it is refused), then exactly
+    `import_folder`'s validation and atomic load. Refused before unpacking unless `viewer` may
+    load the register."""
+    store = open_store(viewer, LOAD_REGISTER, db_url)
+    source = f"upload {name}"
+    with tempfile.TemporaryDirectory(prefix="trialwatch-upload-") as tmp:
+        try:
+            folder = unpack_extract(upload, Path(tmp), limit_bytes=limit_bytes)
+        except UploadError as e:
+            refusal = {"source": source, "result": "refused", "reason": str(e)}
+            record(viewer, "import", target, refusal, db_url=store.url)
+            raise
+        return import_folder(viewer, folder, db_url=store.url, target=target, source_path=source)
 
 
 def _with_snapshot(store: Store, batch: LoadBatch, t0: float, extract: Extract | None = None):
@@ -125,6 +171,21 @@ def _with_snapshot(store: Store, batch: LoadBatch, t0: float, extract: Extract |
     t1 = time.perf_counter()
     snapshot_for(store.engine, store.url, extract=extract)
     return Loaded(batch, store.url, t1 - t0, time.perf_counter() - t1)
+
+
+def audit_trail(
+    viewer: Viewer,
+    *,
+    since=None,
+    subject: str | None = None,
+    action: str | None = None,
+    db_url: str | None = None,
+) -> list[audit.Event]:
+    """The audit trail, oldest first, for an admin (and the operator): since a day (UTC), of
+    one subject, of one action."""
+    store = open_store(viewer, READ_AUDIT, db_url)
+    found = audit.events(store.engine, since=since, subject=subject)
+    return [e for e in found if action in (None, e.action)]
 
 
 def history(viewer: Viewer, db_url: str | None = None) -> list[LoadBatch]:

@@ -196,4 +196,37 @@ ACCESS_RULES: tuple[tuple[str, str], ...] = (
         "command with `--as` or `--out`, every saved-view change and every refused request "
         "writes a row in the audit trail: who, when, what (its parameters) and how many rows.",
     ),
+    (
+        "Signing in",
+        "Sign-in is OpenID Connect through the organisation's identity provider (Streamlit's "
+        "st.login). A person counts as signed in only when the provider's ID token says their "
+        "e-mail address is verified (email_verified true; an absent claim or the text 'true' "
+        "does not count), and their rights are those of the user row of that address, compared "
+        "in lower case. No row, or a removed user: no figures, and a page that says whom to ask. "
+        "Sign-in, sign-out, an unverified address and a person without a row each write a row "
+        "in the audit trail, once per session. Rights are looked up on every run, so a removed "
+        "user or a changed role takes effect on their next click.",
+    ),
+    (
+        "Demo visitor",
+        "Without sign-in configured, Trialwatch opens only a synthetic store (one whose extract "
+        "says it is synthetic), for a labelled demo visitor who chooses whose view to see "
+        "(ministry, evaluator, the municipal lead of one area, admin), so that anyone can see "
+        "what each user would see. The figures are then the rule's for that role. A store "
+        "holding any other extract does not open without sign-in, and the page says what to "
+        "set: there is never a real store without sign-in. The demo visitor may read the demo's "
+        "audit trail as admin but not import: replacing the store needs a signed-in admin.",
+    ),
+    (
+        "Importing through the browser",
+        "An admin may upload an extract as a zip of its folder (manifest.toml and its tables, "
+        "at the zip's top or in its one top folder), at most TRIALWATCH_UPLOAD_MB (500 MB by "
+        "default) zipped and again unpacked, counted as it is written. A zip entry whose name "
+        "is absolute or leaves the folder, a symbolic link, an encrypted entry or more than "
+        "1,000 entries refuses the whole upload before anything is unpacked. The extract is "
+        "then checked and loaded exactly as `trialwatch import` does: a refused extract lists "
+        "every problem and leaves the store as it was, a loaded one replaces the register in "
+        "one transaction. Every import, loaded or refused, through the page or the command "
+        "line, is a row in the audit trail.",
+    ),
 )

@@ -102,6 +102,13 @@ def _data_info(db_url: str) -> access.DataInfo | None:
     return access.data_info(db_url)
 
 
+def store_changed() -> None:
+    """A new batch was loaded by this session (the Import page): read the store's state again
+    now rather than within the cache's few seconds."""
+    _data_info.clear()
+    _history.clear()
+
+
 def data_state() -> DataState:
     """The store's state for this run: never raises."""
     url = get_settings().db_url

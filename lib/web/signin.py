@@ -304,8 +304,3 @@ def _what_to_set() -> None:
         'server_metadata_url = "https://idp.example.fi/.well-known/openid-configuration"\n',
         language="toml",
     )
-
-
-def page_title(g: Gate) -> str:
-    """The title of the page drawn instead of the product (for the navigation)."""
-    return t("Sign in") if g.mode == "signed_out" else t("No access")

@@ -68,7 +68,7 @@ def test_overview_in_a_browser_on_the_hand_fixture(streamlit_server, page, tmp_p
     assert page.locator("[data-testid='stException']").count() == 0
     assert metric_value(page, "Active caseload") == "3"
     assert metric_value(page, "Cumulative transferred") == "4"
-    assert page.get_by_text(t("notice.synthetic")).count() == 0
+    assert page.get_by_text(t("notice.synthetic")).count() == 1  # the hand fixture is synthetic
     page.get_by_text("Data as of 30 Jun 2021", exact=True).wait_for()
 
     # The definition is one click away.
