@@ -258,3 +258,16 @@ def test_lib_is_imported_at_the_top(path: Path):
     assert not hidden, f"{path.relative_to(ROOT)} imports lib inside a function: " + "; ".join(
         hidden
     )
+
+
+def test_no_html_of_ours_reaches_the_page():
+    """Streamlit's advice: no unsafe HTML. Nothing writes HTML into a page (no
+    unsafe_allow_html, st.html or components' html), so no text can become markup that way."""
+    unsafe = re.compile(r"unsafe_allow_html\s*=\s*True|\bst\.html\(|components\.v1\.html|\.html\(")
+    found = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in [*LIB, *PAGES, *FRAME]
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if unsafe.search(line)
+    ]
+    assert found == []

@@ -841,3 +841,26 @@ def _paired_shape(unit, label_title, ci, height) -> alt.LayerChart:
             .encode(y=y, yOffset=offset, x="ci_low:Q", x2="ci_high:Q")
         )
     return alt.layer(*layers, height=height)
+
+
+def legend_chart(items: list[tuple[str, str, bool]]) -> alt.LayerChart:
+    """A legend shared by several charts, drawn by Vega-Lite itself (no HTML): a coloured line,
+    dashed or solid, and the name of each series (label, colour, dashed), side by side in
+    their order, each placed by pixel after the one before (about 7 px a character)."""
+    rows, x = [], 0
+    for label, color, dashed in items:
+        dash = [6, 4] if dashed else [1, 0]
+        rows.append({"label": label, "color": color, "dash": dash, "x": x, "x2": x + 22})
+        x += 22 + 6 + 7 * len(label) + 24
+    base = alt.Chart(alt.Data(values=rows), height=20)
+    line = base.mark_rule(strokeWidth=3).encode(
+        x=alt.X("x:Q", scale=None, axis=None),
+        x2="x2:Q",
+        y=alt.value(10),
+        color=alt.Color("color:N", scale=None, legend=None),
+        strokeDash=alt.StrokeDash("dash:N", scale=None, legend=None),
+    )
+    text = base.mark_text(align="left", baseline="middle", dx=6, fontSize=13).encode(
+        x=alt.X("x2:Q", scale=None, axis=None), y=alt.value(10), text="label:N"
+    )
+    return alt.layer(line, text).configure_view(strokeWidth=0)

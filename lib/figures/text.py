@@ -10,10 +10,10 @@ or change how a page reads. So:
 
 - the builders (lib/figures) return plain text: titles, captions, notes and messages as people
   read them, outside text in them as it is (downloads write it so);
-- whatever draws plain text into a Markdown-reading element passes it through `as_text` (or
-  `as_html` inside the HTML the renderer writes itself), and outside text never goes through
-  `st.markdown` any other way; elements that show text as it is (tables, charts, code, select
-  box and multiselect options) take it unchanged.
+- whatever draws plain text into a Markdown-reading element passes it through `as_text`, and
+  outside text never goes through `st.markdown` any other way; no HTML is written at all (no
+  `unsafe_allow_html`, tests/test_architecture.py); elements that show text as it is (tables,
+  charts, code, select box and multiselect options) take it unchanged.
 
 tests/web/test_hostile.py fails when a page passes outside text to a Markdown-reading element
 unescaped, and tests/web/test_hostile_e2e.py when a browser shows an element the text names or a
@@ -43,14 +43,6 @@ def as_text(value: object) -> str:
     any plain text) drawn into st.markdown, captions, alerts, titles, labels or radio options."""
     text = _CONTROL.sub(" ", "" if value is None else str(value))
     return _PUNCTUATION.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, text))
-
-
-def as_html(value: object) -> str:
-    """`value` for the HTML the renderer writes itself (st.markdown with unsafe_allow_html):
-    every punctuation character (<, >, &, quotes, brackets...) as a character reference, so
-    neither HTML nor Markdown reads any of it."""
-    text = _AUTOLINK.sub(WORD_JOINER, _CONTROL.sub(" ", "" if value is None else str(value)))
-    return "".join(f"&#{ord(c)};" if _PUNCTUATION.fullmatch(c) else c for c in text)
 
 
 def join_lines(lines) -> str:

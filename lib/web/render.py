@@ -12,7 +12,7 @@ import streamlit as st
 
 from lib.engine.indicators import INDICATORS
 from lib.engine.months import shift_month
-from lib.figures import exports, overview
+from lib.figures import charts, exports, overview
 from lib.figures import view as parts
 from lib.figures.blocks import Block, Metric
 from lib.figures.explorer import ROLES, ExplorerView, SliceSpec, dim_label, metric_text
@@ -30,7 +30,7 @@ from lib.figures.format import (
     unit_text,
 )
 from lib.figures.i18n import t
-from lib.figures.text import as_html, as_text, join_lines
+from lib.figures.text import as_text, join_lines
 from lib.settings import get_settings
 from lib.web import sidebar
 from lib.web.data import _national_activation, _vega_lite, audit, current_info, selection
@@ -466,19 +466,9 @@ def metric_row(metrics: list[Metric], per_row: int | None = None) -> None:
 
 
 def legend(items: list[tuple[str, str, bool]]) -> None:
-    """A legend shared by several charts: a coloured line and the name of each series."""
-    parts = []
-    for label, color, dashed in items:
-        style = "dashed" if dashed else "solid"
-        parts.append(
-            "<span style='white-space:nowrap'>"
-            f"<span style='display:inline-block;width:22px;border-top:3px {style} {color};"
-            f"vertical-align:middle;margin-right:5px'></span>{as_html(label)}</span>"
-        )
-    st.markdown(
-        "<div style='line-height:1.9'>" + " &emsp;".join(parts) + "</div>",
-        unsafe_allow_html=True,
-    )
+    """A legend shared by several charts: a coloured line and the name of each series, drawn
+    as a chart (lib/figures/charts.legend_chart), so no HTML of ours reaches the page."""
+    chart_element(charts.legend_chart(items))
 
 
 def national_context(month: str) -> None:

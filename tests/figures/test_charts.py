@@ -237,3 +237,17 @@ def test_every_builder_writes_valid_vega_lite_and_arrow_datasets_for_streamlit()
             assert pa.ipc.open_stream(data).read_all().to_pylist() == rows[name]
     ranked = by_mark(built[3].to_dict(), "bar")[0]
     assert ranked["encoding"]["y"]["sort"] == ["A", "C", "B"]  # by value, suppressed last
+
+
+def test_the_shared_legend_is_a_chart_with_each_series_colour_and_dash():
+    items = [("Trial", "#0B4F8A", False), ("Comparison <b>x</b>", "#888888", True)]
+    spec = charts.legend_chart(items).to_dict(validate=True)  # raises on an invalid spec
+    (line, text) = spec["layer"]
+    rows = spec["layer"][0].get("data", spec.get("data"))["values"]
+    # the labels as they are (a chart shows text, never markup), in order, with their colours
+    assert [r["label"] for r in rows] == ["Trial", "Comparison <b>x</b>"]
+    assert [(r["color"], r["dash"]) for r in rows] == [("#0B4F8A", [1, 0]), ("#888888", [6, 4])]
+    # side by side: the second starts after the first's line (22), gap (6), 5 characters at
+    # 7 px (35) and a space (24): 87 px
+    assert [(r["x"], r["x2"]) for r in rows] == [(0, 22), (87, 109)]
+    assert line["mark"]["type"] == "rule" and text["encoding"]["text"]["field"] == "label"

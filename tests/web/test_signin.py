@@ -10,6 +10,7 @@ synthetic, and `register_store` is the same register labelled as a real extract.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -211,3 +212,21 @@ def test_sign_out_writes_its_row_and_ends_the_session_s_sign_in(env):
     assert_no_figures(at)
     at.run()  # the session's next run
     assert as_read(at.title[0].value) == "Sign in to Trialwatch"
+
+
+def test_the_readme_s_secrets_example_is_complete(env):
+    """The README's secrets.toml ("Signing in") has every key the sign-in needs, and as
+    [auth] it opens the sign-in page (not the page about an incomplete section)."""
+    import re
+    import tomllib
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Signing in\n", 1)[1]
+    example = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
+    auth = tomllib.loads(example)["auth"]
+    assert signin.missing_auth_keys(auth) == []
+    assert auth["redirect_uri"].endswith("/oauth2callback")
+    env(register_extract())
+    at = app(user={}, auth=auth).run()
+    assert_no_figures(at)
+    assert at.title[0].value == "Sign in to Trialwatch"
