@@ -271,3 +271,18 @@ def test_no_html_of_ours_reaches_the_page():
         if unsafe.search(line)
     ]
     assert found == []
+
+
+def test_streamlit_s_security_settings_are_set():
+    """.streamlit/config.toml as Streamlit's docs advise: XSRF (and the CORS protection it needs)
+    on, uploads at most the Import page's limit, no traceback shown to users."""
+    import tomllib
+
+    from lib.settings import SETTINGS_HELP, Settings
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["server"]["enableCORS"] is True
+    limit = config["server"]["maxUploadSize"]
+    assert limit == SETTINGS_HELP["TRIALWATCH_UPLOAD_MB"][0] == Settings(db_url="").upload_mb
+    assert config["client"]["showErrorDetails"] == "none"
