@@ -196,3 +196,24 @@ def test_event_study_before_period_is_flat(worlds):
     assert trend.parallel
     # after the start the effect shows up on average
     assert ev.filter(pl.col("relative_month") >= 0)["estimate"].mean() > 0.3
+
+
+def test_exit_cells_are_kept_per_snapshot_and_cohort_and_never_keep_a_snapshot_alive():
+    import gc
+    import weakref
+
+    from lib.stats import effect as effect_module
+
+    snap = build_snapshot(hand_extract())
+    ltu = Cohort(groups=("long_term_unemployed",))
+    first = effect_module.exit_cells(snap, ltu)
+    assert effect_module.exit_cells(snap, ltu) is first  # the effect, per area, event study
+    assert effect_module.exit_cells(snap, Cohort()) is not first
+    other = build_snapshot(hand_extract())  # a new batch: its own cells, however alike
+    assert effect_module.exit_cells(other, ltu) is not first
+    keys = ["municipality_code", "midx"]
+    assert effect_module.exit_cells(other, ltu).sort(keys).equals(first.sort(keys))
+    gone = weakref.ref(snap)
+    del snap
+    gc.collect()
+    assert gone() is None, "the cells' cache kept an old snapshot alive"
