@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Full test run: project setup, Debian's PostgreSQL + Chromium (installed if missing),
 # a throwaway PostgreSQL server on a free loopback port for this run only, then pytest.
+# The OpenID Connect provider of the sign-in tests (oidc-provider-mock, from the test extra)
+# is started on loopback by tests/web/test_signin_e2e.py itself.
 # Arguments go to pytest. Exit status is pytest's (5 = no tests collected, a failure).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -39,7 +39,13 @@ from lib.web import sidebar, workarounds
 log = logging.getLogger("trialwatch")
 
 
-VIEWER = access.FULL_ACCESS  # the viewer of a session that has not set one (see viewer())
+# The viewer of a session that has not set one (see viewer()): no figures. The frame sets a
+# viewer on every run before any page reads (lib/web/signin.py), so this only keeps a mistake
+# from reading as anyone.
+VIEWER = access.viewer_for(None)
+# The filters' options are the extract's reference facts (trials, areas, municipalities and
+# months: no person data), the same for every viewer.
+OPTIONS_VIEWER = access.FULL_ACCESS
 VIEWER_KEY = "trialwatch.viewer"
 PAGE_KEY = "trialwatch.page"
 REFUSALS_KEY = "trialwatch.refusals"
@@ -201,7 +207,7 @@ def read(query: Query) -> pl.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _options(db_url: str, content_hash: str) -> FilterOptions:
-    return options_from_facts(_facts(VIEWER, db_url, content_hash))
+    return options_from_facts(_facts(OPTIONS_VIEWER, db_url, content_hash))
 
 
 def options() -> FilterOptions:
