@@ -230,3 +230,17 @@ def test_the_readme_s_secrets_example_is_complete(env):
     at = app(user={}, auth=auth).run()
     assert_no_figures(at)
     assert at.title[0].value == "Sign in to Trialwatch"
+
+
+def test_the_refusal_page_shows_the_extract_s_source_as_text(env):
+    """The page for a register extract without sign-in names the manifest's source: hostile
+    Markdown in it is shown as its characters (tests/hostile_fixture.py)."""
+    from tests.hostile_fixture import HOST, hostile_extract, payload
+    from tests.web.test_hostile import leaks, markdown_strings
+
+    env(dataclasses.replace(hostile_extract(), description="register extract"))
+    at = app(auth=None).run()
+    assert_no_figures(at)
+    assert payload("source") in " ".join(texts(at))  # read back as it is ...
+    assert any(HOST.replace(".", "\\.") in s for _k, _f, s in markdown_strings(at))
+    assert leaks(at) == []  # ... and never as a link or an image
