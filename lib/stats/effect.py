@@ -20,9 +20,6 @@ municipality and its uncertainty from how those contrasts vary between municipal
 from __future__ import annotations
 
 import math
-import threading
-import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +30,7 @@ from lib.engine.indicators import IndicatorError
 from lib.engine.intervals import Z95
 from lib.engine.months import month_label, month_of_date
 from lib.engine.snapshot import Snapshot
+from lib.stats.memo import PerSnapshot
 
 MIN_EMPIRICAL_CLUSTERS = 20
 
@@ -56,13 +54,9 @@ def trial_start_month(snap: Snapshot) -> int:
     return month_of_date(start)
 
 
-# exit_cells of the last few (snapshot, cohort) pairs: the page reads the effect, the effect per
-# area and the event study of one cohort, each from the same cells, which are the costly part
-# (a pass over every person-month of the panel: 2-8 s on a national register).
-# The snapshot is held weakly: a cache must not keep an old batch's snapshot alive.
-_CELLS: OrderedDict[tuple[int, Cohort], tuple[weakref.ref, pl.DataFrame]] = OrderedDict()
-_CELLS_KEPT = 8
-_CELLS_LOCK = threading.Lock()
+# The page reads the effect, the effect per area and the event study of one cohort, each from
+# the same cells, whose making is the costly part (a pass over every person-month of the panel).
+_CELLS = PerSnapshot(kept=8)
 
 
 def exit_cells(snap: Snapshot, cohort: Cohort = EVERYONE) -> pl.DataFrame:
@@ -71,18 +65,7 @@ def exit_cells(snap: Snapshot, cohort: Cohort = EVERYONE) -> pl.DataFrame:
     At risk in t: unemployed on the last day of t-1 (the exit_rate indicator's denominator);
     exit: an employed spell starts in t. The cohort is read on the last day of t-1. Kept for
     the last few snapshots and cohorts (the frame is small: municipalities x months)."""
-    key = (id(snap), cohort)
-    with _CELLS_LOCK:
-        found = _CELLS.get(key)
-        if found is not None and found[0]() is snap:
-            _CELLS.move_to_end(key)
-            return found[1]
-    cells = _exit_cells(snap, cohort)
-    with _CELLS_LOCK:
-        _CELLS[key] = (weakref.ref(snap), cells)
-        while len(_CELLS) > _CELLS_KEPT:
-            _CELLS.popitem(last=False)
-    return cells
+    return _CELLS.get(snap, cohort, lambda: _exit_cells(snap, cohort))
 
 
 def _exit_cells(snap: Snapshot, cohort: Cohort) -> pl.DataFrame:

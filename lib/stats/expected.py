@@ -34,6 +34,7 @@ from lib.engine.indicators import AGE_BANDS, GEO_DIMS
 from lib.engine.intervals import Z95
 from lib.engine.months import month_index, month_label_expr, quarter_label_expr
 from lib.engine.snapshot import PLACEMENT_DAYS, Snapshot, attributes_at, group_parts
+from lib.stats.memo import PerSnapshot
 
 COVARIATES = ("age_band", "duration_band", "foreign", "education", "reduced_work_capacity")
 DURATION_BANDS = ("<3 months", "3-6 months", "6-12 months", "12-24 months", "24+ months")
@@ -457,7 +458,16 @@ def _reference(rows: pl.DataFrame, reference: str) -> pl.DataFrame:
     return rows.filter(pl.col("trial_or_comparison") == "comparison")
 
 
+# What a group switch need not compute again: the cells of every unit row and the model fitted
+# on the reference (neither depends on the cohort, which filters the evaluated rows only), and
+# the coded placement rows. Each is a pass over the panel or the episodes (seconds on a
+# national register).
+_KEPT = PerSnapshot(kept=16)
+
+
 def _run(
+    snap: Snapshot,
+    source: tuple,
     rows: pl.LazyFrame,
     geo: pl.DataFrame,
     unit_keys: list[str],
@@ -473,31 +483,34 @@ def _run(
 ) -> pl.DataFrame:
     """Group the unit rows into cells, fit on the reference, predict and compare.
 
-    rows: one row per unit (columns unit_keys, midx, the COVARIATES with the bands as codes, y,
-    and what `group` reads); geo: the municipalities' geographic dimensions, joined on the (much
-    smaller) cells.
+    snap, source: the snapshot and what the rows are (("exit",) or the placement's days and
+    service), which key what is kept; rows: one row per unit (columns unit_keys, midx, the
+    COVARIATES with the bands as codes, y, and what `group` reads); geo: the municipalities'
+    geographic dimensions, joined on the (much smaller) cells.
     """
     keys = [*COVARIATES, "calendar"] if calendar else list(COVARIATES)
     cell_keys = [*unit_keys, "midx", *COVARIATES]
     count = [pl.len().alias("_w"), pl.col("y").sum()]
     in_period = pl.col("midx").is_between(*eval_range)
-    if group is None:  # one pass over the rows: the evaluated cells are a subset
-        all_cells = _labelled(rows.group_by(cell_keys).agg(count).collect(), calendar)
+    summed = [pl.col("_w").sum(), pl.col("y").sum()]
+    all_cells = _KEPT.get(
+        snap,
+        (*source, "cells", calendar),
+        lambda: _labelled(rows.group_by(cell_keys).agg(count).collect(), calendar),
+    )
+    if group is None:  # the evaluated cells are a subset of all
         ev_cells = all_cells.filter(in_period)
     else:
-        all_cells, ev_cells = (
-            _labelled(frame, calendar)
-            for frame in pl.collect_all(
-                [
-                    rows.group_by(cell_keys).agg(count),
-                    rows.filter(in_period & group).group_by(cell_keys).agg(count),
-                ]
-            )
+        ev_cells = _labelled(
+            rows.filter(in_period & group).group_by(cell_keys).agg(count).collect(), calendar
         )
-    summed = [pl.col("_w").sum(), pl.col("y").sum()]
-    ref = _reference(all_cells.join(geo, on="municipality_code", how="left"), reference)
-    ref = ref.filter(pl.col("midx").is_between(*ref_range)).group_by(keys).agg(summed)
-    model = fit(ref, "y", keys, weight="_w", kind=kind)
+
+    def fitted() -> Model:
+        ref = _reference(all_cells.join(geo, on="municipality_code", how="left"), reference)
+        ref = ref.filter(pl.col("midx").is_between(*ref_range)).group_by(keys).agg(summed)
+        return fit(ref, "y", keys, weight="_w", kind=kind)
+
+    model = _KEPT.get(snap, (*source, "model", calendar, reference, ref_range, kind), fitted)
     cells = (
         ev_cells.join(geo, on="municipality_code", how="left").group_by(*dims, *keys).agg(summed)
     )
@@ -547,6 +560,8 @@ def expected_exit(
     """
     dims = _validate(by, reference, cohort, EXIT_DIMS)
     return _run(
+        snap,
+        ("exit",),
         _exit_lazy(snap),
         _geo(snap),
         ["municipality_code"],
@@ -627,8 +642,15 @@ def expected_placement(
     if min_rated is None:
         min_rated = MIN_RATED_PROVIDER if "provider_id" in dims else 0
     calendar = _check_calendar(calendar)
+    coded = _KEPT.get(
+        snap,
+        ("placement", days, service_type, "rows"),
+        lambda: _placement_coded(snap, days, service_type),
+    )
     out = _run(
-        _placement_coded(snap, days, service_type).lazy(),
+        snap,
+        ("placement", days, service_type),
+        coded.lazy(),
         _geo(snap),
         ["municipality_code", "provider_id"],
         dims,

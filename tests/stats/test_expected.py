@@ -229,3 +229,31 @@ def test_demo_effect_areas_beat_their_expected_exit_rate():
     before = expected_exit(snap, by="trial_or_comparison", period=(None, "2021-02"))
     trial = before.filter(pl.col("trial_or_comparison") == "trial").row(0, named=True)
     assert trial["ci_low"] < 0 < trial["ci_high"]
+
+
+def test_what_is_kept_between_groups_gives_the_answer_computed_afresh(snap, monkeypatch):
+    # The cells of every row and the reference model are kept per snapshot (lib/stats/memo.py):
+    # a group read after another must equal the same read with nothing kept.
+    from polars.testing import assert_frame_equal
+
+    from lib.engine.cohort import Cohort
+    from lib.stats import expected
+    from lib.stats.memo import PerSnapshot
+
+    ltu = Cohort(groups=("long_term_unemployed",))
+    reads = {
+        "exit": lambda c: expected.expected_exit(snap, by="trial_area_id", cohort=c, min_count=0),
+        "placement": lambda c: expected.expected_placement(
+            snap, by="municipality_code", cohort=c, min_count=0, calendar=None
+        ),
+    }
+    for name, read in reads.items():
+        monkeypatch.setattr(expected, "_KEPT", PerSnapshot())
+        fresh = read(ltu)
+        monkeypatch.setattr(expected, "_KEPT", PerSnapshot())
+        read(Cohort())  # everyone first: the cells and the model are kept ...
+        kept = expected._KEPT._values.copy()
+        again = read(ltu)  # ... and the group reuses them
+        # equal but for the order in which floating sums were added
+        assert_frame_equal(again, fresh, check_row_order=False, rel_tol=1e-9, abs_tol=1e-12)
+        assert set(expected._KEPT._values) == set(kept), f"{name}: the group refitted"
