@@ -155,3 +155,22 @@ def test_a_zip_that_climbs_out_is_refused_before_unpacking(store, tmp_path):
     assert latest_batch(get_engine(store)).batch_id == before
     (row,) = trail(store, "import")
     assert row.detail["result"] == "refused" and "outside" in row.detail["reason"]
+
+
+def test_an_admin_loads_the_first_extract_into_an_empty_store(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRIALWATCH_MIN_COUNT", "0")
+    monkeypatch.setenv("TRIALWATCH_CACHE_DIR", str(tmp_path / "cache"))
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    monkeypatch.setenv("TRIALWATCH_DB", url)
+    add_user(get_engine(url), ADMIN, role="admin")
+    at = open_page("pages/import_extract.py")
+    assert not at.exception and not at.error
+    folder = write_extract(register_extract(), tmp_path / "first")
+    at = upload(at, "first.zip", zipped(folder))
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert latest_batch(get_engine(url)).batch_id == 1
+    # the figures open at once (the store's state is read again, not after its cache's seconds)
+    at.switch_page("pages/overview.py")
+    at.run()
+    assert not at.exception
+    assert [m.value for m in at.metric if as_read(m.label) == "Active caseload"] == ["3"]
