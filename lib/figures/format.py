@@ -85,7 +85,7 @@ def unit_text(unit: str) -> str:
 
 def axis_title(unit: str) -> str:
     """A unit as a y-axis title."""
-    if unit in ("%", "per 1,000"):
+    if unit in ("%", "pp", "per 1,000"):
         return t(f"unit.axis.{unit}")
     return t(f"unit.{unit}")
 

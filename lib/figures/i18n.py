@@ -78,6 +78,7 @@ EN: dict[str, str] = {
     "unit.EUR": "EUR",
     "unit.axis.%": "per cent (%)",
     "unit.pp": "pp",
+    "unit.axis.pp": "percentage points (pp)",
     # Charts
     "chart.month": "Month",
     "chart.trial_starts": "Trial starts",

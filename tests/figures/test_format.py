@@ -11,6 +11,7 @@ from lib.figures.format import (
     DASH,
     NBSP,
     NNBSP,
+    axis_title,
     format_change,
     format_date,
     format_month,
@@ -118,3 +119,9 @@ def test_every_language_has_a_catalogue():
     assert i18n.EN["notice.synthetic"] == (
         "Synthetic demo data — not real persons or official statistics"
     )
+
+
+def test_axis_titles_spell_out_per_cent_and_percentage_points():
+    assert axis_title("%") == "per cent (%)"
+    assert axis_title("pp") == "percentage points (pp)"  # a difference of two rates
+    assert axis_title("persons") == "persons"

@@ -163,6 +163,10 @@ def test_ratings_only_from_eighteen_episodes_with_the_interval(snap, opts):
     assert isinstance(block, Block) and block.table.height == 0
     assert block.message and "enough episodes" in block.message
     assert "at least 18 episodes" in block.notes[0]
+    # the rates are per cent, their difference and its interval percentage points (issue 19)
+    units = {c.name: c.unit for c in block.columns}
+    assert units["actual"] == units["expected"] == "%"
+    assert units["difference"] == units["ci_low"] == units["ci_high"] == "pp"
 
 
 def test_without_payments_the_page_says_what_to_load(opts):
