@@ -444,25 +444,38 @@ def _chart_height(chart) -> int | None:
     return height if isinstance(height, int) else None
 
 
+# A metric card's width: four side by side in the main column at 1366 px with the sidebar open
+# (906 px); on a narrower screen the cards wrap onto the next line instead of cutting their
+# values ("3,…" in four columns of 105 px at 800 px).
+METRIC_CARD_PX = 210
+
+
 def metric_row(metrics: list[Metric], per_row: int | None = None) -> None:
-    """Large numbers in a row, each with its definition on hover and its caption."""
+    """Large numbers side by side, each with its definition on hover and its caption; cards of
+    one width that wrap to the next line where the screen is narrow (per_row: at most so many
+    on a line, by starting a new row after them)."""
     n = per_row or len(metrics)
     for start in range(0, len(metrics), n):
-        cols = st.columns(n)
-        for col, m in zip(cols, metrics[start : start + n]):
-            with col, st.container(border=True, height="stretch"):
-                ind = INDICATORS[m.indicator]
-                value = DASH if (m.suppressed or m.value is None) else format_value(m.value, m.unit)
-                st.metric(
-                    as_text(m.label),
-                    value,
-                    help=f"{t(ind.definition)} ({t('definition.unit')}: {unit_text(ind.unit)})",
-                )
-                caption = m.caption
-                if m.suppressed:
-                    caption = f"{caption} · {t('suppressed.long', n=get_settings().min_count)}"
-                if caption:
-                    st.caption(as_text(caption))
+        with st.container(horizontal=True, wrap=True):
+            for m in metrics[start : start + n]:
+                _metric_card(m)
+
+
+def _metric_card(m: Metric) -> None:
+    """One metric card: the value, its definition on hover, its caption."""
+    with st.container(border=True, width=METRIC_CARD_PX):
+        ind = INDICATORS[m.indicator]
+        value = DASH if (m.suppressed or m.value is None) else format_value(m.value, m.unit)
+        st.metric(
+            as_text(m.label),
+            value,
+            help=f"{t(ind.definition)} ({t('definition.unit')}: {unit_text(ind.unit)})",
+        )
+        caption = m.caption
+        if m.suppressed:
+            caption = f"{caption} · {t('suppressed.long', n=get_settings().min_count)}"
+        if caption:
+            st.caption(as_text(caption))
 
 
 def legend(items: list[tuple[str, str, bool]]) -> None:
