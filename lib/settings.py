@@ -21,6 +21,13 @@ SETTINGS_HELP: dict[str, tuple[object, str]] = {
         5,
         "Disclosure threshold: counts and rate denominators below it are suppressed.",
     ),
+    "TRIALWATCH_DISCLOSURE_KEY": (
+        "",
+        "Secret of the cell-key perturbation (record keys are HMAC-SHA256 of person_id under "
+        "it). Set it once per deployment, keep it secret, and never change it without "
+        "re-publishing: a new key gives every small count new noise. Without it a store of real "
+        "persons shows no counts (the synthetic demo store has its own public key).",
+    ),
     "TRIALWATCH_YOUTH_AGE": (25, "Youth group: age below this (25, or 30 where a trial uses it)."),
     "TRIALWATCH_FTE_BAND": (
         "20-30",
@@ -59,6 +66,7 @@ class Settings:
     cache_dir: Path = field(default=DATA_DIR / "cache")
     pxweb_url: str = str(SETTINGS_HELP["TRIALWATCH_PXWEB_URL"][0])
     upload_mb: int = 500
+    disclosure_key: str = field(default="", repr=False)
 
 
 def get_settings(db_url: str | None = None) -> Settings:
@@ -78,4 +86,5 @@ def get_settings(db_url: str | None = None) -> Settings:
         cache_dir=cache,
         pxweb_url=env.get("TRIALWATCH_PXWEB_URL") or str(SETTINGS_HELP["TRIALWATCH_PXWEB_URL"][0]),
         upload_mb=int(env.get("TRIALWATCH_UPLOAD_MB", 500)),
+        disclosure_key=env.get("TRIALWATCH_DISCLOSURE_KEY", ""),
     )

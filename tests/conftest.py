@@ -29,6 +29,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The cell-key perturbation's secret for every test (and the commands and servers they start):
+# the fixtures are stores of invented persons that are not the demo register, so without a
+# secret they would show no counts. tests/engine/test_disclosure.py works its record keys out
+# under this secret.
+TEST_DISCLOSURE_KEY = "trialwatch tests"
+os.environ["TRIALWATCH_DISCLOSURE_KEY"] = TEST_DISCLOSURE_KEY
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

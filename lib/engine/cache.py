@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from lib.engine.disclosure import key_for
 from lib.engine.snapshot import Snapshot, build_snapshot
 from lib.register.contract import Extract
 from lib.register.store import latest_batch, read_register
@@ -71,6 +72,7 @@ def read_snapshot(folder: Path) -> Snapshot:
         has_client_contacts=meta["has_client_contacts"],
         first_month=meta["first_month"],
         last_month=meta["last_month"],
+        disclosure_key=key_for(meta["source"]),
         **frames,
     )
 
@@ -83,12 +85,14 @@ def snapshot_for(engine, db_url: str, *, extract: Extract | None = None) -> Snap
     batch = latest_batch(engine)
     if batch is None:
         return None
-    key = batch.content_hash
+    # the secret is part of the key: a changed setting gives a snapshot with the new record keys
+    secret = key_for(batch.source) or b""
+    key = batch.content_hash + hashlib.sha256(secret).hexdigest()[:8]
     with _LOCK:
         hit = _MEMORY.get(db_url)
         if hit and hit[0] == key:
             return hit[1]
-        folder = _cache_dir(db_url, key)
+        folder = _cache_dir(db_url, batch.content_hash)
         snap = None
         if (folder / "snapshot.json").exists():
             try:

@@ -1,20 +1,142 @@
-"""Disclosure control: primary and secondary (complementary) suppression.
+"""Disclosure control: consistent (cell-key) perturbation of counts, then the threshold.
 
-Primary: a count of persons under the threshold is suppressed, and so is a rate whose
-denominator is under it (and a filtered figure that would show a small difference: see
-reference_queries in lib/engine/indicators.py). Secondary: in every line of the table (the
-cells that share the values of all dimensions but one, whose total the product also shows), a
-single suppressed cell could be recovered by subtracting the others from the total; so the smallest
-unsuppressed cell of such a line is suppressed too, repeated until no line has exactly one
-suppressed cell.
+The contract's rule (DATA_CONTRACT.md, "Disclosure control"), as the statistics offices' table
+builders apply it (ABS TableBuilder, ONS, DWP Stat-Xplore):
+
+- Every person has a record key in 0..255: the last byte of HMAC-SHA256(secret, person_id), the
+  secret being the deployment's `TRIALWATCH_DISCLOSURE_KEY` (the synthetic demo store has its own
+  fixed key, DEMO_KEY, which is public). `record_keys` computes them once per person.
+- A cell's key is the sum, modulo 256, of the record keys of the units it counts (a person
+  counted in two months of a quarter adds their key twice). lib/engine/indicators.py sums the keys
+  in the same aggregations that sum the counts, so a key costs one more column.
+- A count n >= 1 gets the noise the perturbation table (data/reference/ptable.csv) gives for
+  (n, cell key): an integer in -2..+2 whose mean over the keys is 0, never taking the count below
+  zero. Zero stays zero. The same units give the same cell key in every table, so the same figure.
+- Then the threshold: a count under it (a rate's denominator under it) is suppressed. Nothing
+  else is: secondary suppression is not needed, since differencing perturbed cells gives
+  perturbed differences.
+
+Why not the ONS `cell-key-perturbation` package (PyPI): it takes a pandas frame of microdata and
+builds whole tables from it; here the key has to ride along the engine's own Polars aggregations
+(per municipality and month, cached, then summed to the query's cells), which is the few lines
+below.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable
+
 import polars as pl
 
+from lib.engine.errors import FigureUnavailable
+from lib.settings import REFERENCE_DIR, get_settings
+
 DEFAULT_MIN_COUNT = 5
-_MAX_ROUNDS = 50
+KEY_RANGE = 256
+PTABLE_PATH = REFERENCE_DIR / "ptable.csv"
+# The synthetic demo store's secret: public on purpose (its persons are invented), and fixed so
+# that a rebuilt demo store shows the same figures. Never used for a store of real persons.
+DEMO_KEY = b"trialwatch synthetic demo register: public cell-key secret"
+DEMO_SOURCE_RE = re.compile(r"Trialwatch synthetic demo register \(seed \d+, scale \w+\)")
+METHOD = (
+    "cell-key perturbation (consistent noise of at most 2 per count; cells need not add up to "
+    "totals)"
+)
+
+
+class DisclosureKeyMissing(FigureUnavailable):
+    """A store of real persons without the deployment secret: perturbed figures cannot be made."""
+
+
+MISSING_KEY_MESSAGE = (
+    "Counts cannot be shown: this store holds real persons and TRIALWATCH_DISCLOSURE_KEY (the "
+    "secret of the cell-key perturbation) is not set. Ask the operator to set it once for the "
+    "deployment and keep it secret; only the operator sees exact counts (--min-count 0)."
+)
+
+
+def key_for(source: str | None, configured: str | None = None) -> bytes | None:
+    """The perturbation secret of a store: the setting, else the demo's own key for the
+    synthetic demo register (recognised by its manifest source), else None (refuse)."""
+    configured = configured if configured is not None else get_settings().disclosure_key
+    if configured:
+        return configured.encode()
+    if source and DEMO_SOURCE_RE.fullmatch(source):
+        return DEMO_KEY
+    return None
+
+
+def record_keys(person_ids: Iterable[str], secret: bytes) -> pl.Series:
+    """Each person's record key: HMAC-SHA256(secret, person_id) mod 256 (its last byte)."""
+    base = hmac.new(secret, digestmod=hashlib.sha256)
+
+    def one(pid: str) -> int:
+        h = base.copy()
+        h.update(pid.encode())
+        return h.digest()[-1]
+
+    return pl.Series("rkey", [one(p) for p in person_ids], dtype=pl.Int64)
+
+
+# --------------------------------------------------------------------------------------------
+# The perturbation table
+
+
+@functools.cache
+def perturbation_table() -> pl.DataFrame:
+    """data/reference/ptable.csv, checked: per count row, the keys 0..255 exactly once, noise in
+    -2..+2 with mean 0, and no count taken below zero."""
+    t = pl.read_csv(PTABLE_PATH, schema_overrides={"count_to": pl.Int64})
+    for (lo,), rows in t.group_by("count_from"):
+        keys = sorted(
+            k for a, b in rows.select("key_from", "key_to").rows() for k in range(a, b + 1)
+        )
+        width = rows["key_to"] - rows["key_from"] + 1
+        if keys != list(range(KEY_RANGE)):
+            raise ValueError(f"ptable.csv: the keys of count {lo} do not cover 0..255 once")
+        if (rows["noise"].abs() > 2).any() or (rows["noise"] + lo < 0).any():
+            raise ValueError(f"ptable.csv: count {lo} has noise outside -2..+2 or below zero")
+        if (rows["noise"] * width).sum() != 0:
+            raise ValueError(f"ptable.csv: the noise of count {lo} does not average 0")
+    return t
+
+
+@functools.cache
+def _lookup() -> tuple[int, list[int]]:
+    """(K, noise by (min(n, K) - 1) * 256 + key): K is the first count of the open last row."""
+    t = perturbation_table()
+    top = int(t["count_from"].max())
+    noise = [0] * (top * KEY_RANGE)
+    for lo, hi, k0, k1, e in t.select(
+        "count_from", "count_to", "key_from", "key_to", "noise"
+    ).rows():
+        for n in range(lo, (hi if hi is not None else top) + 1):
+            for k in range(k0, k1 + 1):
+                noise[(n - 1) * KEY_RANGE + k] = e
+    return top, noise
+
+
+def noise_of(n: int, key: int) -> int:
+    """The table's noise for a count n >= 1 with a cell key (any non-negative sum of keys)."""
+    top, noise = _lookup()
+    return noise[(min(n, top) - 1) * KEY_RANGE + key % KEY_RANGE] if n > 0 else 0
+
+
+def perturbed(count: pl.Expr, key: pl.Expr) -> pl.Expr:
+    """The perturbed count: count + the table's noise for (count, key); zero stays zero."""
+    top, noise = _lookup()
+    n = count.round(0).cast(pl.Int64)
+    idx = (n.clip(1, top) - 1) * KEY_RANGE + key.cast(pl.Int64) % KEY_RANGE
+    e = idx.replace_strict(list(range(len(noise))), noise, return_dtype=pl.Int64)
+    return pl.when(n > 0).then(n + e).otherwise(pl.lit(0, dtype=pl.Int64))
+
+
+# --------------------------------------------------------------------------------------------
+# The threshold
 
 
 def primary(magnitude: pl.Expr, min_count: int) -> pl.Expr:
@@ -24,29 +146,31 @@ def primary(magnitude: pl.Expr, min_count: int) -> pl.Expr:
 
 def apply_disclosure_control(
     df: pl.DataFrame,
-    dims: list[str],
     basis: str | None,
     min_count: int,
     *,
-    also: str | None = None,
+    complement_dims: list[str] | None = None,
 ) -> pl.DataFrame:
-    """Add a boolean `suppressed` column to an aggregated table with `num` and `den` columns.
+    """Add a boolean `suppressed` column to a table with `num` and `den` columns (perturbed
+    already, where they are counts of persons): true where the magnitude is under the threshold.
 
-    basis: which column the threshold applies to: value/numerator -> num, denominator -> den;
-    None (staff FTE, employer contacts: no persons counted) -> nothing is suppressed.
-    also: a boolean column of further cells to suppress before the complements are chosen
-    (lib/engine/indicators.py: filtered figures that would show a small difference); dropped.
+    basis: value/numerator -> num, denominator -> den; None (staff FTE, money: no persons
+    counted) -> nothing is suppressed. complement_dims: only for the statistics whose counts are
+    not perturbed yet (lib/stats/expected.py, survival.py): their exact cells still get the old
+    complementary suppression along these dimensions (`secondary_suppression`).
     """
-    extra = pl.col(also).fill_null(False) if also and also in df.columns else pl.lit(False)
     if basis is None or min_count <= 0:
-        return df.with_columns(suppressed=pl.lit(False)).drop(also or [], strict=False)
-    mag_col = "den" if basis == "denominator" else "num"
-    df = df.sort(dims, nulls_last=True) if dims else df
-    df = df.with_columns(
-        _mag=pl.col(mag_col).cast(pl.Float64),
-        suppressed=primary(pl.col(mag_col), min_count) | extra,
-    ).drop(also or [], strict=False)
-    return secondary_suppression(df, dims).drop("_mag")
+        return df.with_columns(suppressed=pl.lit(False))
+    mag = pl.col("den" if basis == "denominator" else "num")
+    df = df.with_columns(suppressed=primary(mag, min_count).fill_null(True))
+    if complement_dims is None:
+        return df
+    df = df.sort(complement_dims, nulls_last=True) if complement_dims else df
+    df = df.with_columns(_mag=mag.cast(pl.Float64))
+    return secondary_suppression(df, complement_dims).drop("_mag")
+
+
+_MAX_ROUNDS = 50
 
 
 def secondary_suppression(df: pl.DataFrame, dims: list[str]) -> pl.DataFrame:

@@ -3,7 +3,8 @@
 `compute(snapshot, query)` is the one implementation behind the dashboard, the CLI and the
 exports. The pipeline: the indicator's unit rows (person-months, events or episodes), the
 query's filters and groups, aggregation to the requested dimensions, the full grid of cells
-(zeros included), then disclosure control (lib/engine/disclosure.py).
+(zeros included) with each cell's key, then disclosure control (lib/engine/disclosure.py):
+the counts of persons perturbed by their cell keys, then the threshold.
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from lib.engine.disclosure import apply_disclosure_control
+from lib.engine.disclosure import (
+    MISSING_KEY_MESSAGE,
+    DisclosureKeyMissing,
+    apply_disclosure_control,
+    perturbed,
+)
 from lib.engine.errors import FigureError, FigureUnavailable
 from lib.engine.months import month_index, month_label_expr, quarter_label_expr
 from lib.engine.snapshot import PLACEMENT_DAYS, UNKNOWN_MUNICIPALITY, Snapshot
@@ -154,6 +160,19 @@ class Indicator:
     def per_person(self) -> bool:
         """Counted per person: groups and person dimensions apply."""
         return self.source in PERSON_SOURCES
+
+    @property
+    def perturbed(self) -> tuple[str, ...]:
+        """Which of num and den are counts of persons (or of their episodes), perturbed by the
+        cell-key method; money, FTE and coaching contacts are not."""
+        if self.disclosure is None:
+            return ()
+        if self.kind == "count":
+            return ("num",)
+        if self.kind == "rate":
+            return ("num", "den")
+        # ratios: clients per FTE counts persons over FTE; contacts and money over persons
+        return ("num",) if self.source == "staff" else ("den",)
 
 
 INDICATORS: dict[str, Indicator] = {
@@ -757,12 +776,15 @@ def _staff_rows(snap: Snapshot, ind: Indicator) -> pl.DataFrame:
     )
     caseload = (
         snap.panel.filter(pl.col("organisation") == "municipal")
+        .with_columns(rkey=pl.lit(snap.record_keys()).gather(pl.col("pid")))
         .group_by("municipality_code", "midx")
-        .agg(num=pl.len().cast(pl.Float64))
+        .agg(num=pl.len().cast(pl.Float64), nk=pl.col("rkey").sum())
     )
     return fte.join(
         caseload, on=["municipality_code", "midx"], how="full", coalesce=True
-    ).with_columns(pl.col("num").fill_null(0.0), pl.col("den").fill_null(0.0))
+    ).with_columns(
+        pl.col("num").fill_null(0.0), pl.col("den").fill_null(0.0), pl.col("nk").fill_null(0)
+    )
 
 
 def _employer_rows(snap: Snapshot) -> pl.DataFrame:
@@ -862,6 +884,8 @@ def _per_municipality(snap: Snapshot, ind: Indicator, q: Query, other_by: list[s
     def make() -> pl.DataFrame:
         source = replace(snap, panel=panel_subset(snap, q)) if ind.source == "panel" else snap
         rows = unit_rows(source, ind, q).lazy()
+        if ind.source in PERSON_SOURCES:  # each unit's record key, by its person (cell keys)
+            rows = rows.with_columns(rkey=pl.lit(snap.record_keys()).gather(pl.col("pid")))
         if "age_band" in other_by or any(d == "age_band" for d, _ in row_where):
             rows = rows.with_columns(age_band=age_band_expr())
         g = group_expr(q.groups, q.match, q.youth_age)
@@ -869,10 +893,19 @@ def _per_municipality(snap: Snapshot, ind: Indicator, q: Query, other_by: list[s
             rows = rows.filter(g)
         for dim, values in row_where:
             rows = rows.filter(pl.col(dim).cast(pl.String).is_in(list(values)))
-        den = pl.col("den").sum() if ind.kind in ("rate", "ratio") else pl.lit(0).alias("den")
+        rate = ind.kind in ("rate", "ratio")
+        den = pl.col("den").sum() if rate else pl.lit(0).alias("den")
+        # the cell keys: sums of the record keys of the units each of num and den counts
+        if ind.source in PERSON_SOURCES:
+            rk = pl.col("rkey")
+            nk = (rk * pl.col("num").cast(pl.Int64)).sum() if ind.kind != "ratio" else pl.lit(0)
+            dk = (rk * pl.col("den").cast(pl.Int64)).sum() if rate else pl.lit(0)
+        else:  # clients per FTE: the caseload's keys come with it (_staff_rows)
+            nk = pl.col("nk").sum() if ind.fte_roles else pl.lit(0)
+            dk = pl.lit(0)
         return (
             rows.group_by("municipality_code", *other_by, "midx")
-            .agg(num=pl.col("num").sum(), den=den)
+            .agg(num=pl.col("num").sum(), den=den, nk=nk.cast(pl.Int64), dk=dk.cast(pl.Int64))
             .collect()
             .with_columns(pl.col("municipality_code").cast(pl.String))
         )
@@ -917,99 +950,50 @@ def _month_range(snap: Snapshot, ind: Indicator, q: Query) -> list[int]:
 
 
 def compute(snap: Snapshot, q: Query) -> pl.DataFrame:
-    """The indicator table: the `by` dimensions, value, [numerator, denominator], suppressed."""
+    """The indicator table: the `by` dimensions, value, [numerator, denominator], suppressed.
+
+    With a threshold (min_count > 0) the counts of persons are perturbed (cell-key method,
+    lib/engine/disclosure.py) and then the threshold applies; min_count 0 gives exact counts
+    (the operator's)."""
     ind = validate(snap, q)
     by = list(q.by)
-    result = _values(_cells(snap, ind, q), ind)
-    if ind.disclosure is not None and q.min_count > 0:
-        result = _flag_left_out(snap, ind, q, result)
-    result = apply_disclosure_control(result, by, ind.disclosure, q.min_count, also="left_out")
+    cells = _cells(snap, ind, q)
+    if q.min_count > 0:
+        cells = perturb_cells(snap, ind, cells)
+    if ind.aggregation == "stock":  # a mean of month ends: the person-months over the months
+        cells = cells.with_columns(num=pl.col("num") / pl.col("n"), den=pl.col("den") / pl.col("n"))
+    result = _values(cells.drop("nk", "dk", "n"), ind)
+    result = apply_disclosure_control(result, ind.disclosure, q.min_count)
     months = _month_range(snap, ind, q)
     single_months = "month" in by or len(months) == 1
     has_den = ind.kind in ("rate", "ratio")
     return _finish(result, by, ind, has_den, whole=ind.aggregation != "stock" or single_months)
 
 
-# Differencing: a filtered figure set beside the same figure without the filter shows, by
-# subtraction, the persons the filter left out. Where they are fewer than the threshold (but
-# some), the filtered figure is suppressed as if it were that small count. Each filter is taken
-# away on its own (the groups as a whole, and each of several groups). A filter on a dimension
-# the table is broken down by (places, when the table shows places) picks whole cells: then the
-# cells' sum is what is compared, and where it differs by a few persons the smallest of those
-# cells is suppressed (and, by the secondary rule, another), so the sum cannot be formed.
-
-
-def reference_queries(q: Query) -> list[tuple[Query, tuple[str, ...]]]:
-    """The queries a filtered figure of `q` could be differenced against, each with the `by`
-    dimensions summed over before comparing (none: cell by cell)."""
-    by = tuple(q.by)
-    refs: list[tuple[Query, tuple[str, ...]]] = []
-    if q.groups:
-        refs.append((replace(q, groups=()), ()))
-        if len(q.groups) > 1:
-            refs += [
-                (replace(q, groups=tuple(g for g in q.groups if g != x)), ()) for x in q.groups
-            ]
-    geo_by = tuple(d for d in by if d in GEO_DIMS)
-    for dim, _ in q.where:
-        if dim == "trial_or_comparison":
-            continue  # the side is a choice of scope, not a narrowing of it
-        whole = ()
-        if dim in GEO_DIMS and (dim in by or "municipality_code" in by):
-            whole = geo_by
-        elif dim in by:
-            whole = (dim,)
-        rest = tuple((d, v) for d, v in q.where if d != dim)
-        refs.append((replace(q, where=rest, by=tuple(d for d in by if d not in whole)), whole))
-    return refs
-
-
-def _flag_left_out(snap: Snapshot, ind: Indicator, q: Query, cells: pl.DataFrame):
-    """`cells` with `left_out`: true where a reference query's figure exceeds this one's by
-    1 to threshold - 1 persons (on the indicator's disclosure basis); for whole cells, true
-    on the smallest cell of each sum that does."""
-    mag = "den" if ind.disclosure == "denominator" else "num"
-    by = list(q.by)
-    out = cells
-    flags: list[pl.Expr] = []
-    temp: list[str] = []
-
-    def small(theirs: pl.Expr, ours: pl.Expr) -> pl.Expr:
-        gap = theirs.fill_null(ours) - ours
-        return (gap > 1e-9) & (gap < q.min_count)
-
-    for i, (ref, whole) in enumerate(reference_queries(q)):
-        keys = list(ref.by)
-        theirs = _cells(snap, ind, ref).select(*keys, pl.col(mag).alias(f"_ref{i}"))
-        temp.append(f"_ref{i}")
-        if not whole:  # cell by cell: the reference has this table's cells, and more
-            out = (
-                out.join(theirs, on=by, how="left", nulls_equal=True)
-                if by
-                else pl.concat([out, theirs], how="horizontal")
-            )
-            flags.append(small(pl.col(f"_ref{i}"), pl.col(mag)))
-            continue
-        # Whole cells: compare the sum over them, and mark the smallest of a sum that differs.
-        out = (
-            out.join(theirs, on=keys, how="left", nulls_equal=True)
-            if keys
-            else out.with_columns(pl.lit(theirs[f"_ref{i}"][0]).alias(f"_ref{i}"))
-        )
-        ours = pl.col(mag).sum()
-        smallest = pl.col(mag).rank("ordinal") == 1
-        if keys:
-            ours, smallest = ours.over(keys), smallest.over(keys)
-        flags.append(small(pl.col(f"_ref{i}"), ours) & smallest)
-    if not flags:
-        return out.with_columns(left_out=pl.lit(False))
-    return out.with_columns(left_out=pl.any_horizontal(flags).fill_null(False)).drop(temp)
+def perturb_cells(snap: Snapshot, ind: Indicator, cells: pl.DataFrame) -> pl.DataFrame:
+    """num and den, where they count persons, perturbed by their own cell keys (nk, dk). A
+    rate's numerator is kept at most its denominator, so no share is over 100 %."""
+    if not ind.perturbed:
+        return cells
+    if snap.disclosure_key is None:
+        raise DisclosureKeyMissing(MISSING_KEY_MESSAGE)
+    out = cells.with_columns(
+        **{
+            c: perturbed(pl.col(c), pl.col(k)).cast(pl.Float64)
+            for c, k in (("num", "nk"), ("den", "dk"))
+            if c in ind.perturbed
+        }
+    )
+    if ind.kind == "rate":
+        out = out.with_columns(num=pl.min_horizontal("num", "den"))
+    return out
 
 
 def _cells(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
-    """Every cell of the table (zeros included): the `by` dimensions, num, den. Kept with the
-    snapshot's aggregates: the differencing check asks for the same unfiltered tables again
-    and again (every group of a page against everyone, say)."""
+    """Every cell of the table (zeros included): the `by` dimensions, num, den (totals over the
+    cell's units: person-months for a stock), nk, dk (their cell keys, unreduced sums of record
+    keys) and n (the months a stock's totals are a mean over; 1 otherwise). Kept with the
+    snapshot's aggregates, for the next query with another threshold."""
     # The threshold does not change the cells; the query without it is the key.
     key = ("cells", replace(q, min_count=0))
     return snap.aggregates.get(key, lambda: _make_cells(snap, ind, q))
@@ -1039,9 +1023,8 @@ def _make_cells(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
         in_range = pl.col("midx").is_between(months[0], months[-1]) if months else pl.lit(False)
         per_muni = per_muni.filter(in_range)
     keys_no_time = geo_by + other_by
-    monthly = per_muni.group_by(*keys_no_time, "midx").agg(
-        num=pl.col("num").sum(), den=pl.col("den").sum()
-    )
+    sums = [pl.col(c).sum() for c in ("num", "den", "nk", "dk")]
+    monthly = per_muni.group_by(*keys_no_time, "midx").agg(*sums)
 
     if ind.aggregation == "running":
         monthly = _running(monthly, keys_no_time, snap, months)
@@ -1068,26 +1051,26 @@ def _make_cells(snap: Snapshot, ind: Indicator, q: Query) -> pl.DataFrame:
             )
         else:
             monthly = monthly.filter(pl.col("midx") == (months[-1] if months else -1))
-    agg = monthly.group_by(*tkeys, *keys_no_time).agg(
-        num=pl.col("num").sum(), den=pl.col("den").sum()
-    )
-    if ind.aggregation == "stock":
-        agg = (
-            agg.join(n_months.select(*tkeys, "n"), on=tkeys, how="left")
-            if tkeys
-            else agg.with_columns(n=pl.lit(len(months)))
-        )
-        agg = agg.with_columns(
-            num=pl.col("num") / pl.col("n"), den=pl.col("den") / pl.col("n")
-        ).drop("n")
+    agg = monthly.group_by(*tkeys, *keys_no_time).agg(*sums)
 
     # The full grid of cells, zeros included.
     if by:
         grid = _grid(geo, geo_by, other_by, tkeys, n_months, per_muni)
         result = grid.join(agg, on=by, how="left", nulls_equal=True)
     else:
-        result = agg if agg.height else pl.DataFrame({"num": [0.0], "den": [0.0]})
-    return result.with_columns(pl.col("num").fill_null(0), pl.col("den").fill_null(0))
+        zero = {"num": [0.0], "den": [0.0], "nk": [0], "dk": [0]}
+        result = agg if agg.height else pl.DataFrame(zero)
+    result = result.with_columns(pl.col(c).fill_null(0) for c in ("num", "den", "nk", "dk"))
+    # A stock over several months is a mean of month ends: its totals count person-months
+    # (each person once per month end), and n says over how many months.
+    if ind.aggregation != "stock":
+        n = pl.lit(1)
+    elif tkeys:
+        result = result.join(n_months.select(*tkeys, "n"), on=tkeys, how="left")
+        n = pl.col("n")
+    else:
+        n = pl.lit(len(months))
+    return result.with_columns(n=n.cast(pl.Int64))
 
 
 def _running(
@@ -1101,11 +1084,11 @@ def _running(
     full = cells.join(all_months, how="cross") if keys else all_months
     full = (
         full.join(monthly, on=[*keys, "midx"], how="left", nulls_equal=True)
-        .with_columns(pl.col("num").fill_null(0), pl.col("den").fill_null(0))
+        .with_columns(pl.col(c).fill_null(0) for c in ("num", "den", "nk", "dk"))
         .sort(*keys, "midx")
     )
-    cum = pl.col("num").cum_sum()
-    return full.with_columns(num=cum.over(keys) if keys else cum)
+    cums = {c: pl.col(c).cum_sum() for c in ("num", "nk")}
+    return full.with_columns(**{c: e.over(keys) if keys else e for c, e in cums.items()})
 
 
 def _grid(geo, geo_by, other_by, tkeys, n_months, rows) -> pl.DataFrame:

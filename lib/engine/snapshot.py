@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, fields
 
 import polars as pl
 
+from lib.engine.disclosure import key_for, record_keys
 from lib.engine.months import (
     last_date,
     last_day_expr,
@@ -128,11 +129,26 @@ class Snapshot:
     has_client_contacts: bool
     first_month: int  # month index
     last_month: int  # last complete month on or before as_of
+    # The cell-key perturbation's secret (lib/engine/disclosure.py): from the settings when the
+    # snapshot is built or read back, never written with it. None: a store of real persons
+    # without the setting, which shows exact counts to the operator only.
+    disclosure_key: bytes | None = field(default=None, repr=False, compare=False)
     # Tables lib/engine/indicators.py has computed from these frames, kept with them (and dropped
     # with
     # them when a new extract is loaded). Not an init field, so a snapshot made with
     # dataclasses.replace() starts with an empty store of its own.
     aggregates: Kept = field(default_factory=Kept, init=False, repr=False, compare=False)
+
+    def record_keys(self) -> pl.Series:
+        """Each person's record key (Int64, 0..255), indexed by pid: computed once per snapshot
+        (zeros without a secret, where nothing is perturbed)."""
+
+        def make() -> pl.DataFrame:
+            if self.disclosure_key is None:
+                return pl.DataFrame({"rkey": [0] * self.persons.height}, schema={"rkey": pl.Int64})
+            return record_keys(self.persons["person_id"], self.disclosure_key).to_frame()
+
+        return self.aggregates.get(("record_keys",), make)["rkey"]
 
     @property
     def months(self) -> list[int]:
@@ -572,6 +588,7 @@ def build_snapshot(extract: Extract) -> Snapshot:
         has_client_contacts=has_contacts,
         first_month=first_month,
         last_month=last_month,
+        disclosure_key=key_for(extract.source),
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from lib.engine.access import HEADLINE_INDICATORS, Reader, is_limited
-from lib.engine.indicators import INDICATORS, Query, reference_queries
+from lib.engine.indicators import INDICATORS, Query
 from lib.figures import charts, maps
 from lib.figures.blocks import Block, PageContext, caption, month_column
 from lib.figures.exports import Column
@@ -281,11 +281,10 @@ def _exact_sums(indicator: str, table: pl.DataFrame) -> bool:
     """True when sums of this engine table's cells give the engine's own table of the larger
     cells they make up (lib/engine/indicators.compute), disclosure control included.
 
-    That is when no cell is suppressed: every cell's count (or rate denominator) is then at or
-    above the threshold, so is any sum of cells (and a mean of month ends), and the table of
-    the sums has nothing to suppress either (no first suppression, so no complementary one).
-    Its values are sums of whole numbers, divided as the engine divides them. Person counts and
-    rates only: staff FTE sums fractions, and a running indicator is not a sum over months.
+    That is for exact tables (min_count 0: perturbed cells need not add up) when no cell is
+    suppressed. Its values are sums of whole numbers, divided as the engine divides them.
+    Person counts and rates only: staff FTE sums fractions, and a running indicator is not a
+    sum over months.
     tests/figures/test_compare_period.py checks each indicator against the engine."""
     ind = INDICATORS[indicator]
     summable = (
@@ -308,14 +307,11 @@ def period_from_months(
     worked out from the same query's table by (dim, month); None where that would not be exact
     (`_exact_sums`): a flow is the sum of its months, a stock the mean of its month ends.
 
-    `query` (the monthly table's): a filtered stock is left to the engine. The engine
-    compares a filtered figure with the unfiltered one (lib/engine/indicators.reference_queries),
-    and a mean of month ends can differ by a few persons where no single month does
-    (0 and 5: 2.5)."""
+    `query` (the monthly table's): with a threshold the engine perturbs the period's counts as
+    cells of their own (lib/engine/disclosure.py), which the months' perturbed counts do not add
+    up to, so only an exact table (min_count 0) is worked out here."""
     ind = INDICATORS[indicator]
-    if not _exact_sums(indicator, monthly):
-        return None
-    if ind.aggregation == "stock" and reference_queries(query):
+    if query.min_count > 0 or not _exact_sums(indicator, monthly):
         return None
     n = monthly["month"].n_unique()
     stock = ind.aggregation == "stock"
@@ -341,16 +337,17 @@ def period_from_months(
 
 
 def sides_from_areas(
-    indicator: str, areas: pl.DataFrame, sides: tuple[str, ...]
+    indicator: str, areas: pl.DataFrame, sides: tuple[str, ...], query: Query
 ) -> pl.DataFrame | None:
     """The table the indicator engine gives by `trial_or_comparison` (where it is one of
     `sides`), worked out from its table of every trial area by the same other dimensions
     (month, or none); None where that would not be exact (`_exact_sums`).
 
     The whole trial is the sum of the areas; the comparison group is the areas' empty row: the
-    municipalities in no trial area are by definition the comparison municipalities."""
+    municipalities in no trial area are by definition the comparison municipalities. `query`
+    (the areas table's): only an exact table (min_count 0) adds up, as for period_from_months."""
     ind = INDICATORS[indicator]
-    if not _exact_sums(indicator, areas):
+    if query.min_count > 0 or not _exact_sums(indicator, areas):
         return None
     time = [c for c in areas.columns if c == "month"]
     side = pl.when(pl.col("trial_area_id").is_null()).then(pl.lit("comparison"))
@@ -445,7 +442,7 @@ def unit_tables(
             own = plan[0][2]
             for (kind, dim, query), (_k, _d, whole) in zip(plan, periods[ind], strict=True):
                 if query not in read and kind == "sides" and from_areas and own in read:
-                    derived = sides_from_areas(ind, read[own], sides)
+                    derived = sides_from_areas(ind, read[own], sides, query)
                     if derived is not None:
                         read[query] = derived  # exactly the engine's table for that query
                 if query not in read:

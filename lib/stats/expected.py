@@ -326,7 +326,7 @@ def compare(
         ci_high=pl.col("difference") + Z95 * pl.col("_se"),
         rated=n >= min_rated,
     )
-    agg = apply_disclosure_control(agg, by, "denominator", min_count)
+    agg = apply_disclosure_control(agg, "denominator", min_count, complement_dims=by)
     hide = pl.col("suppressed")
     unrated = hide | ~pl.col("rated")
     out = agg.with_columns(

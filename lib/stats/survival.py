@@ -331,7 +331,7 @@ def _summary(rows: pl.DataFrame, min_count: int) -> pl.DataFrame:
         events=pl.col("event").sum().cast(pl.Int64),
     )
     summary = summary.with_columns(den=pl.col("num"))
-    summary = apply_disclosure_control(summary, ["stratum"], "value", min_count)
+    summary = apply_disclosure_control(summary, "value", min_count, complement_dims=["stratum"])
     return summary.rename({"num": "persons"}).drop("den")
 
 

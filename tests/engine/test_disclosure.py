@@ -1,74 +1,160 @@
-"""Disclosure control: primary suppression and complementary suppression, worked by hand."""
+"""Disclosure control: cell-key perturbation and the threshold, worked by hand on the hand fixture.
+
+Record keys under the tests' secret (tests/conftest.py), HMAC-SHA256's last byte:
+P1 206, P2 228, P3 251, P4 68, P5 188, P6 136, P7 67.
+The perturbation table (data/reference/ptable.csv), noise by cell key:
+count 1:  0..95 -1, 96..191 0, 192..223 +1, 224..255 +2
+count 2+: 0..31 -2, 32..79 -1, 80..175 0, 176..223 +1, 224..255 +2
+"""
 
 from __future__ import annotations
 
-import polars as pl
+import hashlib
+import hmac
+from dataclasses import replace
 
-from lib.engine.disclosure import apply_disclosure_control
+import polars as pl
+import pytest
+
+from lib.engine import disclosure
+from lib.engine.disclosure import (
+    DEMO_KEY,
+    DisclosureKeyMissing,
+    apply_disclosure_control,
+    key_for,
+    noise_of,
+    perturbation_table,
+    record_keys,
+)
 from lib.engine.indicators import Query, compute
 from lib.engine.snapshot import build_snapshot
+from tests.conftest import TEST_DISCLOSURE_KEY
 from tests.hand_fixture import hand_extract
 
+KEYS = {"P1": 206, "P2": 228, "P3": 251, "P4": 68, "P5": 188, "P6": 136, "P7": 67}
+MARCH = {"month_from": "2021-03", "month_to": "2021-03"}
 
-def table(cells: dict[tuple[str, str], float], den: dict | None = None) -> pl.DataFrame:
-    keys = sorted(cells)
-    return pl.DataFrame(
-        {
-            "municipality_code": [k[0] for k in keys],
-            "month": [k[1] for k in keys],
-            "num": [float(cells[k]) for k in keys],
-            "den": [float((den or cells)[k]) for k in keys],
-        }
+
+@pytest.fixture(scope="module")
+def snap():
+    return build_snapshot(hand_extract())
+
+
+def values(df: pl.DataFrame, *dims: str, col: str = "value") -> dict:
+    return {r[0] if len(dims) == 1 else r[:-1]: r[-1] for r in df.select(*dims, col).rows()}
+
+
+def test_record_keys_are_the_last_byte_of_hmac_sha256_of_the_person_id():
+    secret = TEST_DISCLOSURE_KEY.encode()
+    by_hand = {p: hmac.new(secret, p.encode(), hashlib.sha256).digest()[-1] for p in KEYS}
+    assert by_hand == KEYS
+    assert record_keys(list(KEYS), secret).to_list() == list(KEYS.values())
+    # another secret, other keys
+    assert record_keys(list(KEYS), b"another").to_list() != list(KEYS.values())
+
+
+def test_the_perturbation_table_keeps_the_contracts_rules():
+    t = perturbation_table()
+    for n in (1, 2, 3, 10, 1000):
+        noise = [noise_of(n, k) for k in range(256)]
+        assert sum(noise) == 0  # mean 0 over the keys
+        assert min(noise) >= -2 and max(noise) <= 2
+        assert all(n + e >= 0 for e in noise)  # never below zero
+    assert [noise_of(0, k) for k in range(256)] == [0] * 256  # zero stays zero
+    # a count of 1 or 2 may become 0, and only they
+    assert {1 + noise_of(1, k) for k in range(256)} == {0, 1, 2, 3}
+    assert min(3 + noise_of(3, k) for k in range(256)) == 1
+    assert t.height == 9
+
+
+def test_a_cells_key_and_noise_worked_out_by_hand(snap):
+    # Unemployed on 2021-03-31: 005 has P1 and P2, key (206 + 228) mod 256 = 178, count 2+:
+    # 176..223 gives +1, so 3. 091 has P3 and P4, key (251 + 68) mod 256 = 63: 32..79 gives -1,
+    # so 1. 020 has nobody: 0 stays 0.
+    q = Query("unemployed", by=("municipality_code", "month"), **MARCH)
+    exact = compute(snap, replace(q, min_count=0))
+    assert values(exact, "municipality_code") == {"005": 2, "020": 0, "091": 2}
+    got = compute(
+        snap, Query("unemployed", by=("municipality_code", "month"), min_count=1, **MARCH)
     )
+    assert values(got, "municipality_code") == {"005": 3, "020": None, "091": 1}
+    assert got.filter(pl.col("municipality_code") == "020")["suppressed"].item()  # 0 < 1
 
 
-def suppressed_cells(df: pl.DataFrame) -> set[tuple[str, str]]:
-    return set(df.filter("suppressed").select("municipality_code", "month").rows())
+def test_the_same_persons_give_the_same_figure_by_three_routes(snap):
+    # 005 in March (P1, P2: 3, above) as a municipality, as its trial area A1 (005 alone) and as
+    # a filter on the municipality
+    by_muni = compute(snap, Query("unemployed", by=("municipality_code",), min_count=1, **MARCH))
+    by_area = compute(snap, Query("unemployed", by=("trial_area_id",), min_count=1, **MARCH))
+    where = (("municipality_code", ("005",)),)
+    filtered = compute(snap, Query("unemployed", by=("month",), where=where, min_count=1, **MARCH))
+    assert values(by_muni, "municipality_code")["005"] == 3
+    assert values(by_area, "trial_area_id")["A1"] == 3
+    assert filtered["value"].to_list() == [3]
 
 
-def test_a_lone_suppressed_cell_gets_a_complement_in_each_line():
-    # A m2 = 3 < 5 is the only primary cell. Line month=m2 (A 3, B 12, C 15): B m2 (smallest
-    # other) joins it. Then lines A (10, 3) and B (8, 12) each have one suppressed cell:
-    # A m1 and B m1 join. Now every line has 0 or 2 suppressed cells: stop.
-    df = table(
-        {
-            ("A", "m1"): 10,
-            ("A", "m2"): 3,
-            ("B", "m1"): 8,
-            ("B", "m2"): 12,
-            ("C", "m1"): 20,
-            ("C", "m2"): 15,
-        }
-    )
-    out = apply_disclosure_control(df, ["municipality_code", "month"], "value", 5)
-    assert suppressed_cells(out) == {("A", "m1"), ("A", "m2"), ("B", "m1"), ("B", "m2")}
+def test_zero_stays_zero(snap):
+    from lib.engine.indicators import INDICATORS, _cells, perturb_cells
+
+    q = Query("unemployed", by=("municipality_code", "month"), **MARCH)
+    cells = perturb_cells(snap, INDICATORS["unemployed"], _cells(snap, INDICATORS["unemployed"], q))
+    assert values(cells, "municipality_code", col="num") == {"005": 3, "020": 0, "091": 1}
 
 
-def test_two_suppressed_cells_in_a_line_need_no_complement():
-    df = table({("A", "m1"): 2, ("B", "m1"): 4, ("C", "m1"): 50})
-    out = apply_disclosure_control(df, ["municipality_code", "month"], "value", 5)
-    assert suppressed_cells(out) == {("A", "m1"), ("B", "m1")}
+def test_a_rates_numerator_and_denominator_are_perturbed_separately(snap):
+    # Exit rate of December 2020 in 005: at risk (unemployed on 2020-11-30) P1 and P2, key 178,
+    # +1: 3; exits in December P2 alone (employed from 2020-12-01), key 228, count 1: +2, so 3.
+    # The rate is 3 / 3 = 100 % (exactly 1 / 2 = 50 %). 020: P5 at risk alone (key 188, count 1:
+    # 0), no exit: 0 / 1. 091: P3 and P4 (key 63, -1): 0 / 1.
+    dec = {"month_from": "2020-12", "month_to": "2020-12"}
+    q = Query("exit_rate", by=("municipality_code",), min_count=1, **dec)
+    got = compute(snap, q)
+    assert values(got, "municipality_code", col="numerator") == {"005": 3, "020": 0, "091": 0}
+    assert values(got, "municipality_code", col="denominator") == {"005": 3, "020": 1, "091": 1}
+    assert values(got, "municipality_code") == {"005": 100.0, "020": 0.0, "091": 0.0}
+    exact = compute(snap, Query("exit_rate", by=("municipality_code",), min_count=0, **dec))
+    assert values(exact, "municipality_code") == {"005": 50.0, "020": 0.0, "091": 0.0}
 
 
-def test_rates_are_suppressed_on_their_denominator():
-    # numerators are small everywhere; only B's denominator (3) is under 5, and then A
-    # (denominator 40 < C's 60) is the complement in the line.
-    df = table(
-        {("A", "m1"): 1, ("B", "m1"): 1, ("C", "m1"): 2},
-        den={("A", "m1"): 40, ("B", "m1"): 3, ("C", "m1"): 60},
-    )
-    out = apply_disclosure_control(df, ["municipality_code", "month"], "denominator", 5)
-    assert suppressed_cells(out) == {("A", "m1"), ("B", "m1")}
+def test_a_rates_numerator_never_exceeds_its_denominator():
+    from lib.engine.indicators import INDICATORS, perturb_cells
+
+    # numerator 2 with key 224 (+2: 4), denominator 3 with key 0 (-2: 1): the rate's numerator
+    # is kept at its denominator, so 1 of 1
+    cells = pl.DataFrame({"num": [2.0], "den": [3.0], "nk": [224], "dk": [0], "n": [1]})
+    out = perturb_cells(build_snapshot(hand_extract()), INDICATORS["exit_rate"], cells)
+    assert out.select("num", "den").row(0) == (1.0, 1.0)
 
 
-def test_threshold_zero_or_no_basis_suppresses_nothing():
-    df = table({("A", "m1"): 1, ("B", "m1"): 2})
-    assert not apply_disclosure_control(df, ["municipality_code"], "value", 0)["suppressed"].any()
-    assert not apply_disclosure_control(df, ["municipality_code"], None, 5)["suppressed"].any()
+def test_the_threshold_applies_after_perturbation(snap):
+    # Threshold 3: 005's 2 persons show as 3 (shown); 091's 2 as 1 (suppressed)
+    got = compute(snap, Query("unemployed", by=("municipality_code",), min_count=3, **MARCH))
+    assert values(got, "municipality_code") == {"005": 3, "020": None, "091": None}
+    assert values(got, "municipality_code", col="suppressed") == {
+        "005": False,
+        "020": True,
+        "091": True,
+    }
 
 
-def test_suppressed_cells_hide_value_numerator_and_denominator():
-    snap = build_snapshot(hand_extract())
+def test_a_stock_over_a_quarter_perturbs_its_person_months(snap):
+    # Unemployed in 2021-Q1, 005: P1 at the three month ends, P2 at Feb and Mar: 5 person-months
+    # (a mean of 5/3), key (3 x 206 + 2 x 228) mod 256 = 1074 mod 256 = 50: -1, so 4 / 3.
+    # 091: P3 and P4 at the three month ends: 6, key 3 x 319 mod 256 = 189: +1, so 7 / 3.
+    q1 = {"month_from": "2021-01", "month_to": "2021-03"}
+    got = compute(snap, Query("unemployed", by=("municipality_code", "quarter"), min_count=1, **q1))
+    assert values(got, "municipality_code")["005"] == pytest.approx(4 / 3)
+    assert values(got, "municipality_code")["091"] == pytest.approx(7 / 3)
+
+
+def test_threshold_zero_is_exact_and_no_basis_suppresses_nothing():
+    df = pl.DataFrame({"num": [1.0, 2.0], "den": [1.0, 2.0]})
+    assert not apply_disclosure_control(df, "value", 0)["suppressed"].any()
+    assert not apply_disclosure_control(df, None, 5)["suppressed"].any()
+    assert apply_disclosure_control(df, "value", 2)["suppressed"].to_list() == [True, False]
+
+
+def test_suppressed_cells_hide_value_numerator_and_denominator(snap):
     df = compute(snap, Query("exit_rate", by=("municipality_code", "month"), min_count=5))
     hidden = df.filter("suppressed")
     assert hidden.height == df.height  # the fixture is tiny: every cell is under 5
@@ -77,138 +163,26 @@ def test_suppressed_cells_hide_value_numerator_and_denominator():
     assert hidden["denominator"].null_count() == hidden.height
 
 
-# --- Differencing: a filtered figure against the same figure without the filter -------------
-#
-# The hand fixture plus 14 unemployed job seekers. On 2021-03-31 (the month end counted):
-#   005 (area A1): P1 F (long-term), P2 M, five new F unemployed since 2019-01-01 (long-term),
-#                  two new X unemployed since 2021-01-10: F 6, M 1, X 2 = 9; long-term 6.
-#   091 (area A2): P3 F, P4 M (neither long-term), four new F since 2019: F 5, M 1 = 6;
-#                  long-term 4.
-#   020 (comparison): three new F since 2019: 3, all long-term.
-# (P5 is employed, P6 not yet registered and P7 in subsidised employment then.)
+def test_the_secret_comes_from_the_setting_or_is_the_demos_own(monkeypatch):
+    demo = "Trialwatch synthetic demo register (seed 7, scale demo)"
+    assert key_for(demo, configured="") == DEMO_KEY
+    assert key_for("hand fixture", configured="") is None
+    assert key_for("hand fixture", configured="s3cret") == b"s3cret"
+    # a manifest that merely says synthetic does not get the public key
+    assert key_for("synthetic data of a real office", configured="") is None
+    monkeypatch.setenv("TRIALWATCH_DISCLOSURE_KEY", "from the environment")
+    assert key_for("hand fixture") == b"from the environment"
 
 
-def _differencing_snapshot():
-    from tests.hand_fixture import _frame
-
-    ex = hand_extract()
-    f = ex.frames
-    new = [("005", "F", "2019-01-01")] * 5 + [("005", "X", "2021-01-10")] * 2
-    new += [("091", "F", "2019-01-01")] * 4 + [("020", "F", "2019-01-01")] * 3
-    people = [(f"Q{i:02d}", muni, gender, start) for i, (muni, gender, start) in enumerate(new)]
-    f["job_seekers"] = pl.concat(
-        [
-            f["job_seekers"],
-            _frame(
-                "job_seekers",
-                [(p, 1980, g, "fi", False, "basic", False, s) for p, _, g, s in people],
-            ),
-        ]
-    )
-    f["responsibility_spells"] = pl.concat(
-        [
-            f["responsibility_spells"],
-            _frame(
-                "responsibility_spells",
-                [(p, m, "state" if m == "020" else "municipal", s, None) for p, m, _, s in people],
-            ),
-        ]
-    )
-    f["status_spells"] = pl.concat(
-        [
-            f["status_spells"],
-            _frame("status_spells", [(p, "unemployed", s, None) for p, _, _, s in people]),
-        ]
-    )
-    return build_snapshot(ex)
-
-
-def _march(snap, min_count=5, by=("municipality_code",), **kw) -> dict:
-    df = compute(
-        snap,
-        Query(
-            "unemployed", by=by, month_from="2021-03", month_to="2021-03", min_count=min_count, **kw
-        ),
-    )
-    keys = [c for c in by]
-    return {
-        tuple(r[k] for k in keys) if len(keys) > 1 else (r[keys[0]] if keys else None): (
-            None if r["suppressed"] else r["value"]
-        )
-        for r in df.iter_rows(named=True)
-    }
-
-
-def test_a_filter_that_leaves_out_a_few_persons_hides_the_figure():
-    snap = _differencing_snapshot()
-    # No filter: 020 (3) is under 5; its complement in the column is the smallest other, 091.
-    assert _march(snap) == {"005": 9, "091": None, "020": None}
-    # Women and men only: 005 shows 7 against 9 for everyone, which would give away its two
-    # X persons, so it is hidden; with 020 (3) that makes two hidden cells in the column, and
-    # 091, which leaves no one out (6 = 6), is shown. (Without the check the complement of 020
-    # would be 091, the smaller, and 005's 7 would be shown.)
-    men_women = (("gender", ("F", "M")),)
-    assert _march(snap, where=men_women) == {"005": None, "091": 6, "020": None}
-    # The threshold off: nothing hidden.
-    assert _march(snap, min_count=0, where=men_women) == {"005": 7, "091": 6, "020": 3}
-
-
-def test_a_group_is_checked_against_everyone():
-    snap = _differencing_snapshot()
-    # Threshold 3. Long-term: 005 has 6 of 9 (3 left out: not under 3, shown); 091 has 4 of 6
-    # (2 left out: hidden); 020 has 3 of 3 (none left out). 091 alone hidden in the column,
-    # so its complement, the smallest other (020, 3), is hidden too.
-    got = _march(snap, min_count=3, groups=("long_term_unemployed",))
-    assert got == {"005": 6, "091": None, "020": None}
-
-
-def test_places_are_checked_against_the_whole_scope_unless_the_table_shows_each_place():
-    snap = _differencing_snapshot()
-    by_month = ("month",)
-    # 005 and 091: 15 of the 18 unemployed everywhere; the 3 left out (020) are under 5.
-    two = (("municipality_code", ("005", "091")),)
-    assert _march(snap, by=by_month, where=two) == {"2021-03": None}
-    # 005 alone: 9 of 18, 9 left out.
-    assert _march(snap, by=by_month, where=(("municipality_code", ("005",)),)) == {"2021-03": 9}
-    # Broken down by municipality, a filter on places picks whole rows, and their sum is what
-    # is compared: 9 + 6 = 15 of 18, so the smaller row (091) is hidden and, as the one hidden
-    # cell of the column, gets a complement (005); otherwise 18 - 9 - 6 gives away 020's 3.
-    assert _march(snap, where=(("trial_area_id", ("A1", "A2")),)) == {"005": None, "091": None}
-    # With every municipality in the filter nothing is left out.
-    everywhere = (("municipality_code", ("005", "091", "020")),)
-    assert _march(snap, where=everywhere) == _march(snap)
-
-
-def test_reference_queries_take_each_filter_away_on_its_own():
-    from lib.engine.indicators import reference_queries
-
-    q = Query(
-        "unemployed",
-        by=("month", "gender"),
-        groups=("youth", "foreign"),
-        where=(
-            ("trial_or_comparison", ("trial",)),
-            ("trial_area_id", ("A1",)),
-            ("gender", ("F",)),
-            ("age_band", ("55+",)),
-        ),
-    )
-    refs = {
-        (r.groups, tuple(d for d, _ in r.where), r.by, whole) for r, whole in reference_queries(q)
-    }
-    everyone = ("trial_or_comparison", "trial_area_id", "gender", "age_band")
-    by = ("month", "gender")
-    assert refs == {
-        ((), everyone, by, ()),  # no group
-        (("foreign",), everyone, by, ()),  # each group taken away
-        (("youth",), everyone, by, ()),
-        (("youth", "foreign"), ("trial_or_comparison", "gender", "age_band"), by, ()),  # areas
-        (
-            ("youth", "foreign"),
-            ("trial_or_comparison", "trial_area_id", "age_band"),
-            ("month",),
-            ("gender",),
-        ),  # fmt: skip
-        (("youth", "foreign"), ("trial_or_comparison", "trial_area_id", "gender"), by, ()),  # ages
-    }  # the side is a choice of scope and never taken away; gender, a dimension of the table,
-    # is compared as the sum over the genders shown
+def test_a_real_store_without_a_secret_shows_no_counts_but_exact_ones_to_the_operator(
+    monkeypatch,
+):
+    monkeypatch.delenv("TRIALWATCH_DISCLOSURE_KEY")
+    bare = build_snapshot(hand_extract())
+    assert bare.disclosure_key is None
+    with pytest.raises(DisclosureKeyMissing, match="TRIALWATCH_DISCLOSURE_KEY"):
+        compute(bare, Query("unemployed", by=("municipality_code",), **MARCH))
+    exact = compute(bare, Query("unemployed", by=("municipality_code",), min_count=0, **MARCH))
+    assert values(exact, "municipality_code") == {"005": 2, "020": 0, "091": 2}
+    # money and FTE are not perturbed, so they need no secret
+    assert disclosure.MISSING_KEY_MESSAGE.startswith("Counts cannot be shown")

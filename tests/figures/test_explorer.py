@@ -268,22 +268,21 @@ def test_suppressed_cells_show_two_dots_by_hand(snap, opts):
     view = explorer.build(
         context(snap, opts, 2), SliceSpec("active_caseload", "month", "trial_area_id")
     )
-    # Threshold 2. Primary: March A1 (1) and June A2 (1).
-    # Secondary, month by month along each area (dims in the order month, trial_area_id):
-    #   A1: March is alone suppressed -> the smallest other, April's 2 (first of the 2s);
-    #   A2: June is alone suppressed -> the smallest other, March's 2 (first of the 2s).
-    # Then along each month: April has A1 alone -> A2 (3); June has A2 alone -> A1 (2).
-    # Every line now has 0 or 2+ suppressed cells: only May is shown.
+    # Threshold 2, after perturbation (record keys and table: tests/engine/test_disclosure.py).
+    # A1: March P1 (1, key 206: +1) 2; April-June P1, P2 (2, key 178: +1) 3.
+    # A2: March P3, P4 (2, key 63: -1) 1, suppressed; April P3, P4, P6 (3, key 199: +1) 4;
+    #     May P3, P6 (2, key 387 mod 256 = 131: 0) 2; June P6 (1, key 136: 0) 1, suppressed.
+    # No complementary cells: the perturbed cells need not add up to any total.
     assert columns_of(view.pivot) == {
         "Month": ["Mar\u00a02021", "Apr\u00a02021", "May\u00a02021", "Jun\u00a02021"],
-        "Area one": ["..", "..", "2", ".."],
-        "Area two": ["..", "..", "2", ".."],
+        "Area one": ["2", "3", "3", "3"],
+        "Area two": ["..", "4", "2", ".."],
     }
-    assert view.suppressed == 6
-    assert any(n.startswith("6 cells are suppressed") and "fewer than 2" in n for n in view.notes)
+    assert view.suppressed == 2
+    assert any(n.startswith("2 cells are suppressed") and "fewer than 2" in n for n in view.notes)
     # suppressed: no value in the long table (nor in any download), suppressed = true
     hidden = view.table.filter(pl.col("suppressed"))
-    assert hidden.height == 6 and hidden["value"].null_count() == 6
+    assert hidden.height == 2 and hidden["value"].null_count() == 2
 
 
 def test_exit_rate_not_defined_shows_one_dot_by_hand(snap, opts):
@@ -486,9 +485,9 @@ def test_the_snippet_leaves_suppressed_cells_empty(snap, opts, tmp_path, monkeyp
         context(snap, opts, 2), SliceSpec("active_caseload", "month", "trial_area_id")
     )
     table = _snippet_table(view, tmp_path, monkeypatch).sort("month")
-    # as in the pivot: only May is shown (2 and 2); '..' is null
-    assert table["A1"].to_list() == [None, None, 2, None]
-    assert table["A2"].to_list() == [None, None, 2, None]
+    # as in the pivot (perturbed, worked out above); '..' is null
+    assert table["A1"].to_list() == [2, 3, 3, 3]
+    assert table["A2"].to_list() == [None, 4, 2, None]
 
 
 def test_the_snippet_of_three_dimensions(snap, opts, tmp_path, monkeypatch):
