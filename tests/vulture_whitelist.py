@@ -68,6 +68,7 @@ set_viewer  # unused function (lib/web/data.py)
 # file read alone, the store's row counts, a model's coefficients and rows, and a survival
 # curve's readings.
 wilson  # unused function (lib/engine/intervals.py)
+noise_of  # unused function (lib/engine/disclosure.py: the scalar noise the vectorised table is checked against)
 excel_names  # unused function (lib/figures/exports.py)
 read_csv_export  # unused function (lib/figures/exports.py)
 _.municipality  # unused method (lib/figures/filters.py)
