@@ -1,6 +1,6 @@
-"""Compare regions: a municipality or trial area beside its peers, its region, the whole trial
-and the comparison group; small multiples, a ranked table per 1,000 job seekers, and a ranked
-bar chart of every municipality or area."""
+"""Compare regions: a municipality, trial area or region beside its peers, its region, the whole
+trial, the comparison group and the whole country; small multiples, a ranked table per 1,000 job
+seekers (over the period or in its last month), and a ranked bar chart of every unit."""
 
 import streamlit as st
 
@@ -43,14 +43,14 @@ peers = frame.page_choice(
 level = frame.page_choice(
     "level",
     t("compare.level"),
-    ["municipality", "area"],
-    "area" if kind == "area" else "municipality",
+    list(compare.LEVELS),
+    kind,
     kind="segmented",
     format_func=lambda x: t(f"compare.level.{x}"),
     container=top[2],
     depends_on=kind,
 )
-bottom = st.columns([3, 2], vertical_alignment="top")
+bottom = st.columns([3, 2, 2], vertical_alignment="top")
 offered, defaults = compare.indicator_choices(ctx.reader)
 indicators = frame.page_choice(
     "ind",
@@ -69,6 +69,19 @@ rank_by = frame.page_choice(
     format_func=lambda i: compare.indicator_label(i),
     container=bottom[1],
 )
+rank_on = frame.page_choice(
+    "rank_on",
+    t("Rank on"),
+    list(compare.RANK_ON),
+    "period",
+    kind="segmented",
+    format_func=lambda r: t("Whole period") if r == "period" else t("Latest month"),
+    help=t(
+        "Whole period: stocks the mean of the month ends, flows the total, rates pooled over "
+        "the months. Latest month: the period's last month alone."
+    ),
+    container=bottom[2],
+)
 
 with st.spinner(t("spinner.loading")):
     view = data.build(
@@ -80,5 +93,7 @@ with st.spinner(t("spinner.loading")):
         rank_by=rank_by,
         level=level,
         sidebar_geo=not ctx.state.whole_trial,
+        rank_on=rank_on,
+        country=tuple((i, data.country_series(i)) for i in indicators),
     )
 render.view(view)

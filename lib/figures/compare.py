@@ -22,7 +22,7 @@ from lib.figures import charts, maps
 from lib.figures.blocks import Block, PageContext, caption, month_column
 from lib.figures.exports import Column
 from lib.figures.filters import NO_GEO, FilterOptions
-from lib.figures.format import unit_text
+from lib.figures.format import format_month, unit_text
 from lib.figures.i18n import t
 from lib.figures.view import Columns, Heading, Legend, Row, Text
 
@@ -39,7 +39,10 @@ COMPARE_INDICATORS = (
 )
 DEFAULT_INDICATORS = ("active_caseload", "exit_rate", "placement_rate_90", "clients_per_fte")
 PEERS_SUGGESTED = 3
-ROLES = ("focus", "peer", "region", "trial", "comparison")
+ROLES = ("focus", "peer", "region", "trial", "comparison", "country")
+LEVELS = ("municipality", "area", "region")  # what the ranking ranks
+RANK_ON = ("period", "latest")  # the ranking's figure: the whole period, or its last month
+COUNTRY_COLOR = "#56B4E9"
 # Peers: Okabe & Ito's orange, reddish purple and vermillion first (the blues and the green are
 # the whole trial's and the region's), then brown and grey.
 PEER_COLORS = ("#E69F00", "#CC79A7", "#D55E00", "#8C564B", "#999999", "#F0A3C0")
@@ -80,10 +83,10 @@ def indicator_label(indicator: str) -> str:
 
 @dataclass(frozen=True)
 class Unit:
-    """A municipality ('m:091') or a trial area ('a:TA01')."""
+    """A municipality ('m:091'), a trial area ('a:TA01') or a region ('r:Uusimaa')."""
 
     key: str
-    kind: str  # municipality | area
+    kind: str  # municipality | area | region
     id: str
     name: str
     population: int | None
@@ -92,13 +95,20 @@ class Unit:
 
     @property
     def dim(self) -> str:
-        return "municipality_code" if self.kind == "municipality" else "trial_area_id"
+        return level_dim(self.kind)
+
+
+def level_dim(level: str) -> str:
+    """The engine's dimension of a kind of unit (municipality, area, region)."""
+    return {"municipality": "municipality_code", "area": "trial_area_id"}.get(level, "region")
 
 
 def unit_label(unit: Unit) -> str:
-    """'Espoo region (trial area)', 'Kerava', 'Akaa (comparison)'."""
+    """'Espoo region (trial area)', 'Uusimaa (region)', 'Kerava', 'Akaa (comparison)'."""
     if unit.kind == "area":
         return t("compare.unit.area", name=unit.name)
+    if unit.kind == "region":
+        return t("{name} (region)", name=unit.name)
     if not unit.trial:
         return t("compare.unit.comparison", name=unit.name)
     return unit.name
@@ -107,11 +117,12 @@ def unit_label(unit: Unit) -> str:
 def peer_label(unit: Unit) -> str:
     """A peer as its chip reads: peers are of the focus's kind, so a trial area needs no
     '(trial area)'; a comparison municipality keeps its mark."""
-    return unit.name if unit.kind == "area" else unit_label(unit)
+    return unit.name if unit.kind != "municipality" else unit_label(unit)
 
 
 def units(opts: FilterOptions, lang: str = "en") -> dict[str, Unit]:
-    """Every trial area and every municipality, areas first, each by name."""
+    """Every trial area, every region (maakunta) and every municipality, in that order, each
+    by name."""
     out: dict[str, Unit] = {}
     for area in sorted(opts.areas, key=lambda a: a.name.lower()):
         members = [m for m in opts.municipalities if m.area_id == area.id]
@@ -125,6 +136,21 @@ def units(opts: FilterOptions, lang: str = "en") -> dict[str, Unit]:
             population=sum(pops) if members else None,
             region=biggest.region if biggest else None,
             trial=True,
+        )
+    regions: dict[str, list] = {}
+    for m in opts.municipalities:
+        if m.region:
+            regions.setdefault(m.region, []).append(m)
+    for name in sorted(regions, key=str.lower):
+        members = regions[name]
+        out[f"r:{name}"] = Unit(
+            key=f"r:{name}",
+            kind="region",
+            id=name,
+            name=name,
+            population=sum(m.population or 0 for m in members),
+            region=None,  # a region is not compared with itself
+            trial=any(m.area_id is not None for m in members),
         )
     for m in sorted(opts.municipalities, key=lambda m: m.label(lang).lower()):
         out[f"m:{m.code}"] = Unit(
@@ -189,6 +215,7 @@ class CompareView:
     legend: list[tuple[str, str, bool]]  # (label, colour, dashed)
     sidebar_geo: bool = False  # the sidebar picks areas or municipalities (not used here)
     map: Block | None = None  # the ranking indicator on a map of the municipalities
+    rank_on: str = "period"
 
     @property
     def parts(self) -> list:
@@ -233,6 +260,7 @@ def _series_specs(ctx: PageContext, focus: Unit, peers: list[Unit]):
                 True,
             )
         )
+    specs.append(("country", "SSS", t("Whole country"), COUNTRY_COLOR, True))
     return specs
 
 
@@ -385,12 +413,19 @@ def _with_roles(df: pl.DataFrame, kind: str, dim: str, roles: dict[str, str], ti
     return df.with_columns(role=role).select("role", "unit_id", *time, "value", "suppressed")
 
 
-def _bars_queries(ctx: PageContext, ind: str, level: str) -> list[Query]:
-    """The ranking bars' queries: the indicator (and job seekers) for every unit of the level."""
-    dim = "municipality_code" if level == "municipality" else "trial_area_id"
-    out = [ctx.query(ind, (dim,), side=NO_GEO)]
+def _rank_period(ctx: PageContext, rank_on: str) -> tuple[str, str] | None:
+    """The months the ranking covers: the period (None: the sidebar's), or its last month."""
+    return (ctx.period[1], ctx.period[1]) if rank_on == "latest" else None
+
+
+def _bars_queries(ctx: PageContext, ind: str, level: str, rank_on: str = "period") -> list[Query]:
+    """The ranking bars' queries: the indicator (and job seekers) for every unit of the level,
+    over the period or in its last month."""
+    dim = level_dim(level)
+    period = _rank_period(ctx, rank_on)
+    out = [ctx.query(ind, (dim,), side=NO_GEO, period=period)]
     if normalised(ind):
-        out.append(ctx.query("unemployed", (dim,), side=NO_GEO))
+        out.append(ctx.query("unemployed", (dim,), side=NO_GEO, period=period))
     return out
 
 
@@ -511,7 +546,13 @@ def build(
     rank_by: str | None = None,
     level: str | None = None,
     sidebar_geo: bool = False,
+    rank_on: str = "period",
+    country: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = (),
 ) -> CompareView:
+    """The page for a focus unit and its peers. `rank_on`: the ranking's figure, over the whole
+    period or in its last month; `country`: the published whole-country figure per indicator
+    where a published table gives one ((indicator, ((month, value), ...)), ...)."""
+    rank_on = rank_on if rank_on in RANK_ON else "period"
     all_units = units(ctx.options, ctx.lang)
     f = all_units[focus]
     peer_units = [all_units[p] for p in peers if p in all_units and all_units[p].kind == f.kind]
@@ -527,21 +568,94 @@ def build(
     # Every table this view reads, asked for at once (the reader runs them side by side).
     wanted = [*indicators, "unemployed"] if any(map(normalised, indicators)) else indicators
     read: dict = {}
-    bars_queries = _bars_queries(ctx, rank_by, level or f.kind)
+    level = level if level in LEVELS else f.kind
+    bars_queries = _bars_queries(ctx, rank_by, level, rank_on)
     tables = unit_tables(ctx, tuple(wanted), f, peer_units, read, also=bars_queries)
+    published = {ind: series for ind, series in country if series}
     multiples = []
     period_tables = {}
     for ind in indicators:
-        monthly = _label(compared(tables, ind, by_month=True), labels)
-        multiples.append(_multiple_block(ctx, ind, monthly, colors, dashes))
-        period_tables[ind] = _label(compared(tables, ind, by_month=False), labels)
-    ranked = _ranked_block(ctx, indicators, rank_by, period_tables, specs)
-    bars = _bars_block(ctx, rank_by, f, peer_units, level or f.kind, read)
+        by_month = compared(tables, ind, by_month=True)
+        whole = _country_rows(ctx, published.get(ind, ()))
+        monthly = _label(pl.concat([by_month, whole], how="diagonal_relaxed"), labels)
+        multiples.append(_multiple_block(ctx, ind, monthly, colors, dashes, published))
+        if rank_on == "latest":
+            last = monthly.filter(pl.col("month") == ctx.period[1]).drop("month")
+            period_tables[ind] = last
+        else:
+            period = compared(tables, ind, by_month=False)
+            mean = _country_mean(whole)
+            period_tables[ind] = _label(pl.concat([period, mean], how="diagonal_relaxed"), labels)
+    ranked = _ranked_block(ctx, indicators, rank_by, period_tables, specs, rank_on, published)
+    bars = _bars_block(ctx, rank_by, f, peer_units, level, read, rank_on)
     legend = [(label, c, d) for _r, _u, label, c, d in specs]
     bars.scroll = 600  # a long ranking scrolls in its own box
-    map_block = _map_block(ctx, rank_by, f, read)
+    map_block = _map_block(ctx, rank_by, f, read, rank_on)
     return CompareView(
-        f, peer_units, indicators, rank_by, multiples, ranked, bars, legend, sidebar_geo, map_block
+        f,
+        peer_units,
+        indicators,
+        rank_by,
+        multiples,
+        ranked,
+        bars,
+        legend,
+        sidebar_geo,
+        map_block,
+        rank_on,
+    )
+
+
+def _country_rows(ctx: PageContext, series: tuple[tuple[str, float], ...]) -> pl.DataFrame:
+    """The published whole-country figure in the period's months, as compared rows."""
+    first, last = ctx.period
+    rows = [(m, v) for m, v in series if first <= m <= last]
+    return pl.DataFrame(
+        {
+            "role": ["country"] * len(rows),
+            "unit_id": ["SSS"] * len(rows),
+            "month": [m for m, _v in rows],
+            "value": [v for _m, v in rows],
+            "suppressed": [False] * len(rows),
+        },
+        schema={
+            "role": pl.String,
+            "unit_id": pl.String,
+            "month": pl.String,
+            "value": pl.Float64,
+            "suppressed": pl.Boolean,
+        },
+    ).with_columns(raw=pl.col("value"), jobseekers=pl.lit(None, pl.Float64))
+
+
+def _country_mean(rows: pl.DataFrame) -> pl.DataFrame:
+    """The whole country over the period: the mean of its published months (published rates
+    come without their numerators and denominators, so they cannot be pooled as the register's
+    are)."""
+    if rows.height == 0:
+        return rows.drop("month")
+    return (
+        rows.group_by("role", "unit_id")
+        .agg(pl.col("value").mean(), suppressed=pl.lit(False))
+        .with_columns(raw=pl.col("value"), jobseekers=pl.lit(None, pl.Float64))
+    )
+
+
+def country_note(ind: str, published: dict) -> str:
+    """Where the whole country's figure of an indicator comes from, or why there is none."""
+    series = published.get(ind)
+    if series:
+        return t(
+            "Whole country: Statistics Finland's published figure (table 12u4), "
+            "{first} to {last}; the register covers only the trial and comparison "
+            "municipalities. Its definition may differ slightly from the register's.",
+            first=format_month(series[0][0]),
+            last=format_month(series[-1][0]),
+        )
+    return t(
+        "Whole country: not available for this indicator. The register covers the trial and "
+        "comparison municipalities, not the country, and no published table loaded here gives "
+        "it for the whole country (the activation rate is the one that has it)."
     )
 
 
@@ -602,7 +716,7 @@ def _role_columns() -> list[Column]:
     ]
 
 
-def _multiple_block(ctx, ind, monthly, colors, dashes) -> Block:
+def _multiple_block(ctx, ind, monthly, colors, dashes, published=None) -> Block:
     i = INDICATORS[ind]
     chart_unit = shown_unit(ind)
     chart = charts.trend_chart(
@@ -619,6 +733,7 @@ def _multiple_block(ctx, ind, monthly, colors, dashes) -> Block:
     notes = []
     if i.scope == "trial":
         notes.append(t("compare.trial_only"))
+    notes.append(country_note(ind, published or {}))
     return Block(
         key=f"multiple-{ind}",
         title=t(i.label),
@@ -639,7 +754,9 @@ def _multiple_block(ctx, ind, monthly, colors, dashes) -> Block:
     )
 
 
-def _ranked_block(ctx, indicators, rank_by, period_tables, specs) -> Block:
+def _ranked_block(
+    ctx, indicators, rank_by, period_tables, specs, rank_on="period", published=None
+) -> Block:
     rows = [(r, u, label) for r, u, label, _c, _d in specs]
     table = pl.DataFrame(
         {
@@ -698,8 +815,21 @@ def _ranked_block(ctx, indicators, rank_by, period_tables, specs) -> Block:
         table=table,
         columns=tuple(columns),
         chart=None,
-        caption=caption(ctx, None, t("compare.ranked.caption")),
-        notes=(t("compare.per_1000.help"), t("caption.exit_rate_note")),
+        caption=caption(ctx, None, _rank_words(ctx, rank_on)),
+        notes=(
+            t("compare.per_1000.help"),
+            t("caption.exit_rate_note"),
+            country_note(rank_by, published or {}),
+        ),
+    )
+
+
+def _rank_words(ctx: PageContext, rank_on: str) -> str:
+    if rank_on == "latest":
+        return t("the latest month of the period, {month}", month=format_month(ctx.period[1]))
+    return t(
+        "the whole period: stocks the mean of the month ends, flows the total, rates pooled "
+        "over the months"
     )
 
 
@@ -709,12 +839,12 @@ def _short_unit(ind: str) -> str:
     return unit_text(INDICATORS[ind].unit)
 
 
-def _every_unit(ctx, ind: str, level: str, read: dict) -> pl.DataFrame:
+def _every_unit(ctx, ind: str, level: str, read: dict, rank_on: str = "period") -> pl.DataFrame:
     """The compared figure for every municipality (or trial area) over the period: the
     engine's table of the level (per 1,000 job seekers for counts; suppressed when the count
     or its job seekers are), without the row of no unit."""
-    dim = "municipality_code" if level == "municipality" else "trial_area_id"
-    queries = _bars_queries(ctx, ind, level)
+    dim = level_dim(level)
+    queries = _bars_queries(ctx, ind, level, rank_on)
     read_all(ctx, queries, read)
     df = read[queries[0]]
     if normalised(ind):
@@ -732,14 +862,18 @@ def _every_unit(ctx, ind: str, level: str, read: dict) -> pl.DataFrame:
     return df.filter(pl.col(dim).is_not_null())
 
 
-def _bars_block(ctx, ind, focus: Unit, peers: list[Unit], level: str, read: dict) -> Block:
-    """The ranking indicator for every municipality (or every trial area), ranked."""
-    dim = "municipality_code" if level == "municipality" else "trial_area_id"
-    df = _every_unit(ctx, ind, level, read)
+def _bars_block(
+    ctx, ind, focus: Unit, peers: list[Unit], level: str, read: dict, rank_on: str = "period"
+) -> Block:
+    """The ranking indicator for every municipality (trial area, region), ranked."""
+    dim = level_dim(level)
+    df = _every_unit(ctx, ind, level, read, rank_on)
     if level == "municipality":
         names = ctx.municipality_names
-    else:
+    elif level == "area":
         names = ctx.area_names
+    else:
+        names = {}
     df = df.with_columns(
         name=pl.col(dim).replace_strict(names, default=pl.col(dim), return_dtype=pl.String)
     )
@@ -748,20 +882,23 @@ def _bars_block(ctx, ind, focus: Unit, peers: list[Unit], level: str, read: dict
         highlight[p.name] = PEER_COLORS[i % len(PEER_COLORS)]
     i = INDICATORS[ind]
     chart_unit = shown_unit(ind)
+    label_title = {
+        "municipality": t("column.municipality"),
+        "area": t("chart.area"),
+        "region": t("Region"),
+    }[level]
     chart = charts.ranked_bar_chart(
         df,
         label="name",
         unit=chart_unit,
-        label_title=t("column.municipality") if level == "municipality" else t("chart.area"),
+        label_title=label_title,
         highlight=highlight,
         bar_height=14 if level == "municipality" else 18,
     )
     df = df.sort("value", descending=True, nulls_last=True)
     cols = [
         Column(dim, t(f"column.{dim}"), "code", shown=False),
-        Column(
-            "name", t("column.municipality") if level == "municipality" else t("chart.area"), "text"
-        ),
+        Column("name", label_title, "text"),
         *_value_columns(ind),
     ]
     return Block(
@@ -771,22 +908,26 @@ def _bars_block(ctx, ind, focus: Unit, peers: list[Unit], level: str, read: dict
         table=df.select([c.name for c in cols if c.name in df.columns]),
         columns=tuple(c for c in cols if c.name in df.columns),
         chart=chart,
-        caption=caption(ctx, None, unit_words(ind)),
+        caption=caption(ctx, None, unit_words(ind), _rank_words(ctx, rank_on)),
         notes=(t("compare.bars.note"),),
     )
 
 
-def _map_block(ctx: PageContext, ind: str, focus: Unit, read: dict) -> Block:
+def _map_block(
+    ctx: PageContext, ind: str, focus: Unit, read: dict, rank_on: str = "period"
+) -> Block:
     """The ranking indicator on a map of the municipalities, whatever the ranking's level: the
     table of every municipality the reader gives (the bars' own when they rank
     municipalities), the own area outlined, the trial areas outlined apart."""
-    df = _every_unit(ctx, ind, "municipality", read)
+    df = _every_unit(ctx, ind, "municipality", read, rank_on)
     opts = ctx.options
     area_of = {m.code: m.area_id for m in opts.municipalities}
     area_names = ctx.area_names
     names = ctx.municipality_names
     if focus.kind == "area":
         own = [m.code for m in opts.municipalities if m.area_id == focus.id]
+    elif focus.kind == "region":
+        own = [m.code for m in opts.municipalities if m.region == focus.id]
     else:
         own = [focus.id]
     unit = shown_unit(ind)
@@ -841,6 +982,6 @@ def _map_block(ctx: PageContext, ind: str, focus: Unit, read: dict) -> Block:
         table=table.select([c.name for c in cols]),
         columns=tuple(cols),
         chart=chart,
-        caption=caption(ctx, None, unit_words(ind)),
+        caption=caption(ctx, None, unit_words(ind), _rank_words(ctx, rank_on)),
         notes=tuple(notes),
     )

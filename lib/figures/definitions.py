@@ -74,6 +74,19 @@ READINGS: tuple[tuple[str, str], ...] = (
         "with the trial, which a comparison of episodes cannot remove.",
     ),
     (
+        "Compare: the whole country, regions and the ranking",
+        "The register covers the trial and the comparison municipalities, not the country, so "
+        "their sum is not the whole country. Compare's whole country is Statistics Finland's "
+        "published figure where a loaded table has one for the country: the activation rate "
+        "(table 12u4, which ends in February 2022); for every other indicator it says the "
+        "figure is not available. Over a period the country is the mean of its published "
+        "months (published rates come without their numerators and denominators, so they "
+        "cannot be pooled as the register's are). A region (maakunta) is the register's "
+        "municipalities in it, by the 2023 division. The ranking is over the whole period "
+        "(stocks the mean of the month ends, flows the total, rates pooled) or the period's "
+        "latest month alone.",
+    ),
+    (
         "Unemployment duration in services (changed in December 2026)",
         "A person in services or subsidised employment keeps the unemployment duration they "
         "entered with: the run of back-to-back services and subsidised-employment spells "

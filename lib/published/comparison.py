@@ -327,3 +327,39 @@ def published_view(db_url: str | None = None) -> PublishedView | None:
     if long.height == 0:
         return None
     return PublishedView(wide_12r5(long), coverage(engine))
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole country beside the register (the Compare page)
+
+# The register's indicators that a published table gives for the whole country, with its
+# measure: only the activation rate (12u4, AKTASTE). The register covers the trial and the
+# comparison municipalities, not the country, so no other compared indicator has a
+# whole-country figure.
+COUNTRY_MEASURES: dict[str, tuple[str, str]] = {"activation_rate": ("12u4", "activation_rate")}
+
+
+def country_series(
+    source: Engine | pl.DataFrame | str | None, indicator: str
+) -> tuple[tuple[str, float], ...]:
+    """The published whole-country figure of a register indicator, month by month, as
+    (month, value) pairs; () where no published table gives it or none is loaded.
+
+    `source`: the store's engine, its URL (None: the settings' store), or a frame of published
+    cells of the indicator's table."""
+    if indicator not in COUNTRY_MEASURES:
+        return ()
+    table_id, measure = COUNTRY_MEASURES[indicator]
+    if source is None or isinstance(source, str):
+        source = get_engine(source)
+    frame = read_series(source, table_id) if isinstance(source, Engine) else source
+    rows = (
+        frame.filter(
+            (pl.col("measure") == measure)
+            & (pl.col("area_code") == "SSS")
+            & pl.col("value").is_not_null()
+        )
+        .select("month", "value")
+        .sort("month")
+    )
+    return tuple((m, float(v)) for m, v in rows.iter_rows())

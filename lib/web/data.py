@@ -405,3 +405,23 @@ def _national_activation(db_url: str, month: str):
         return comparison.national_activation(db_url, month)
     except Exception:  # noqa: BLE001 - published tables not loaded: no context line
         return None
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _country(db_url: str, version: str, indicator: str) -> tuple[tuple[str, float], ...]:
+    # `version` (the published tables' load) keys the cache only
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if not version:
+        return ()
+    try:
+        return comparison.country_series(db_url, indicator)
+    except SQLAlchemyError:  # a store without the published tables
+        return ()
+
+
+def country_series(indicator: str) -> tuple[tuple[str, float], ...]:
+    """The published whole-country figure of a register indicator, month by month (the
+    Compare page's whole country); () where none is published or loaded."""
+    db_url = current_info().db_url
+    return _country(db_url, _published_version(db_url), indicator)
