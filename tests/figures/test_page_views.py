@@ -358,7 +358,16 @@ def test_exit_rate_trial_against_comparison(snap, opts):
 
 def test_units_and_peers(opts):
     units = compare.units(opts)
-    assert list(units) == ["a:A1", "a:A2", "m:020", "m:005", "m:091"]
+    assert list(units) == [
+        "a:A1",
+        "a:A2",
+        "r:Etelä-Pohjanmaa",
+        "r:Pirkanmaa",
+        "r:Uusimaa",
+        "m:020",
+        "m:005",
+        "m:091",
+    ]
     assert units["a:A2"].population == 650000 and units["a:A2"].region == "Uusimaa"
     assert compare.unit_label(units["m:020"]) == "Akaa (comparison)"
     # A peer is of the focus's kind: an area's chip needs no '(trial area)'.
