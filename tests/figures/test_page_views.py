@@ -395,9 +395,10 @@ def test_ranked_table_per_1000_job_seekers(snap, opts):
     # Whole trial: caseload 3, 5, 4, 3 (3.75); unemployed 4, 4, 3, 3 (3.5).
     assert rows["trial"]["active_caseload"] == pytest.approx(1071.43, abs=0.01)
     assert [rows[r]["rank"] for r in ("focus", "region", "trial", "peer")] == [1, 1, 3, 4]
-    # The comparison group has no caseload (trial municipalities only): unranked, last.
-    assert rows["comparison"]["rank"] is None
-    assert view.ranked.table["role"].to_list()[-1] == "comparison"
+    # The comparison group has no caseload (trial municipalities only), and no published table
+    # gives the whole country's: both unranked, last.
+    assert rows["comparison"]["rank"] is None and rows["country"]["rank"] is None
+    assert view.ranked.table["role"].to_list()[-2:] == ["comparison", "country"]
 
 
 def test_small_multiples_have_every_role(snap, opts):
@@ -412,6 +413,7 @@ def test_small_multiples_have_every_role(snap, opts):
         "Region: Uusimaa",
         "Whole trial",
         "Comparison municipalities",
+        "Whole country",  # in the legend, with a note that the exit rate has no published figure
     ]
 
 
