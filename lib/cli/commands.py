@@ -149,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(eff, argparse.SUPPRESS)
     eff.add_argument("--by", choices=["trial_area_id"], default=None)
     _group_options(eff)
+    eff.add_argument(
+        "--min-count",
+        type=int,
+        default=None,
+        help="disclosure threshold (0: exact person-months, for the operator only)",
+    )
     eff.add_argument("--format", choices=["csv", "json"], default="csv")
     eff.add_argument("--out", type=Path, help="file to write (default: standard output)")
 
@@ -549,9 +555,13 @@ def parse_where(items: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 def _effect(args) -> int:
     validate_groups(tuple(args.groups), args.match)
-    cohort = Cohort(tuple(args.groups), args.match, get_settings(args.db).youth_age)
+    settings = get_settings(args.db)
+    cohort = Cohort(tuple(args.groups), args.match, settings.youth_age)
+    min_count = settings.min_count if args.min_count is None else args.min_count
+    if min_count < 0:
+        raise UsageError(f"--min-count {min_count}: the threshold is 0 or more.")
     try:
-        df = Reader(_viewer(args), args.db).effect(cohort, args.by)
+        df = Reader(_viewer(args), args.db).effect(cohort, args.by, min_count)
     except NoData as e:
         raise UsageError(str(e)) from None
     write_table(df, args.format, args.out)

@@ -406,8 +406,12 @@ def _restricted(snap: Snapshot, viewer: Viewer, query: Query) -> Query:
 FIGURES: dict[str, Callable] = {
     "facts": lambda snap, viewer: _facts(snap),
     "indicator": lambda snap, viewer, query: compute(snap, _restricted(snap, viewer, query)),
-    "effect": lambda snap, viewer, cohort, by: _effect.effect_table(snap, by, cohort),
-    "event_study": lambda snap, viewer, cohort, area: _effect.event_study(snap, area, cohort),
+    "effect": lambda snap, viewer, cohort, by, min_count: _effect.effect_table(
+        snap, by, cohort, min_count
+    ),
+    "event_study": lambda snap, viewer, cohort, area, min_count: _effect.event_study(
+        snap, area, cohort, min_count
+    ),
     "placement_effect": lambda snap, viewer, cohort, by, days, min_count: (
         _effect.placement_effect_table(snap, by, cohort, days, min_count)
     ),
@@ -476,9 +480,9 @@ def _limited_placement_effect(snap, viewer, own, cohort, by, days, min_count):
     return _limited_effect(snap, viewer, own, cohort, by, days, min_count, kind="placement_effect")
 
 
-def _limited_event_study(snap, viewer, own, cohort, area):
+def _limited_event_study(snap, viewer, own, cohort, area, min_count):
     if _plain(cohort) or area in own.areas:
-        return FIGURES["event_study"](snap, viewer, cohort, area)
+        return FIGURES["event_study"](snap, viewer, cohort, area, min_count)
     raise Refused(
         "The effect month by month for a group or a person filter is shown for your own areas "
         f"only: choose one of your areas ({own.describe()})."
@@ -586,6 +590,8 @@ LIMITED: dict[str, Callable] = {
 
 # The figures whose last argument is their disclosure threshold.
 MIN_COUNT_LAST = (
+    "effect",
+    "event_study",
     "placement_effect",
     "survival",
     "peers",
@@ -662,9 +668,12 @@ class Reader:
 
     # --- the statistics --------------------------------------------------------------------
 
-    def effect(self, cohort: Cohort = EVERYONE, by: str | None = None) -> pl.DataFrame:
-        """The trial effect on the exit rate: one row, or one per trial area."""
-        return self.figure("effect", cohort, by)
+    def effect(
+        self, cohort: Cohort = EVERYONE, by: str | None = None, min_count: int = 5
+    ) -> pl.DataFrame:
+        """The trial effect on the exit rate: one row, or one per trial area (person-months
+        perturbed, an estimate with a side under min_count left out)."""
+        return self.figure("effect", cohort, by, min_count)
 
     def placement_effect(
         self,
@@ -677,9 +686,11 @@ class Reader:
         means (a mean over fewer than min_count episodes left out): one row, or one per area."""
         return self.figure("placement_effect", cohort, by, days, min_count)
 
-    def event_study(self, cohort: Cohort = EVERYONE, area: str | None = None) -> pl.DataFrame:
+    def event_study(
+        self, cohort: Cohort = EVERYONE, area: str | None = None, min_count: int = 5
+    ) -> pl.DataFrame:
         """The effect month by month around the start, for the trial or one trial area."""
-        return self.figure("event_study", cohort, area)
+        return self.figure("event_study", cohort, area, min_count)
 
     def survival(
         self,

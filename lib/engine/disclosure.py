@@ -135,6 +135,22 @@ def perturbed(count: pl.Expr, key: pl.Expr) -> pl.Expr:
     return pl.when(n > 0).then(n + e).otherwise(pl.lit(0, dtype=pl.Int64))
 
 
+def keyed(rows, keys: pl.Series):
+    """rows (a frame with `pid`) with each row's record key `rkey`, by its person."""
+    return rows.with_columns(rkey=pl.lit(keys).gather(pl.col("pid")))
+
+
+def perturb_counts(df: pl.DataFrame, counts: dict[str, str], secret: bytes | None) -> pl.DataFrame:
+    """The statistics' counts of persons (or of their months and episodes) perturbed: each
+    column of `counts` by its key column (a sum of record keys), which is then dropped. A store
+    of real persons without the secret refuses (DisclosureKeyMissing)."""
+    if secret is None:
+        raise DisclosureKeyMissing(MISSING_KEY_MESSAGE)
+    return df.with_columns(**{c: perturbed(pl.col(c), pl.col(k)) for c, k in counts.items()}).drop(
+        *set(counts.values())
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # The threshold
 

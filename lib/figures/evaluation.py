@@ -71,9 +71,9 @@ def compute_inputs(
     that cannot be computed (FigureError: a table the extract lacks, no months before the
     start) is None, and its block says so; without the effect there is only the reason."""
     try:
-        effect = reader.effect(cohort)
-        by_area = reader.effect(cohort, "trial_area_id")
-        events = reader.event_study(cohort, area)
+        effect = reader.effect(cohort, None, min_count)
+        by_area = reader.effect(cohort, "trial_area_id", min_count)
+        events = reader.event_study(cohort, area, min_count)
     except FigureError as e:
         empty = pl.DataFrame()
         return EvaluationInputs(empty, empty, empty, None, None, None, None, None, str(e))

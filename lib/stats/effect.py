@@ -15,6 +15,12 @@ municipality and its uncertainty from how those contrasts vary between municipal
    spread of its municipalities' changes instead (cluster-robust); with fewer, the model
    variance (tau^2 + s_m^2) is used, because an empirical variance from a handful of clusters
    is far too small. The 95 % interval is estimate +- 1.96 standard errors.
+
+Disclosure (lib/engine/disclosure.py): the estimates and intervals are shown as computed (they
+are not counts), but only where each side has at least the threshold of person-months (or
+episodes) at risk after perturbation; the counts of person-months and episodes that leave are
+perturbed by their cell keys, which the cells carry (k: the sum of the record keys of the
+person-months, or episodes, a cell counts). min_count 0 gives exact counts (the operator's).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import numpy as np
 import polars as pl
 
 from lib.engine.cohort import EVERYONE, Cohort
+from lib.engine.disclosure import keyed, perturb_counts
 from lib.engine.indicators import IndicatorError
 from lib.engine.intervals import Z95
 from lib.engine.months import month_label, month_of_date
@@ -60,7 +67,8 @@ _CELLS = PerSnapshot(kept=8)
 
 
 def exit_cells(snap: Snapshot, cohort: Cohort = EVERYONE) -> pl.DataFrame:
-    """Person-months at risk (n) and exits (y) per municipality and month t.
+    """Person-months at risk (n), exits (y) and the cell key of n (k) per municipality and
+    month t.
 
     At risk in t: unemployed on the last day of t-1 (the exit_rate indicator's denominator);
     exit: an employed spell starts in t. The cohort is read on the last day of t-1. Kept for
@@ -71,10 +79,11 @@ def exit_cells(snap: Snapshot, cohort: Cohort = EVERYONE) -> pl.DataFrame:
 def _exit_cells(snap: Snapshot, cohort: Cohort) -> pl.DataFrame:
     rows = cohort.apply(snap.panel.filter(pl.col("status") == "unemployed"))
     return (
-        rows.with_columns(midx=pl.col("midx") + 1)
+        keyed(rows, snap.record_keys())
+        .with_columns(midx=pl.col("midx") + 1)
         .filter(pl.col("midx").is_between(snap.first_month + 1, snap.last_month))
         .group_by("municipality_code", "midx")
-        .agg(n=pl.len(), y=pl.col("employed_next").sum())
+        .agg(n=pl.len(), y=pl.col("employed_next").sum(), k=pl.col("rkey").sum())
         .join(
             snap.municipalities.select("municipality_code", "trial_area_id"),
             on="municipality_code",
@@ -100,16 +109,19 @@ class Effect:
 
 
 def municipal_changes(cells: pl.DataFrame, start: int) -> pl.DataFrame:
-    """Per municipality: before and after rates (%), their change, weight and sampling variance."""
+    """Per municipality: before and after rates (%), their change, weight and sampling variance
+    (and the cell keys of its before and after counts, k0 and k1)."""
+    if "k" not in cells.columns:
+        cells = cells.with_columns(k=pl.lit(0, pl.Int64))
     per = (
         cells.with_columns(after=pl.col("midx") >= start)
         .group_by("municipality_code", "trial_area_id", "after")
-        .agg(n=pl.col("n").sum(), y=pl.col("y").sum())
+        .agg(n=pl.col("n").sum(), y=pl.col("y").sum(), k=pl.col("k").sum())
     )
     before = per.filter(~pl.col("after")).select(
-        "municipality_code", "trial_area_id", n0="n", y0="y"
+        "municipality_code", "trial_area_id", n0="n", y0="y", k0="k"
     )
-    after = per.filter(pl.col("after")).select("municipality_code", n1="n", y1="y")
+    after = per.filter(pl.col("after")).select("municipality_code", n1="n", y1="y", k1="k")
     m = before.join(after, on="municipality_code", how="inner").filter(
         (pl.col("n0") > 0) & (pl.col("n1") > 0)
     )
@@ -167,8 +179,38 @@ def did(changes: pl.DataFrame, treated: pl.Expr, control: pl.Expr) -> Effect:
     return Effect(est, est - Z95 * se, est + Z95 * se, se, t.height, c.height, pm, how_t, how_c)
 
 
-def effect_table(snap: Snapshot, by: str | None = None, cohort: Cohort = EVERYONE) -> pl.DataFrame:
-    """The trial effect on the exit rate: overall, or per trial area (`by="trial_area_id"`)."""
+def counted(frame: pl.DataFrame, *pairs: tuple[str, str]) -> tuple[int, int]:
+    """(count, cell key) of a side: the sums of its (count column, key column) pairs."""
+    return (
+        sum(int(frame[c].sum()) for c, _ in pairs),
+        sum(int(frame[k].sum()) for _, k in pairs),
+    )
+
+
+def protected(
+    snap: Snapshot, sides: list[tuple[int, int]], min_count: int
+) -> tuple[list[int], int, bool]:
+    """The counts behind an estimate as they may leave: each side's (count, cell key) and
+    their total, perturbed with a threshold (min_count > 0), exact without; and whether the
+    estimate may be shown (every side at least min_count after perturbation)."""
+    n = [c for c, _ in sides]
+    if min_count <= 0:
+        return n, sum(n), True
+    k = [key for _, key in sides]
+    cells = pl.DataFrame(
+        {"n": [*n, sum(n)], "k": [*k, sum(k)]}, schema={"n": pl.Int64, "k": pl.Int64}
+    )
+    out = perturb_counts(cells, {"n": "k"}, snap.disclosure_key)["n"].to_list()
+    return out[:-1], out[-1], all(v >= min_count for v in out[:-1])
+
+
+def effect_table(
+    snap: Snapshot, by: str | None = None, cohort: Cohort = EVERYONE, min_count: int = 0
+) -> pl.DataFrame:
+    """The trial effect on the exit rate: overall, or per trial area (`by="trial_area_id"`).
+
+    With a threshold (min_count > 0) person_months is perturbed and the estimate and its
+    interval are left out (null) where either side has fewer person-months than min_count."""
     if by not in (None, "trial_area_id"):
         raise IndicatorError("The effect can be broken down by trial_area_id only.")
     start = trial_start_month(snap)
@@ -180,25 +222,28 @@ def effect_table(snap: Snapshot, by: str | None = None, cohort: Cohort = EVERYON
     changes = municipal_changes(exit_cells(snap, cohort), start)
     control = pl.col("trial_area_id").is_null()
     if by is None:
-        rows = [({}, did(changes, pl.col("trial_area_id").is_not_null(), control))]
+        keys = [({}, pl.col("trial_area_id").is_not_null())]
     else:
         areas = snap.trial_areas["trial_area_id"].sort().to_list()
-        rows = [
-            ({"trial_area_id": a}, did(changes, pl.col("trial_area_id") == a, control))
-            for a in areas
-        ]
-    records = [
-        {
-            **key,
-            "estimate": e.estimate,
-            "ci_low": e.ci_low,
-            "ci_high": e.ci_high,
-            "trial_municipalities": e.trial_municipalities,
-            "comparison_municipalities": e.comparison_municipalities,
-            "person_months": e.person_months,
-        }
-        for key, e in rows
-    ]
+        keys = [({"trial_area_id": a}, pl.col("trial_area_id") == a) for a in areas]
+    records = []
+    for key, treated in keys:
+        e = did(changes, treated, control)
+        t, c = changes.filter(treated), changes.filter(control)
+        sides = [counted(f, ("n0", "k0"), ("n1", "k1")) for f in (t, c)]
+        _, pm, shown = protected(snap, sides, min_count)
+        shown = shown and e.estimate is not None
+        records.append(
+            {
+                **key,
+                "estimate": e.estimate if shown else None,
+                "ci_low": e.ci_low if shown else None,
+                "ci_high": e.ci_high if shown else None,
+                "trial_municipalities": e.trial_municipalities,
+                "comparison_municipalities": e.comparison_municipalities,
+                "person_months": pm if t.height else 0,
+            }
+        )
     schema = ({"trial_area_id": pl.String} if by else {}) | {
         "estimate": pl.Float64,
         "ci_low": pl.Float64,
@@ -215,14 +260,16 @@ def effect_table(snap: Snapshot, by: str | None = None, cohort: Cohort = EVERYON
 
 
 def event_study(
-    snap: Snapshot, trial_area_id: str | None = None, cohort: Cohort = EVERYONE
+    snap: Snapshot, trial_area_id: str | None = None, cohort: Cohort = EVERYONE, min_count: int = 0
 ) -> pl.DataFrame:
     """Effect by month relative to the start (k = 0 is the first trial month), with intervals.
 
     Each municipality's monthly rate is taken relative to its own before-period rate; the
     coefficient of month k is the trial side's weighted mean of those deviations minus the
     comparison side's, with the same variance rules as the overall estimate. Before the start
-    the coefficients should hover around zero if the trends were parallel.
+    the coefficients should hover around zero if the trends were parallel. With a threshold
+    (min_count > 0) a month's person_months is perturbed and its coefficient left out (null)
+    where either side has fewer person-months at risk than min_count.
     """
     start = trial_start_month(snap)
     cells = exit_cells(snap, cohort)
@@ -257,14 +304,15 @@ def event_study(
         mt, vt, _ = _side(*(t[x].to_numpy().astype(float) for x in ("dev", "s2", "n")), tau2)
         mc, vc, _ = _side(dc, sc, wc, tau2)
         est, se = mt - mc, math.sqrt(vt + vc)
+        _, pm, shown = protected(snap, [counted(f, ("n", "k")) for f in (t, k)], min_count)
         out.append(
             {
                 "relative_month": midx - start,
                 "month": month_label(midx),
-                "estimate": est,
-                "ci_low": est - Z95 * se,
-                "ci_high": est + Z95 * se,
-                "person_months": int(part["n"].sum()),
+                "estimate": est if shown else None,
+                "ci_low": est - Z95 * se if shown else None,
+                "ci_high": est + Z95 * se if shown else None,
+                "person_months": pm,
             }
         )
     return pl.DataFrame(
@@ -343,8 +391,13 @@ def placement_cells(snap: Snapshot, days: int = 90, cohort: Cohort = EVERYONE) -
         )
     )
     return (
-        ep.group_by("municipality_code", "midx")
-        .agg(n=pl.len(), y=(pl.col(f"status_{days}") == "employed").fill_null(False).sum())
+        keyed(ep, snap.record_keys())
+        .group_by("municipality_code", "midx")
+        .agg(
+            n=pl.len(),
+            y=(pl.col(f"status_{days}") == "employed").fill_null(False).sum(),
+            k=pl.col("rkey").sum(),
+        )
         .join(
             snap.municipalities.select("municipality_code", "trial_area_id"),
             on="municipality_code",
@@ -370,9 +423,10 @@ def placement_effect_table(
     before and after means (of its municipalities' shares, weighted by their episodes before
     and after, the weights of the estimate, so that after - before of the trial minus that of
     the comparison is the estimate), the estimate with its 95 % interval, the municipalities
-    and the episodes behind it. A mean over fewer than `min_count` episodes is left out
-    (`suppressed`), as a rate with a denominator under the threshold is; the estimate is kept,
-    as the exit rate's is."""
+    and the episodes behind it. With a threshold (min_count > 0) the episodes are perturbed, a
+    mean over fewer than `min_count` episodes (after perturbation) is left out (`suppressed`),
+    as a rate with a denominator under the threshold is, and the estimate where either side has
+    fewer, as the exit rate's is."""
     if by not in (None, "trial_area_id"):
         raise IndicatorError("The effect can be broken down by trial_area_id only.")
     start = trial_start_month(snap)
@@ -387,23 +441,32 @@ def placement_effect_table(
     for key, treated in keys:
         e = did(changes, treated, control)
         t, c = changes.filter(treated), changes.filter(control)
-        means = {}
-        for name, side in (("trial", t), ("comparison", c)):
-            for when, n in (("before", "n0"), ("after", "n1")):
-                means[f"{name}_{when}"] = (
-                    _weighted(side, f"rate_{when}") if side[n].sum() >= min_count else None
-                )
+        parts = [
+            (f"{name}_{when}", side, pair)
+            for name, side in (("trial", t), ("comparison", c))
+            for when, pair in (("before", ("n0", "k0")), ("after", ("n1", "k1")))
+        ]
+        counts, _, _ = protected(snap, [counted(side, pair) for _, side, pair in parts], min_count)
+        means = {
+            column: _weighted(side, f"rate_{column.split('_')[1]}")
+            if n >= max(min_count, 1)
+            else None
+            for (column, side, _), n in zip(parts, counts, strict=True)
+        }
+        sides = [counted(f, ("n0", "k0"), ("n1", "k1")) for f in (t, c)]
+        _, episodes, shown = protected(snap, sides, min_count)
+        shown = shown and e.estimate is not None
         hidden = any(v is None for v in means.values()) and t.height > 0 and c.height > 0
         records.append(
             {
                 **key,
                 **means,
-                "estimate": e.estimate,
-                "ci_low": e.ci_low,
-                "ci_high": e.ci_high,
+                "estimate": e.estimate if shown else None,
+                "ci_low": e.ci_low if shown else None,
+                "ci_high": e.ci_high if shown else None,
                 "trial_municipalities": e.trial_municipalities,
                 "comparison_municipalities": e.comparison_municipalities,
-                "episodes": e.person_months,
+                "episodes": episodes if t.height else 0,
                 "suppressed": hidden,
             }
         )

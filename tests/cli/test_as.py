@@ -105,6 +105,8 @@ def test_exact_counts_and_unknown_users_are_refused(store, capsys):
     status, _, err = run(capsys, store, "indicators", "unemployed", "--min-count", "0",
                          "--as", "min@x.fi")  # fmt: skip
     assert status == 3 and "only to the operator" in err
+    status, _, err = run(capsys, store, "effect", "--min-count", "0", "--as", "min@x.fi")
+    assert status == 3 and "only to the operator" in err  # exact person-months too
     status, _, err = run(capsys, store, "indicators", "unemployed", "--as", "ghost@x.fi")
     assert status == 3 and "ghost@x.fi is not a user" in err
     assert run(capsys, store, "history", "--as", "ghost@x.fi")[0] == 3
@@ -115,6 +117,7 @@ def test_exact_counts_and_unknown_users_are_refused(store, capsys):
     )
     assert [(e.subject, e.target) for e in trail(store, "refused")] == [
         ("min@x.fi", "indicators"),
+        ("min@x.fi", "effect"),
         ("ghost@x.fi", "indicators"),
         ("ghost@x.fi", "history"),
     ]

@@ -31,7 +31,8 @@ def test_full_access_reads_what_the_engine_computes(snap):
     reader = access.Reader(access.FULL_ACCESS, snap)
     q = Query("active_caseload", by=("trial_area_id", "month"), min_count=0)
     assert_frame_equal(reader.indicator(q), compute(snap, q))
-    assert_frame_equal(reader.effect(EVERYONE), effect_table(snap))
+    assert_frame_equal(reader.effect(EVERYONE, None, 0), effect_table(snap))
+    assert_frame_equal(reader.effect(EVERYONE), effect_table(snap, None, EVERYONE, 5))
     facts = reader.facts()
     # the hand fixture: one trial, areas A1 and A2, three municipalities, Mar-Jun 2021
     assert facts.trials["trial_id"].to_list() == ["T1"]

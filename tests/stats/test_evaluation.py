@@ -217,3 +217,37 @@ def test_exit_cells_are_kept_per_snapshot_and_cohort_and_never_keep_a_snapshot_a
     del snap
     gc.collect()
     assert gone() is None, "the cells' cache kept an old snapshot alive"
+
+
+def test_with_a_threshold_person_months_are_perturbed_and_a_thin_side_hides_the_estimate():
+    # The hand fixture's person-months at risk (test_effect_on_the_hand_fixture in
+    # tests/cli/test_cli.py): trial 005 + 091 = P1 17, P2 14, P3 10, P4 12, P6 2 = 55;
+    # comparison 020 = P5 10, P7 9, P4 1 = 20. Cell keys (tests/engine/test_disclosure.py):
+    # trial 17*206 + 14*228 + 10*251 + 12*68 + 2*136 = 10292 = 52 mod 256: -1 -> 54;
+    # comparison 10*188 + 9*67 + 68 = 2551 = 247: +2 -> 22; all 75: 12843 = 43: -1 -> 74.
+    snap = build_snapshot(hand_extract())
+    exact = effect_table(snap).row(0, named=True)
+    assert exact["person_months"] == 75
+    shown = effect_table(snap, min_count=22).row(0, named=True)
+    assert shown["person_months"] == 74
+    assert shown["estimate"] == pytest.approx(exact["estimate"])  # an estimate, as computed
+    assert shown["ci_low"] == pytest.approx(exact["ci_low"])
+    # 21 exact comparison person-months would be under 21; the threshold reads the perturbed 22
+    hidden = effect_table(snap, min_count=23).row(0, named=True)
+    assert (hidden["estimate"], hidden["ci_low"], hidden["ci_high"]) == (None, None, None)
+    assert hidden["person_months"] == 74 and hidden["trial_municipalities"] == 2
+
+
+def test_the_event_study_perturbs_each_months_person_months():
+    snap = build_snapshot(hand_extract())
+    exact = event_study(snap)
+    with_threshold = event_study(snap, min_count=1)
+    assert exact["relative_month"].to_list() == with_threshold["relative_month"].to_list()
+    diff = (with_threshold["person_months"] - exact["person_months"]).abs()
+    assert diff.max() <= 2
+    # a month whose trial or comparison side is under the threshold shows no coefficient
+    thin = event_study(snap, min_count=6)
+    assert (
+        thin.filter(pl.col("person_months") < 6)["estimate"].null_count()
+        == thin.filter(pl.col("person_months") < 6).height
+    )

@@ -85,9 +85,29 @@ def test_only_the_measured_days(snap):
 
 
 def test_a_mean_over_fewer_episodes_than_the_threshold_is_left_out(snap):
-    # threshold 2: the trial's after side has 1 episode (PE3), the others 2, 2 and 3
+    # With a threshold the episodes are perturbed (keys and table: tests/engine/test_disclosure.py;
+    # P8 154, P9 243, P10 211 under the tests' secret), then the threshold applies:
+    #   trial before PE1 P1 + PE2 P2: key 206 + 228 = 434 = 178 mod 256, count 2: +1 -> 3;
+    #   trial after PE3 P8: key 154, count 1: 96..191 gives 0 -> 1;
+    #   comparison before PE4 P5 + E7 P7: key 188 + 67 = 255: +2 -> 4;
+    #   comparison after PE5 P9, PE6 P9, PE7 P10: key 243 + 243 + 211 = 697 = 185: +1 -> 4;
+    #   trial side 3 episodes: key 588 = 76: -1 -> 2; comparison 5: key 952 = 184: +1 -> 6;
+    #   all 8: key 1540 = 4: -2 -> 6 episodes shown.
     row = placement_effect_table(snap, min_count=2).row(0, named=True)
     assert row["trial_after"] is None and row["trial_before"] == pytest.approx(50.0)
     assert row["comparison_after"] == pytest.approx(100 / 3) and row["suppressed"]
-    assert row["estimate"] == pytest.approx(200 / 3)  # the estimate is kept, as the exit rate's
+    assert row["estimate"] == pytest.approx(200 / 3)  # each side has at least 2 (2 and 6)
+    assert row["episodes"] == 6
+    # threshold 3: the trial side's 2 hides the estimate; 4: its before mean (3) too
+    row = placement_effect_table(snap, min_count=3).row(0, named=True)
+    assert row["estimate"] is None and row["ci_low"] is None and row["trial_before"] == 50.0
+    row = placement_effect_table(snap, min_count=4).row(0, named=True)
+    assert row["trial_before"] is None and row["comparison_before"] == pytest.approx(50.0)
+    assert row["comparison_after"] == pytest.approx(100 / 3)
+    # threshold 5: every mean hidden (3, 1, 4, 4)
+    row = placement_effect_table(snap, min_count=5).row(0, named=True)
+    assert [row[c] for c in ("trial_before", "trial_after", "comparison_before",
+                             "comparison_after")] == [None] * 4  # fmt: skip
     assert not placement_effect_table(snap, min_count=1).row(0, named=True)["suppressed"]
+    # the operator's exact table
+    assert placement_effect_table(snap, min_count=0).row(0, named=True)["episodes"] == 8
