@@ -160,56 +160,14 @@ def primary(magnitude: pl.Expr, min_count: int) -> pl.Expr:
     return magnitude < min_count
 
 
-def apply_disclosure_control(
-    df: pl.DataFrame,
-    basis: str | None,
-    min_count: int,
-    *,
-    complement_dims: list[str] | None = None,
-) -> pl.DataFrame:
+def apply_disclosure_control(df: pl.DataFrame, basis: str | None, min_count: int) -> pl.DataFrame:
     """Add a boolean `suppressed` column to a table with `num` and `den` columns (perturbed
     already, where they are counts of persons): true where the magnitude is under the threshold.
 
     basis: value/numerator -> num, denominator -> den; None (staff FTE, money: no persons
-    counted) -> nothing is suppressed. complement_dims: only for the statistics whose counts are
-    not perturbed yet (lib/stats/expected.py, survival.py): their exact cells still get the old
-    complementary suppression along these dimensions (`secondary_suppression`).
+    counted) -> nothing is suppressed. Nothing else is hidden: no secondary suppression.
     """
     if basis is None or min_count <= 0:
         return df.with_columns(suppressed=pl.lit(False))
     mag = pl.col("den" if basis == "denominator" else "num")
-    df = df.with_columns(suppressed=primary(mag, min_count).fill_null(True))
-    if complement_dims is None:
-        return df
-    df = df.sort(complement_dims, nulls_last=True) if complement_dims else df
-    df = df.with_columns(_mag=mag.cast(pl.Float64))
-    return secondary_suppression(df, complement_dims).drop("_mag")
-
-
-_MAX_ROUNDS = 50
-
-
-def secondary_suppression(df: pl.DataFrame, dims: list[str]) -> pl.DataFrame:
-    """Suppress complementary cells until no line has exactly one suppressed cell."""
-    if df.height <= 1 or not df["suppressed"].any():
-        return df  # nothing hidden: nothing to protect
-    for _ in range(_MAX_ROUNDS):
-        changed = False
-        for dim in dims:
-            others = [d for d in dims if d != dim]
-            n_supp = pl.col("suppressed").sum()
-            n_cells = pl.len()
-            candidate_mag = (
-                pl.when(pl.col("suppressed")).then(float("inf")).otherwise(pl.col("_mag"))
-            )
-            rank = candidate_mag.rank("ordinal")
-            if others:
-                n_supp, n_cells, rank = n_supp.over(others), n_cells.over(others), rank.over(others)
-            newly = (n_supp == 1) & (n_cells > 1) & ~pl.col("suppressed") & (rank == 1)
-            flagged = df.select(newly.alias("_new"))["_new"]
-            if flagged.any():
-                df = df.with_columns(suppressed=pl.col("suppressed") | flagged)
-                changed = True
-        if not changed:
-            break
-    return df
+    return df.with_columns(suppressed=primary(mag, min_count).fill_null(True))

@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from lib.engine.cohort import EVERYONE, Cohort
-from lib.engine.disclosure import apply_disclosure_control
+from lib.engine.disclosure import apply_disclosure_control, keyed, perturb_counts
 from lib.engine.errors import FigureError
 from lib.engine.indicators import AGE_BANDS, GEO_DIMS
 from lib.engine.intervals import Z95
@@ -286,6 +286,8 @@ def compare(
     min_count: int = 5,
     min_rated: int = 0,
     model: Model | None = None,
+    keys: tuple[str, str] | None = None,
+    secret: bytes | None = None,
 ) -> pl.DataFrame:
     """Actual against expected per value of the `by` columns.
 
@@ -298,11 +300,22 @@ def compare(
     The interval's variance is sum p (1 - p) / n^2 (the actual rate's binomial variance around
     the predicted probabilities); with a logistic `model` (whose covariates `rows` carries) the
     variance of the expected rate from the model's own estimation is added (delta method).
+
+    keys: the columns of the cell keys of `weight` and `outcome` (sums of record keys): with a
+    threshold (min_count > 0) n and the numerator are perturbed by them (lib/engine/disclosure.py,
+    secret the store's) before the threshold, the actual rate is their ratio, and the expected
+    count is the expected rate (an estimate, as computed) times the shown n, so that no exact
+    count can be read back from the two.
     """
     if weight is None:
         rows, weight = rows.with_columns(_unit=pl.lit(1)), "_unit"
     w = pl.col(weight)
+    perturb = min_count > 0 and keys is not None
+    key_sums = (
+        [pl.col(keys[0]).sum().alias("_dk"), pl.col(keys[1]).sum().alias("_nk")] if perturb else []
+    )
     agg = rows.group_by(*by).agg(
+        *key_sums,
         den=w.sum().cast(pl.Float64),
         num=pl.col(outcome).sum().cast(pl.Float64),
         expected_count=(w * pl.col(p)).sum(),
@@ -317,16 +330,24 @@ def compare(
         agg = agg.with_columns(_var=pl.col("_var") + pl.col("_mvar")).drop("_mvar")
     n = pl.col("den")
     agg = agg.with_columns(
-        actual=100 * pl.col("num") / n,
-        expected=100 * pl.col("expected_count") / n,
-        _se=100 * pl.col("_var").sqrt() / n,
-    ).with_columns(difference=pl.col("actual") - pl.col("expected"))
+        expected=100 * pl.col("expected_count") / n, _se=100 * pl.col("_var").sqrt() / n
+    )
+    if perturb:
+        agg = perturb_counts(agg, {"den": "_dk", "num": "_nk"}, secret).with_columns(
+            pl.col("den").cast(pl.Float64), pl.col("num").cast(pl.Float64)
+        )
+        agg = agg.with_columns(
+            num=pl.min_horizontal("num", "den"), expected_count=pl.col("expected") * n / 100
+        )
+    agg = agg.with_columns(actual=100 * pl.col("num") / n).with_columns(
+        difference=pl.col("actual") - pl.col("expected")
+    )
     agg = agg.with_columns(
         ci_low=pl.col("difference") - Z95 * pl.col("_se"),
         ci_high=pl.col("difference") + Z95 * pl.col("_se"),
         rated=n >= min_rated,
     )
-    agg = apply_disclosure_control(agg, "denominator", min_count, complement_dims=by)
+    agg = apply_disclosure_control(agg, "denominator", min_count)
     hide = pl.col("suppressed")
     unrated = hide | ~pl.col("rated")
     out = agg.with_columns(
@@ -490,7 +511,14 @@ def _run(
     """
     keys = [*COVARIATES, "calendar"] if calendar else list(COVARIATES)
     cell_keys = [*unit_keys, "midx", *COVARIATES]
-    count = [pl.len().alias("_w"), pl.col("y").sum()]
+    # the cell keys of the units (_k) and of those with the outcome (_yk), for the perturbation
+    rows = keyed(rows, snap.record_keys())
+    count = [
+        pl.len().alias("_w"),
+        pl.col("y").sum(),
+        pl.col("rkey").sum().alias("_k"),
+        (pl.col("rkey") * pl.col("y")).sum().alias("_yk"),
+    ]
     in_period = pl.col("midx").is_between(*eval_range)
     summed = [pl.col("_w").sum(), pl.col("y").sum()]
     all_cells = _KEPT.get(
@@ -512,10 +540,15 @@ def _run(
 
     model = _KEPT.get(snap, (*source, "model", calendar, reference, ref_range, kind), fitted)
     cells = (
-        ev_cells.join(geo, on="municipality_code", how="left").group_by(*dims, *keys).agg(summed)
+        ev_cells.join(geo, on="municipality_code", how="left")
+        .group_by(*dims, *keys)
+        .agg(*summed, pl.col("_k").sum(), pl.col("_yk").sum())
     )
     cells = cells.with_columns(predict(model, cells))
-    return compare(cells, dims, "y", "p", "_w", min_count, min_rated, model=model)
+    return compare(
+        cells, dims, "y", "p", "_w", min_count, min_rated, model=model,
+        keys=("_k", "_yk"), secret=snap.disclosure_key,
+    )  # fmt: skip
 
 
 def _exit_lazy(snap: Snapshot) -> pl.LazyFrame:

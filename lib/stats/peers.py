@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from lib.engine.disclosure import keyed, perturb_counts
 from lib.engine.errors import FigureError
 from lib.engine.months import month_index, month_label
 from lib.engine.snapshot import Snapshot
@@ -59,36 +60,46 @@ def municipality_features(
         raise PeersError("window must be at least 1 month.")
     first = max(snap.first_month, last - window + 1)
     n_months = last - first + 1
+    rows = snap.panel.filter(
+        (pl.col("status") == "unemployed") & pl.col("midx").is_between(first, last)
+    )
     unemployed = (
-        snap.panel.filter(
-            (pl.col("status") == "unemployed") & pl.col("midx").is_between(first, last)
-        )
+        keyed(rows, snap.record_keys())
         .group_by("municipality_code")
         .agg(
             _n=pl.len(),
             _lt=pl.col("long_term").sum(),
             _fr=pl.col("foreign").sum(),
+            # the cell keys of the person-months counted (for the perturbed figures shown)
+            _nk=pl.col("rkey").sum(),
+            _ltk=pl.col("rkey").filter(pl.col("long_term")).sum(),
+            _frk=pl.col("rkey").filter(pl.col("foreign")).sum(),
         )
     )
     muni = snap.municipalities.select(
         "municipality_code", "name", "region", "trial_area_id", "trial_or_comparison", "population"
     )
     out = muni.join(unemployed, on="municipality_code", how="left").with_columns(
-        pl.col("_n", "_lt", "_fr").fill_null(0)
+        pl.col("_n", "_lt", "_fr", "_nk", "_ltk", "_frk").fill_null(0), _months=pl.lit(n_months)
     )
+    pop = pl.col("population").cast(pl.Float64)
+    return (
+        _figures(out)
+        .with_columns(log_population=pl.when(pop > 0).then(pop.log()).otherwise(None))
+        .sort("municipality_code")
+    )
+
+
+def _figures(out: pl.DataFrame) -> pl.DataFrame:
+    """unemployed (person-months over the months), the unemployment rate and the shares, from
+    the counts _n, _lt, _fr (exact, or perturbed)."""
     pop = pl.col("population").cast(pl.Float64)
     has_pop = pop.is_not_null() & (pop > 0)
     has_u = pl.col("_n") > 0
-    return (
-        out.with_columns(unemployed=pl.col("_n") / n_months)
-        .with_columns(
-            log_population=pl.when(has_pop).then(pop.log()).otherwise(None),
-            unemployment_rate=pl.when(has_pop).then(100 * pl.col("unemployed") / pop),
-            long_term_share=pl.when(has_u).then(pl.col("_lt") / pl.col("_n")),
-            foreign_share=pl.when(has_u).then(pl.col("_fr") / pl.col("_n")),
-        )
-        .drop("_n", "_lt", "_fr")
-        .sort("municipality_code")
+    return out.with_columns(unemployed=pl.col("_n") / pl.col("_months")).with_columns(
+        unemployment_rate=pl.when(has_pop).then(100 * pl.col("unemployed") / pop),
+        long_term_share=pl.when(has_u).then(pl.col("_lt") / pl.col("_n")),
+        foreign_share=pl.when(has_u).then(pl.col("_fr") / pl.col("_n")),
     )
 
 
@@ -158,10 +169,17 @@ def peers(
     trial_or_comparison, population, unemployed, unemployment_rate, long_term_share,
     foreign_share, suppressed. A municipality whose mean number of unemployed is under
     `min_count` keeps its place (the distance discloses nothing) but its register figures are
-    hidden (suppressed).
+    hidden (suppressed). With a threshold the register figures are made from the person-months
+    perturbed by their cell keys (lib/engine/disclosure.py), as the unemployed indicator's are;
+    the distances use the exact features (a distance is not a count and discloses none).
     """
     feats = municipality_features(snap, month, window)
     out = nearest(feats, municipality_code, n, region_weight, among)
+    if min_count > 0:  # the register figures shown: from the perturbed person-months
+        counts = {"_n": "_nk", "_lt": "_ltk", "_fr": "_frk"}
+        out = perturb_counts(out, counts, snap.disclosure_key)
+        out = out.with_columns(pl.min_horizontal("_lt", "_n"), pl.min_horizontal("_fr", "_n"))
+        out = _figures(out)
     return with_disclosure(out, min_count).select(
         "municipality_code",
         "name",

@@ -3,7 +3,12 @@
 Pure Polars: the analytic snapshot in, frames out. The pipeline: one row per start
 (`durations`), the groups and filters, the product-limit estimate per stratum with Greenwood's
 variance and a log(-log) 95 % interval (`kaplan_meier`), the median with the interval where that
-band crosses 0.5 (`median_from_curve`), then disclosure control on the number of persons.
+band crosses 0.5 (`median_from_curve`), then disclosure control: with a threshold the counts
+that leave (persons, starts and events per stratum; at risk, events and censored per day of a
+curve) are perturbed by their cell keys (lib/engine/disclosure.py), a stratum with fewer
+persons than the threshold after perturbation is left out, and a curve stops where fewer than
+the threshold are at risk after perturbation. The curve, the medians and their intervals are
+estimates, shown as computed.
 
 Definitions (also in METHOD, the text the page shows):
 
@@ -29,7 +34,7 @@ from __future__ import annotations
 import polars as pl
 
 from lib.engine.cohort import EVERYONE, Cohort
-from lib.engine.disclosure import apply_disclosure_control
+from lib.engine.disclosure import apply_disclosure_control, keyed, perturb_counts
 from lib.engine.errors import FigureError
 from lib.engine.indicators import GEO_DIMS, GROUPS, PERSON_DIMS, age_band_expr, group_expr
 from lib.engine.intervals import Z95
@@ -324,15 +329,51 @@ def follow_up(
     return durations(rows, snap.resp, snap.status, day_number(snap.as_of))
 
 
-def _summary(rows: pl.DataFrame, min_count: int) -> pl.DataFrame:
+def _summary(rows: pl.DataFrame, min_count: int, secret: bytes | None) -> pl.DataFrame:
+    """Persons, starts and events per stratum, perturbed with a threshold (rows then carry
+    `rkey`), and `suppressed` where the persons are under it."""
     summary = rows.group_by("stratum").agg(
         num=pl.col("pid").n_unique().cast(pl.Int64),
         starts=pl.len().cast(pl.Int64),
         events=pl.col("event").sum().cast(pl.Int64),
     )
+    if min_count > 0:
+        keys = rows.group_by("stratum").agg(
+            starts_k=pl.col("rkey").sum(),
+            events_k=pl.col("rkey").filter(pl.col("event")).sum(),
+        )
+        person_keys = (
+            rows.unique(["stratum", "pid"]).group_by("stratum").agg(num_k=pl.col("rkey").sum())
+        )
+        summary = summary.join(keys, on="stratum").join(person_keys, on="stratum")
+        counts = {"num": "num_k", "starts": "starts_k", "events": "events_k"}
+        summary = perturb_counts(summary, counts, secret)
     summary = summary.with_columns(den=pl.col("num"))
-    summary = apply_disclosure_control(summary, "value", min_count, complement_dims=["stratum"])
+    summary = apply_disclosure_control(summary, "value", min_count)
     return summary.rename({"num": "persons"}).drop("den")
+
+
+def _perturbed_curve(curve: pl.DataFrame, rows: pl.DataFrame, secret: bytes | None) -> pl.DataFrame:
+    """The curve's counts perturbed: events and censored of a day by the keys of the starts
+    that end that day, at risk by the keys of the starts still followed (a reverse running sum,
+    as the count itself is)."""
+    day_keys = rows.group_by(
+        stratum=pl.col("stratum").cast(pl.String), day=pl.col("time").cast(pl.Int32)
+    ).agg(
+        events_k=pl.col("rkey").filter(pl.col("event")).sum(),
+        censored_k=pl.col("rkey").filter(~pl.col("event")).sum(),
+    )
+    out = (
+        curve.join(day_keys, on=["stratum", "day"], how="left")
+        .with_columns(pl.col("events_k").fill_null(0), pl.col("censored_k").fill_null(0))
+        .sort("stratum", "day")
+    )
+    leaving = pl.col("events_k") + pl.col("censored_k")
+    out = out.with_columns(
+        at_risk_k=leaving.sum().over("stratum") - leaving.cum_sum().over("stratum") + leaving
+    )
+    counts = {"at_risk": "at_risk_k", "events": "events_k", "censored": "censored_k"}
+    return perturb_counts(out, counts, secret).select(curve.columns)
 
 
 def time_to_employment(
@@ -379,11 +420,14 @@ def curve_and_median(
     """`time_to_employment` and `median_time` from one follow-up and one product-limit
     estimate (the curve is computed per stratum, so the shown strata are a filter of it)."""
     rows = follow_up(snap, start, by, cohort)
-    summary = _summary(rows, min_count)
+    if min_count > 0:
+        rows = keyed(rows, snap.record_keys())
+    summary = _summary(rows, min_count, snap.disclosure_key)
     km = kaplan_meier(rows, "stratum")
     shown = summary.filter(~pl.col("suppressed"))["stratum"]
     curve = km.filter(pl.col("stratum").is_in(shown.implode()))
     if min_count > 0:
+        curve = _perturbed_curve(curve, rows, snap.disclosure_key)
         curve = curve.filter(pl.col("at_risk") >= min_count)
     out = summary.join(median_from_curve(km), on="stratum", how="left").sort("stratum")
     hide = pl.col("suppressed")

@@ -102,12 +102,33 @@ def test_units_under_eighteen_are_not_rated_and_small_ones_are_hidden():
     assert (s["n"], s["rated"], s["suppressed"]) == (17, False, False)
     assert s["actual"] == pytest.approx(100 * 5 / 17)
     assert s["expected"] is None and s["difference"] is None and s["ci_low"] is None
-    # S with 3 rows is under the disclosure threshold: hidden; and M with it, because M's
-    # figures and the total (the reference shown beside) would give S away
+    # S with 3 rows is under the disclosure threshold: hidden. M is shown: no secondary
+    # suppression (the contract's rule; in the engine the counts are perturbed first, below)
     few = units([("M", "a", 30, 10), ("M", "b", 10, 6), ("S", "b", 3, 1)])
     small = compare(few.with_columns(predict(model, few)), ["unit"])
-    assert small["suppressed"].to_list() == [True, True]
-    assert small["n"].null_count() == 2 and small["actual"].null_count() == 2
+    assert small["suppressed"].to_list() == [False, True]
+    assert small["n"].to_list() == [40, None] and small["actual"].null_count() == 1
+
+
+def test_with_keys_n_and_the_numerator_are_perturbed_before_the_threshold():
+    # Cell keys summed per unit: M 100 + 30 = 130 for n (40, count 2+: 80..175 gives 0 -> 40),
+    # 20 + 10 = 30 for the numerator (16: 0..31 gives -2 -> 14); S: n 3 with key 250
+    # (224..255: +2 -> 5, now at the threshold), numerator 1 with key 200 (192..223: +1 -> 2).
+    model = fit(REFERENCE, "y", ("cell",))
+    few = pl.DataFrame(
+        [("M", "a", 30, 10, 100, 20), ("M", "b", 10, 6, 30, 10), ("S", "b", 3, 1, 250, 200)],
+        schema=["unit", "cell", "w", "y", "_k", "_yk"],
+        orient="row",
+    )
+    few = few.with_columns(predict(model, few))
+    got = compare(few, ["unit"], weight="w", keys=("_k", "_yk"), secret=b"x")
+    assert got["n"].to_list() == [40, 5] and got["numerator"].to_list() == [14, 2]
+    assert got["suppressed"].to_list() == [False, False]
+    assert got["actual"].to_list() == pytest.approx([100 * 14 / 40, 100 * 2 / 5])
+    exact = compare(few, ["unit"], weight="w", min_count=0, keys=("_k", "_yk"), secret=b"x")
+    assert exact["n"].to_list() == [40, 3]  # min_count 0: the operator's exact counts
+    # the expected count is the expected rate times the shown n
+    assert got["expected_count"][1] == pytest.approx(got["expected"][1] * 5 / 100)
 
 
 def test_main_effects_logit_recovers_odds_ratios_worked_by_hand():

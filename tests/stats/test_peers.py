@@ -159,3 +159,20 @@ def test_peers_of_a_municipality_exclude_itself_and_hide_small_figures(snap):
 def test_a_month_outside_the_data_is_refused(snap):
     with pytest.raises(PeersError, match="outside the data"):
         municipality_features(snap, month="2030-01")
+
+
+def test_the_peers_figures_are_made_from_perturbed_person_months(snap):
+    # Person-months Apr-Jun 2021 (test_features_from_the_hand_fixture), record keys in
+    # tests/engine/test_disclosure.py: 091 P4 1 + P6 3 = 4, key 68 + 3 * 136 = 476 = 220 mod 256,
+    # count 4: 176..223 gives +1 -> 5, so 5/3 unemployed a month (exact 4/3); no long-term: 0.
+    # 020 P4 2, key 136: 80..175 gives 0 -> 2, 2/3 a month: under a threshold of 1, hidden.
+    got = peers(snap, "005", n=5, month="2021-06", window=3, min_count=1)
+    by = {r["municipality_code"]: r for r in got.iter_rows(named=True)}
+    assert by["091"]["unemployed"] == pytest.approx(5 / 3) and not by["091"]["suppressed"]
+    assert by["091"]["long_term_share"] == 0.0
+    assert by["091"]["unemployment_rate"] == pytest.approx(100 * (5 / 3) / 650000)
+    assert by["020"]["suppressed"] and by["020"]["unemployed"] is None
+    # the order is the exact features' (the distance is not a count)
+    assert got["municipality_code"].to_list() == peers(
+        snap, "005", n=5, month="2021-06", window=3, min_count=0
+    )["municipality_code"].to_list()

@@ -241,8 +241,21 @@ def test_small_strata_are_suppressed_and_curves_stop_at_the_threshold(snap):
     assert time_to_employment(snap, "coaching", min_count=5).height == 0
     med = median_time(snap, "coaching", min_count=5).row(0, named=True)
     assert med["suppressed"] and med["persons"] is None and med["median_days"] is None
-    # threshold 3: the curve runs while at least 3 are at risk (days 0, 58, 60)
-    assert time_to_employment(snap, "coaching", min_count=3)["day"].to_list() == [0, 58, 60]
+    # With a threshold the counts are perturbed (keys and table: tests/engine/test_disclosure.py):
+    # at risk on days 0 and 58 P1, P3, P6, P7: key 206 + 251 + 136 + 67 = 660 = 148 mod 256,
+    # count 4: 80..175 gives 0 -> 4; on day 60 P1, P3, P7: 524 = 12: -2 -> 1 (exact 3).
+    # Threshold 3: the curve runs while at least 3 are at risk after perturbation: days 0, 58.
+    curve = time_to_employment(snap, "coaching", min_count=3)
+    assert curve["day"].to_list() == [0, 58] and curve["at_risk"].to_list() == [4, 4]
+    assert curve["survival"].to_list() == [1.0, 1.0]  # the estimate as computed
+    # the summary: 4 persons and starts (key 148: 0 -> 4); 1 event, P3's key 251: +2 -> 3
+    med = median_time(snap, "coaching", min_count=1).row(0, named=True)
+    assert (med["persons"], med["starts"], med["events"]) == (4, 4, 3)
+    assert med["median_days"] == 61 and not med["suppressed"]
+    # one curve cell worked out: day 61, P3 has the event (251: +2 -> 3), at risk P3, P7
+    # (318 = 62: -1 -> 1)
+    r = row(time_to_employment(snap, "coaching", min_count=1), 61)
+    assert (r["at_risk"], r["events"], r["censored"]) == (1, 3, 0)
 
 
 def test_survival_at_a_day(snap):
