@@ -141,6 +141,8 @@ def metadata(
         loaded = f", {meta.loaded_at:%Y-%m-%d %H:%M}" if meta.loaded_at else ""
         out.append((t("export.batch"), f"{meta.batch_id}{loaded}"))
     out.append((t("export.disclosure"), disclosure_text(meta.min_count)))
+    if meta.min_count > 0:
+        out.append((t("export.disclosure.method"), t("export.disclosure.method.text")))
     for note in meta.notes:
         out.append((t("export.note"), note))
     columns = list(columns)

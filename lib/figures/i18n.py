@@ -50,8 +50,12 @@ EN: dict[str, str] = {
     # Formatting
     "suppressed.long": "suppressed (< {n})",
     "suppressed.footnote": (
-        "– Suppressed: fewer than {n} persons behind the figure, or behind its difference "
-        "from the same figure without a filter (disclosure control)."
+        "– Suppressed: fewer than {n} persons behind the figure. Counts are perturbed by at "
+        "most 2 (cell-key method), so cells need not add up to totals."
+    ),
+    "sidebar.disclosure": (
+        "Counts of persons are perturbed by at most 2 (cell-key method), so cells need not add "
+        "up to totals; figures resting on fewer than {n} persons are suppressed."
     ),
     "change.vs": "vs {month}",
     "change.vs_pool": "vs {period}",
@@ -91,7 +95,8 @@ EN: dict[str, str] = {
     "definition.unit": "Unit",
     "definition.evaluation_day": "Evaluated on",
     "definition.disclosure": (
-        "Figures resting on fewer than {n} persons are suppressed (disclosure control)."
+        "Counts of persons are perturbed by at most 2 (cell-key method), so cells need not add "
+        "up to totals; figures resting on fewer than {n} persons are suppressed."
     ),
     # Overview page
     "overview.title": "Overview",
@@ -295,8 +300,8 @@ EN: dict[str, str] = {
     "column.denominator.help": "The count the numerator is divided by.",
     "column.suppressed": "Suppressed",
     "column.suppressed.help": (
-        "True where disclosure control hid the value (too few persons behind it, or behind "
-        "its difference from the same figure without a filter)."
+        "True where disclosure control hid the value: fewer persons behind it than the "
+        "threshold, after perturbation."
     ),
     "column.series": "Series",
     "column.series_id": "Series id",
@@ -322,12 +327,21 @@ EN: dict[str, str] = {
     "export.batch": "Load batch",
     "export.disclosure": "Disclosure control",
     "export.disclosure.on": (
-        "Counts of persons under {n}, and rates whose denominator is under {n}, are suppressed: "
-        "value empty and suppressed = true; further cells are suppressed where a total would "
-        "let a hidden cell be recovered by subtraction, and where a filtered figure differs "
-        "from the same figure without that filter by fewer than {n} persons."
+        "Every count of persons is perturbed by at most 2 (the same persons always give the "
+        "same figure), so cells need not add up to totals; rates are the perturbed numerator "
+        "over the perturbed denominator. Then counts under {n}, and rates whose denominator is "
+        "under {n}, are suppressed: value empty and suppressed = true."
     ),
-    "export.disclosure.off": "Off (threshold 0): nothing is suppressed.",
+    "export.disclosure.off": (
+        "Off (threshold 0): exact counts, nothing perturbed or suppressed (the operator's)."
+    ),
+    "export.disclosure.method": "Disclosure method",
+    "export.disclosure.method.text": (
+        "Cell-key perturbation (the method of the ABS, ONS and DWP table builders): record keys "
+        "HMAC-SHA256 of the person id mod 256, cell key the sum of the record keys mod 256, "
+        "noise -2..+2 with mean 0 from the perturbation table ptable.csv; no secondary "
+        "suppression."
+    ),
     "export.note": "Note",
     "export.column": "Column",
     "export.generated": "Generated",

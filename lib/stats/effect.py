@@ -103,7 +103,6 @@ class Effect:
     se: float | None
     trial_municipalities: int
     comparison_municipalities: int
-    person_months: int
     method_trial: str  # empirical | model
     method_comparison: str
 
@@ -163,9 +162,8 @@ def did(changes: pl.DataFrame, treated: pl.Expr, control: pl.Expr) -> Effect:
     """The difference-in-differences from per-municipality changes (see the module docstring)."""
     t = changes.filter(treated)
     c = changes.filter(control)
-    pm = int(t["n0"].sum() + t["n1"].sum() + c["n0"].sum() + c["n1"].sum()) if t.height else 0
     if t.height == 0 or c.height == 0:
-        return Effect(None, None, None, None, t.height, c.height, pm, "-", "-")
+        return Effect(None, None, None, None, t.height, c.height, "-", "-")
 
     def cols(f: pl.DataFrame) -> tuple[np.ndarray, ...]:
         return tuple(f[k].to_numpy().astype(float) for k in ("change", "s2", "weight"))
@@ -176,7 +174,7 @@ def did(changes: pl.DataFrame, treated: pl.Expr, control: pl.Expr) -> Effect:
     mc, vc, how_c = _side(dc, sc, wc, tau2)
     est = mt - mc
     se = math.sqrt(vt + vc)
-    return Effect(est, est - Z95 * se, est + Z95 * se, se, t.height, c.height, pm, how_t, how_c)
+    return Effect(est, est - Z95 * se, est + Z95 * se, se, t.height, c.height, how_t, how_c)
 
 
 def counted(frame: pl.DataFrame, *pairs: tuple[str, str]) -> tuple[int, int]:
@@ -340,7 +338,7 @@ class PreTrend:
 
 def pre_trend(events: pl.DataFrame) -> PreTrend:
     """Is there a trend in the before-period event coefficients? (weighted least squares)"""
-    pre = events.filter(pl.col("relative_month") < 0)
+    pre = events.filter((pl.col("relative_month") < 0) & pl.col("estimate").is_not_null())
     if pre.height < 3:
         return PreTrend(None, None, None, pre.height, None, None)
     x = pre["relative_month"].to_numpy().astype(float)

@@ -58,6 +58,9 @@ def sidebar_header(state: DataState) -> None:
             source = as_text(info.source) if info.source else t("sidebar.unknown_source")
             st.caption(t("sidebar.source", source=source))  # the manifest's own text
             st.caption(t("sidebar.loaded", date=format_date(info.loaded_at)))
+        min_count = get_settings().min_count
+        if min_count > 0:
+            st.caption(t("sidebar.disclosure", n=min_count))
 
 
 def synthetic_notice(state: DataState) -> None:

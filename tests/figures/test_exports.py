@@ -53,7 +53,13 @@ def test_csv_starts_with_the_metadata_and_reads_back_as_the_table():
     assert "# Filter – Trial areas: Area one" in head
     assert "# Data as of: 2021-06-30" in head
     assert "# Load batch: 3, 2021-07-01 08:30" in head
-    assert any(line.startswith("# Disclosure control: Counts of persons under 5") for line in head)
+    assert any(
+        line.startswith("# Disclosure control: Every count of persons is perturbed by at most 2")
+        and "need not add up to totals" in line
+        and "under 5" in line
+        for line in head
+    )
+    assert any(line.startswith("# Disclosure method: Cell-key perturbation") for line in head)
     assert "# Column value: persons: Active caseload (persons)" in head
     assert "# Link to this view: http://localhost:8501/caseload?area=A1" in head
     df, meta = exports.read_csv_export(raw)

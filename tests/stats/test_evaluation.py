@@ -64,7 +64,7 @@ def test_two_by_two_gives_the_textbook_difference_in_differences():
     assert e.se == pytest.approx(math.sqrt(40.875))
     assert e.ci_low == pytest.approx(15 - 1.959964 * 6.393356, abs=1e-4)
     assert e.ci_high == pytest.approx(15 + 1.959964 * 6.393356, abs=1e-4)
-    assert (e.trial_municipalities, e.comparison_municipalities, e.person_months) == (1, 1, 600)
+    assert (e.trial_municipalities, e.comparison_municipalities) == (1, 1)
 
 
 def test_months_are_pooled_within_each_period():

@@ -173,6 +173,9 @@ def test_the_peers_figures_are_made_from_perturbed_person_months(snap):
     assert by["091"]["unemployment_rate"] == pytest.approx(100 * (5 / 3) / 650000)
     assert by["020"]["suppressed"] and by["020"]["unemployed"] is None
     # the order is the exact features' (the distance is not a count)
-    assert got["municipality_code"].to_list() == peers(
-        snap, "005", n=5, month="2021-06", window=3, min_count=0
-    )["municipality_code"].to_list()
+    assert (
+        got["municipality_code"].to_list()
+        == peers(snap, "005", n=5, month="2021-06", window=3, min_count=0)[
+            "municipality_code"
+        ].to_list()
+    )

@@ -214,6 +214,26 @@ def test_every_page_renders_with_disclosure_control_on(env, tmp_path, monkeypatc
         assert any("Suppressed" in s or "suppressed" in s for s in texts(at))
 
 
+# every page with figures (the admin pages, audit trail and import, have none)
+EVERY_PAGE = sorted(
+    p.stem
+    for p in (Path(DASHBOARD).parent / "pages").glob("*.py")
+    if p.stem not in ("audit", "import_extract")
+)
+
+
+@pytest.mark.parametrize("page", EVERY_PAGE)
+def test_every_page_says_counts_are_perturbed_and_need_not_add_up(env, tmp_path, monkeypatch, page):
+    # the contract: "Totals are perturbed as cells of their own, so a table's cells need not
+    # add up to its total; every page and export says so"
+    monkeypatch.setenv("TRIALWATCH_MIN_COUNT", "5")
+    env(build_store(tmp_path))
+    at = open_page(page)
+    assert_clean(at)
+    said = [s for s in texts(at) if "perturbed by at most 2" in s]
+    assert said and any("need not add up to totals" in s for s in said), page
+
+
 def test_overview_follows_the_sidebar(hand):
     at = open_page()
     at.multiselect(key="f_areas").set_value(["A1"]).run()
