@@ -96,6 +96,77 @@ def phase_indicators(workdir: Path) -> dict:
     return {"snapshot_load_s": load_s, "indicators": times, "peak_mb": _peak_mb()}
 
 
+def phase_disclosure(workdir: Path, scale: str) -> dict:
+    """Cell-key perturbation (issue 14): how much it changes, what it shows, what it costs.
+
+    Every contract indicator that counts persons, by municipality and month: the share of
+    nonzero cells whose value changed (counts: the perturbed count; rates: numerator or
+    denominator) and the largest change; women's cells by trial area; the engine's time exact
+    (min_count 0) and perturbed (min_count 5); and at demo size the six differencing attacks of
+    tests/engine/attacks.py with the share of hidden counts each recovers."""
+    import polars as pl
+
+    from lib.engine.cache import read_snapshot
+    from lib.engine.indicators import CONTRACT_INDICATORS, INDICATORS, Query, compute
+
+    snap = read_snapshot(workdir / "snapshot")
+    by = ("municipality_code", "month")
+    counted = [i for i in CONTRACT_INDICATORS if INDICATORS[i].perturbed]
+    cells = changed = 0
+    largest = 0.0
+    columns = {"num": "numerator", "den": "denominator"}
+    for ind in counted:
+        exact = compute(snap, Query(ind, by=by, min_count=0))
+        shown = compute(snap, Query(ind, by=by, min_count=1))  # perturbed, only zeros hidden
+        both = exact.join(shown, on=list(by), suffix="_p")
+        for part in INDICATORS[ind].perturbed:  # the counts of persons: num and/or den
+            c = columns[part] if columns[part] in exact.columns else "value"
+            nonzero = both.filter(pl.col(c) > 0)
+            diff = (nonzero[f"{c}_p"].fill_null(0) - nonzero[c]).abs()  # hidden: shown as 0
+            cells += nonzero.height
+            changed += int((diff > 1e-9).sum())
+            largest = max(largest, float(diff.max() or 0))
+    women = {}
+    for ind in ("unemployed", "exit_rate", "active_caseload"):
+        t = compute(snap, Query(ind, by=("trial_area_id", "gender"), min_count=5))
+        f = t.filter(pl.col("gender") == "F")
+        women[ind] = [int((~f["suppressed"]).sum()), f.height]
+    def every_indicator(min_count: int) -> float:
+        t0 = time.perf_counter()
+        for ind in CONTRACT_INDICATORS:
+            compute(snap, Query(ind, by=by, min_count=min_count))
+        return time.perf_counter() - t0
+
+    fresh = read_snapshot(workdir / "snapshot")  # cold: the first queries of a loaded snapshot
+    snap, kept = fresh, snap
+    timing = {"exact_cold": every_indicator(0), "perturbed_cold": every_indicator(5)}
+    snap = kept
+    for label, mc in (("exact", 0), ("perturbed", 5)):
+        timing[label] = sorted(every_indicator(mc) for _ in range(3))[1]
+    attacks = {}
+    if scale == "demo":
+        from tests.engine.attacks import FAMILIES, attack, recovered_share
+
+        for fam in FAMILIES:
+            exact_a = attack(snap, fam, perturbed=False)
+            pert_a = attack(snap, fam, perturbed=True)
+            attacks[fam] = {
+                "attempts": len(pert_a),
+                "recovered": recovered_share(pert_a),
+                "recovered_exact": recovered_share(exact_a),
+            }
+    return {
+        "indicators": len(counted),
+        "cells": cells,
+        "changed": changed,
+        "largest": largest,
+        "women": women,
+        "areas": snap.trial_areas.height,
+        "timing": timing,
+        "attacks": attacks,
+    }
+
+
 EXPLORER_SLICES = (
     # (indicator, rows, columns, colour): three dimensions over the whole period
     ("exit_rate", "region", "age_band", "gender"),
@@ -216,6 +287,7 @@ def run_scale(scale: str, pg_url: str | None) -> dict:
             res["import_postgresql"] = _child(["--phase", "import", scale, tmp, pg_url])
         res["indicators"] = _child(["--phase", "indicators", scale, tmp])
         res["explorer"] = _child(["--phase", "explorer", scale, tmp])
+        res["disclosure"] = _child(["--phase", "disclosure", scale, tmp])
         if scale == "demo":
             res["dashboard"] = _child(["--phase", "dashboard", scale, tmp])
     return res
@@ -266,9 +338,49 @@ def report(results: list[dict]) -> str:
         out.append("")
         if "explorer" in r:
             out += explorer_report(r["explorer"])
+        if "disclosure" in r:
+            out += disclosure_report(r["disclosure"])
         if "dashboard" in r:
             out += dashboard_report(r["dashboard"])
     return "\n".join(out)
+
+
+def disclosure_report(d: dict) -> list[str]:
+    t = d["timing"]
+    out = [
+        "Disclosure control (cell-key perturbation, threshold 5), by municipality and month over "
+        f"the {d['indicators']} contract indicators that count persons:",
+        "",
+        "| figure | value |",
+        "| --- | ---: |",
+        f"| nonzero counts changed by the perturbation | {d['changed']:,} of {d['cells']:,} "
+        f"({d['changed'] / max(d['cells'], 1):.1%}) |",
+        f"| largest change | {d['largest']:.0f} |",
+    ]
+    for ind, (shown, of) in d["women"].items():
+        out.append(f"| women's cells by trial area shown, {ind} (before: 2 of 26) | {shown} of {of} |")
+    out += [
+        "| engine, every contract indicator by municipality and month, exact: first queries "
+        f"of a loaded snapshot / again, median of 3 (s) | {t['exact_cold']:.2f} / "
+        f"{t['exact']:.2f} |",
+        "| the same, perturbed (s) | "
+        f"{t['perturbed_cold']:.2f} / {t['perturbed']:.2f} |",
+        "",
+    ]
+    if d["attacks"]:
+        out += [
+            "Differencing attacks (tests/engine/attacks.py): hidden counts of 1-4 derived from "
+            "released cells, and the share where the derived figure is the true count:",
+            "",
+            "| family | attempts | recovered, perturbed | recovered, exact tables |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for fam, a in d["attacks"].items():
+            out.append(
+                f"| {fam} | {a['attempts']:,} | {a['recovered']:.1%} | {a['recovered_exact']:.0%} |"
+            )
+        out.append("")
+    return out
 
 
 def explorer_report(e: dict) -> list[str]:
@@ -328,6 +440,7 @@ def main() -> None:
             "indicators": lambda: phase_indicators(Path(workdir)),
             "dashboard": lambda: phase_dashboard(Path(workdir)),
             "explorer": lambda: phase_explorer(Path(workdir)),
+            "disclosure": lambda: phase_disclosure(Path(workdir), _scale),
         }[name]
         print(json.dumps(fn()))
         return

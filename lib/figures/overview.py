@@ -463,8 +463,8 @@ def area_table(
     frames: dict[str, pl.DataFrame | None] = {"active_caseload": caseload}
     for name, ind, where in tables:
         try:
-            # The full series, as everywhere else: secondary suppression depends on the table's
-            # cells, so a shorter table could hide (or show) a different set of cells.
+            # The full series, as the other pages read it: one query shared through the reader's
+            # cache (a cell's perturbed figure is the same in any table that holds it).
             frames[name] = read(query(ind, by=by, where=where))
         except IndicatorUnavailable:
             frames[name] = None
