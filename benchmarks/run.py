@@ -131,6 +131,7 @@ def phase_disclosure(workdir: Path, scale: str) -> dict:
         t = compute(snap, Query(ind, by=("trial_area_id", "gender"), min_count=5))
         f = t.filter(pl.col("gender") == "F")
         women[ind] = [int((~f["suppressed"]).sum()), f.height]
+
     def every_indicator(min_count: int) -> float:
         t0 = time.perf_counter()
         for ind in CONTRACT_INDICATORS:
@@ -358,13 +359,13 @@ def disclosure_report(d: dict) -> list[str]:
         f"| largest change | {d['largest']:.0f} |",
     ]
     for ind, (shown, of) in d["women"].items():
-        out.append(f"| women's cells by trial area shown, {ind} (before: 2 of 26) | {shown} of {of} |")
+        line = f"| women's cells by trial area shown, {ind} (before: 2 of 26) | {shown} of {of} |"
+        out.append(line)
     out += [
         "| engine, every contract indicator by municipality and month, exact: first queries "
         f"of a loaded snapshot / again, median of 3 (s) | {t['exact_cold']:.2f} / "
         f"{t['exact']:.2f} |",
-        "| the same, perturbed (s) | "
-        f"{t['perturbed_cold']:.2f} / {t['perturbed']:.2f} |",
+        f"| the same, perturbed (s) | {t['perturbed_cold']:.2f} / {t['perturbed']:.2f} |",
         "",
     ]
     if d["attacks"]:

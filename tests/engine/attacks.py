@@ -62,9 +62,7 @@ class Tables:
         truth = {row[:-2]: row[-2] for row in exact.rows()}
         if self.perturbed:
             shown_frame = self._frame(Query(indicator, by=by, min_count=MIN_COUNT, **kw))
-            shown = {
-                row[:-2]: (None if row[-1] else row[-2]) for row in shown_frame.rows()
-            }
+            shown = {row[:-2]: (None if row[-1] else row[-2]) for row in shown_frame.rows()}
         else:  # the old rule: exact, and hidden under the threshold
             shown = {cell: (v if v >= MIN_COUNT else None) for cell, v in truth.items()}
         return {cell: (shown.get(cell), value) for cell, value in truth.items()}
