@@ -124,6 +124,29 @@ EN: dict[str, str] = {
     "overview.sort.asc": "Ascending",
     "overview.sort.desc": "Descending",
     "overview.no_areas": "The loaded extract has no trial areas.",
+    "overview.off_target.title": "Off target in {month}: {n} of {of} areas",
+    "overview.off_target.line": (
+        "**{area}**: {indicator} {side} since {since} ({months}), {value} against the band "
+        "{low}–{high}"
+    ),
+    "overview.off_target.line_from_start": (
+        "**{area}**: {indicator} {side} since at least {since}, the first month with data "
+        "({months}), {value} against the band {low}–{high}"
+    ),
+    "overview.off_target.ind.clients_per_fte": "clients per client-facing FTE",
+    "overview.off_target.above": "above the band",
+    "overview.off_target.below": "below the band",
+    "overview.off_target.month": "1 month",
+    "overview.off_target.months": "{n} months",
+    "overview.off_target.more": "and {n} more, marked in the table by trial area below.",
+    "overview.off_target.none": (
+        "On target in {month}: every area with staff recorded has {indicator} inside the band "
+        "{low}–{high}."
+    ),
+    "overview.off_target.rule": (
+        "Since: the first month of the unbroken run of months on the same side of the band; a "
+        "month inside the band, on the other side or without a figure ends the run."
+    ),
     "headline.active_caseload": "Active caseload",
     "headline.cumulative_transferred": "Cumulative transferred",
     "headline.client_facing_fte": "Client-facing staff",

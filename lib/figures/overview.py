@@ -22,7 +22,7 @@ from lib.engine.months import last_date, month_index, month_label, month_of_date
 from lib.figures import charts
 from lib.figures.blocks import PageContext
 from lib.figures.filters import FilterOptions
-from lib.figures.format import format_date, format_month
+from lib.figures.format import format_date, format_month, format_number
 from lib.figures.i18n import t
 from lib.figures.text import as_text
 from lib.figures.view import (
@@ -429,6 +429,64 @@ def off_target(value: float | None, band: tuple[float, float] | None) -> str | N
     return None
 
 
+@dataclass(frozen=True)
+class OffTarget:
+    """An area whose figure is outside its target band in the last month, and for how long:
+    `since` is the first month of the unbroken run of months on the same side of the band that
+    ends in the last month (a month without a figure, inside the band or on the other side
+    ends the run), `months` its length; `from_start`: the run goes back to the first month
+    with data, so it may have begun earlier."""
+
+    area_id: str
+    area_name: str
+    indicator: str
+    side: str  # below | above
+    since: str
+    months: int
+    value: float
+    band: tuple[float, float]
+    from_start: bool = False
+
+
+def off_target_runs(
+    df: pl.DataFrame,
+    areas: pl.DataFrame,
+    last_month: str,
+    band: tuple[float, float] | None,
+    *,
+    indicator: str = "clients_per_fte",
+    first_month: str | None = None,
+) -> list[OffTarget]:
+    """The areas off target in `last_month`, the longest run first (then by name).
+
+    `df`: the indicator by trial_area_id and month (value, suppressed); a suppressed cell has
+    no figure. `first_month`: the first month with data (default: the table's first)."""
+    if band is None or not df.height:
+        return []
+    first = first_month or df["month"].min()
+    shown = df.filter(~pl.col("suppressed").fill_null(False) & pl.col("value").is_not_null())
+    values = {
+        (row["trial_area_id"], row["month"]): float(row["value"])
+        for row in shown.iter_rows(named=True)
+    }
+    out = []
+    for area_id, name in zip(areas["trial_area_id"], areas["area_name"], strict=True):
+        now = values.get((area_id, last_month))
+        side = off_target(now, band)
+        if side is None:
+            continue
+        since, months = last_month, 1
+        while (
+            since > first
+            and off_target(values.get((area_id, shift_month(since, -1))), band) == side
+        ):
+            since, months = shift_month(since, -1), months + 1
+        out.append(
+            OffTarget(area_id, name, indicator, side, since, months, now, band, since <= first)
+        )
+    return sorted(out, key=lambda o: (-o.months, o.area_name))
+
+
 def area_table(
     read: Reader,
     ctx: OverviewContext,
@@ -537,6 +595,7 @@ class Overview:
     context: OverviewContext
     headlines: list[Headline]
     areas: pl.DataFrame
+    off_target: list[OffTarget] = field(default_factory=list)
 
     def headline(self, key: str) -> Headline:
         return next(h for h in self.headlines if h.key == key)
@@ -553,10 +612,21 @@ def figures(
     *,
     fte_band: tuple[float, float] | None = None,
 ) -> Overview:
-    """The whole-trial headlines and the per-area table."""
+    """The whole-trial headlines, the per-area table and what is off target since when."""
     heads = whole_trial_headlines(read, ctx, query, fte_band=fte_band)
     placement = next(h for h in heads if h.key == PLACEMENT_INDICATOR)
-    return Overview(ctx, heads, area_table(read, ctx, placement, query, fte_band=fte_band))
+    table = area_table(read, ctx, placement, query, fte_band=fte_band)
+    runs: list[OffTarget] = []
+    if fte_band is not None:
+        try:
+            # the same query as the area table's (read once where the reader keeps it)
+            per_month = read(query("clients_per_fte", by=("trial_area_id", "month")))
+        except IndicatorUnavailable:
+            per_month = pl.DataFrame()
+        runs = off_target_runs(
+            per_month, ctx.areas, ctx.last_month, fte_band, first_month=ctx.first_month
+        )
+    return Overview(ctx, heads, table, runs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -617,6 +687,60 @@ def trend_spec(head: Headline, ctx: OverviewContext) -> dict | None:
     return chart.vega_lite()
 
 
+OFF_TARGET_SHOWN = 8  # lines in the list at the top; the rest are marked in the area table
+
+
+def off_target_text(
+    runs: list[OffTarget], ctx: OverviewContext, band, measured: int | None = None
+) -> Text | None:
+    """The short list at the top of the page: what is off target in the last month, since
+    when, for how long, the value against the band. None without a band, or when nothing is off
+    target and `measured` (the areas with a figure in the last month) is 0: "on target" would
+    then say what no figure shows (the area table marks the areas without staff)."""
+    if band is None or (not runs and measured == 0):
+        return None
+    low, high = (format_number(b, 0 if float(b).is_integer() else 1) for b in band)
+    month = format_month(ctx.last_month)
+    indicator = t("overview.off_target.ind.clients_per_fte")
+    if not runs:
+        return Text(
+            t("overview.off_target.none", month=month, indicator=indicator, low=low, high=high)
+        )
+    lines = []
+    for run in runs[:OFF_TARGET_SHOWN]:
+        months = (
+            t("overview.off_target.month")
+            if run.months == 1
+            else t("overview.off_target.months", n=run.months)
+        )
+        key = (
+            "overview.off_target.line_from_start" if run.from_start else "overview.off_target.line"
+        )
+        lines.append(
+            "- "
+            + t(
+                key,
+                area=as_text(run.area_name),
+                indicator=t(f"overview.off_target.ind.{run.indicator}"),
+                side=t(f"overview.off_target.{run.side}"),
+                since=format_month(run.since),
+                months=months,
+                value=format_number(run.value, 1),
+                low=low,
+                high=high,
+            )
+        )
+    if len(runs) > OFF_TARGET_SHOWN:
+        lines.append("- " + t("overview.off_target.more", n=len(runs) - OFF_TARGET_SHOWN))
+    title = t("overview.off_target.title", month=month, n=len(runs), of=ctx.areas.height)
+    body = "\n".join(lines)
+    return Text(
+        f"**{title}**\n\n{body}\n\n{t('overview.off_target.rule')}",
+        kind="warning",
+        icon=":material/flag:",
+    )
+
+
 AREA_SORTS = ("area_name", *AREA_VALUE_COLUMNS)  # what the area table can be sorted by
 
 
@@ -640,10 +764,13 @@ def build(page: PageContext, *, sort_by: str = "area_name", descending: bool = F
         "overview.subtitle", date=format_date(ctx.as_of), month=format_month(ctx.last_month)
     )
     summary = as_text(page.state.summary(page.options, page.lang))  # a Text part is markdown
+    measured = found.areas["clients_per_fte"].is_not_null().sum()
+    flagged = off_target_text(found.off_target, ctx, page.fte_band, measured)
     return View(
         [
             Heading(t("overview.title"), level=1),
             Text(f"{subtitle} {summary}" if summary else subtitle),
+            *([flagged] if flagged else []),
             Heading(t("overview.headlines")),
             Headlines(found.headlines, ctx, specs),
             NationalContext(ctx.last_month),

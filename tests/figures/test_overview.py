@@ -9,6 +9,7 @@ except where a test says otherwise.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import polars as pl
 import pytest
@@ -308,3 +309,127 @@ def test_is_thin():
     assert is_thin(Figure(10.0, False, 1, 10))
     assert not is_thin(Figure(10.0, False, 3, 30))
     assert is_thin(Figure(None, True))
+
+
+# --- off target since -----------------------------------------------------------------------
+
+
+def _per_month(rows: list[tuple[str, str, float | None, bool]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={
+            "trial_area_id": pl.String,
+            "month": pl.String,
+            "value": pl.Float64,
+            "suppressed": pl.Boolean,
+        },
+        orient="row",
+    )
+
+
+def test_off_target_runs_say_since_when_and_for_how_long():
+    # Band 20-30, months 2021-01..2021-05, the last month 2021-05:
+    #   A  35, 10, 32, 33, 34       above since 03 (02 below ends the run): 3 months
+    #   B  25, 25, 25, 25, 25       inside: not listed
+    #   C  31, 31, supp., 31, 40    above since 04 (03 has no figure): 2 months
+    #   D  31, 31, 31, 31, 31       above since the first month: 5 months, from the start
+    #   E  31, 31, 31, 31, 12       below in 05 after above: 1 month
+    #   F  31, 31, 31, 31, null     no figure in the last month: not listed
+    series = {
+        "A": [35, 10, 32, 33, 34],
+        "B": [25] * 5,
+        "C": [31, 31, None, 31, 40],
+        "D": [31] * 5,
+        "E": [31, 31, 31, 31, 12],
+        "F": [31, 31, 31, 31, None],
+    }
+    months = [f"2021-0{i}" for i in range(1, 6)]
+    rows = [
+        (
+            a,
+            m,
+            v if v is not None else (99.0 if (a, m) == ("C", "2021-03") else None),
+            (a, m) == ("C", "2021-03"),
+        )
+        for a, values in series.items()
+        for m, v in zip(months, values, strict=True)
+    ]
+    areas = pl.DataFrame(
+        {"trial_area_id": list(series), "area_name": [f"Area {a}" for a in series]}
+    )
+    runs = overview.off_target_runs(_per_month(rows), areas, "2021-05", (20.0, 30.0))
+    got = [(r.area_id, r.side, r.since, r.months, r.value, r.from_start) for r in runs]
+    assert got == [
+        ("D", "above", "2021-01", 5, 31.0, True),
+        ("A", "above", "2021-03", 3, 34.0, False),
+        ("C", "above", "2021-04", 2, 40.0, False),
+        ("E", "below", "2021-05", 1, 12.0, False),
+    ]
+    # The first month with data given: a run reaching it may have begun before.
+    later = overview.off_target_runs(
+        _per_month(rows), areas, "2021-05", (20.0, 30.0), first_month="2021-04"
+    )
+    assert [(r.area_id, r.since, r.months, r.from_start) for r in later][:2] == [
+        ("A", "2021-04", 2, True),
+        ("C", "2021-04", 2, True),
+    ]
+    assert overview.off_target_runs(_per_month(rows), areas, "2021-05", None) == []
+
+
+def test_off_target_on_the_hand_fixture(snap, ctx):
+    # March 2021, the only month with staff: 005 (Area one) 1 client per 1.5 FTE = 0.667, 091
+    # (Area two) 2 per 2.0 = 1.0, both below 20-30; February has no staff (no figure), so each
+    # run is March alone.
+    march = overview.OverviewContext(
+        ctx.as_of, ctx.first_month, "2021-03", ctx.start_month, ctx.areas, 0
+    )
+    found = overview.figures(
+        lambda q: compute(snap, q), march, make_query(0), fte_band=(20.0, 30.0)
+    )
+    got = [(r.area_name, r.side, r.since, r.months, r.from_start) for r in found.off_target]
+    # Both one month: by name.
+    assert got == [
+        ("Area one", "below", "2021-03", 1, False),
+        ("Area two", "below", "2021-03", 1, False),
+    ]
+    assert found.off_target[0].value == pytest.approx(1 / 1.5)
+    text = overview.off_target_text(found.off_target, march, (20.0, 30.0))
+    assert text.kind == "warning"
+    assert text.text.startswith("**Off target in Mar\u00a02021: 2 of 2 areas**")
+    assert (
+        "- **Area one**: clients per client-facing FTE below the band since Mar\u00a02021 (1 month), "
+        "0.7 against the band 20–30" in text.text
+    )
+    assert (
+        "- **Area two**: clients per client-facing FTE below the band since Mar\u00a02021"
+        in text.text
+    )
+    # June: no staff recorded after March, so no figure and nothing off target.
+    assert view_runs(snap, ctx) == []
+    none = overview.off_target_text([], ctx, (20.0, 30.0), measured=1)
+    assert none.kind == "caption" and none.text.startswith("On target in Jun\u00a02021")
+    # No area has a figure in June: nothing to say "on target" about.
+    assert overview.off_target_text([], ctx, (20.0, 30.0), measured=0) is None
+    assert overview.off_target_text([], ctx, None) is None
+
+
+def view_runs(snap, ctx):
+    return overview.figures(
+        lambda q: compute(snap, q), ctx, make_query(0), fte_band=(20.0, 30.0)
+    ).off_target
+
+
+def test_off_target_names_are_text_and_the_list_is_short():
+    areas = pl.DataFrame({"trial_area_id": ["X"], "area_name": ["[Click](http://evil) *x*"]})
+    ctx = overview.OverviewContext(dt.date(2021, 6, 30), "2021-01", "2021-06", "2021-03", areas, 0)
+    run = overview.OffTarget(
+        "X", areas["area_name"][0], "clients_per_fte", "above", "2021-05", 2, 41.26, (20.0, 30.0)
+    )
+    text = overview.off_target_text([run], ctx, (20.0, 30.0)).text
+    assert "\\[Click\\]" in text and "](http" not in text
+    assert "since May\u00a02021 (2 months), 41.3 against the band 20–30" in text
+    many = [replace(run, area_id=f"A{i:02}", area_name=f"A{i:02}") for i in range(10)]
+    text = overview.off_target_text(many, ctx, (20.0, 30.0)).text
+    # OFF_TARGET_SHOWN lines, then one for the rest.
+    assert overview.OFF_TARGET_SHOWN == 8 and text.count("\n- ") == 9
+    assert "- and 2 more, marked in the table by trial area below." in text

@@ -100,6 +100,29 @@ def test_the_area_table_shows_names_not_ids(env, tmp_path):
     ]
 
 
+def test_overview_lists_what_is_off_target_since_when_at_the_top(env, tmp_path):
+    """0.05 coach FTE in 005 in June 2021 (the hand fixture's staff is March only): Area one's 2
+    clients (P1, P2) per 0.05 FTE = 40.0, above the band 20-30 since June (May has no staff, so
+    no figure); Area two has no staff in June, no figure, not listed."""
+    import polars as pl
+
+    from tests.hand_fixture import _frame
+
+    extract = hand_extract()
+    june = _frame("staff_months", [("005", "2021-06", "coach", "transferred", 0.05)])
+    frames = {**extract.frames, "staff_months": pl.concat([extract.frames["staff_months"], june])}
+    env(build_store(tmp_path, dataclasses.replace(extract, frames=frames)))
+    at = run_app()
+    assert_clean(at)
+    flagged = [as_read(w.value) for w in at.warning if "Off target" in w.value]
+    assert len(flagged) == 1, [w.value for w in at.warning]
+    assert flagged[0].startswith("**Off target in Jun\u00a02021: 1 of 2 areas**")
+    assert (
+        "- **Area one**: clients per client-facing FTE above the band since Jun\u00a02021 "
+        "(1 month), 40.0 against the band 20–30" in flagged[0]
+    )
+
+
 def test_each_headline_has_its_definition_one_click_away(env, tmp_path):
     env(build_store(tmp_path))
     at = run_app()
