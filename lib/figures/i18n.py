@@ -314,7 +314,7 @@ EN: dict[str, str] = {
     "series.trial": "Trial",
     "series.comparison": "Comparison municipalities",
     "series.comparison_short": "Comparison",
-    "unit.per 1,000": "per 1,000 job seekers",
+    "unit.per 1,000": "per 1,000 unemployed job seekers",
     "unit.axis.per 1,000": "per 1,000",
     "column.month": "The month, YYYY-MM.",
     "column.numerator": "Numerator",
@@ -531,10 +531,12 @@ EN: dict[str, str] = {
     "compare.unit.comparison": "{name} (comparison)",
     "compare.region": "Region: {region}",
     "compare.whole_trial": "Whole trial",
-    "compare.per_1000": "{unit} per 1,000 job seekers",
+    "compare.per_1000": "{unit} per 1,000 unemployed job seekers",
     "compare.per_1000_short": "per 1,000",
     "compare.per_1000.help": "Counts are per 1,000 unemployed job seekers of the same unit and "
-    "months (mean of the month ends); rates are shown as they are.",
+    "months (mean of the month ends); rates are shown as they are. The active caseload can "
+    "exceed 1,000 per 1,000: it also counts clients in services and subsidised employment, "
+    "who are not unemployed.",
     "compare.jobseekers": "Unemployed job seekers",
     "compare.jobseekers.help": "Unemployed job seekers of the unit (mean of the month ends).",
     "compare.multiples": "Indicator by indicator",

@@ -123,3 +123,13 @@ def test_ranking_on_the_latest_month(ctx):
     assert a2["value"] == 1000.0
     assert cell(latest.map.table, municipality_code="091")["value"] == 1000.0
     assert "latest month" in latest.bars.caption
+
+
+def test_counts_say_per_1000_of_what_and_why_the_caseload_can_exceed_it():
+    # The active caseload counts clients in services and subsidised employment too, so against
+    # the unemployed job seekers it can pass 1,000 per 1,000 (finding 10): the words say whom.
+    assert compare.unit_words("active_caseload") == "persons per 1,000 unemployed job seekers"
+    from lib.figures.i18n import t
+
+    assert t("unit.per 1,000") == "per 1,000 unemployed job seekers"
+    assert "can exceed 1,000 per 1,000" in t("compare.per_1000.help")
