@@ -22,7 +22,7 @@ from lib.figures import charts, maps
 from lib.figures.blocks import Block, PageContext, caption, month_column
 from lib.figures.exports import Column
 from lib.figures.filters import NO_GEO, FilterOptions
-from lib.figures.format import format_month, unit_text
+from lib.figures.format import collation_key, format_month, unit_text
 from lib.figures.i18n import t
 from lib.figures.view import Columns, Heading, Legend, Row, Text
 
@@ -124,7 +124,7 @@ def units(opts: FilterOptions, lang: str = "en") -> dict[str, Unit]:
     """Every trial area, every region (maakunta) and every municipality, in that order, each
     by name."""
     out: dict[str, Unit] = {}
-    for area in sorted(opts.areas, key=lambda a: a.name.lower()):
+    for area in sorted(opts.areas, key=lambda a: collation_key(a.name, lang)):
         members = [m for m in opts.municipalities if m.area_id == area.id]
         pops = [m.population or 0 for m in members]
         biggest = max(members, key=lambda m: m.population or 0) if members else None
@@ -141,7 +141,7 @@ def units(opts: FilterOptions, lang: str = "en") -> dict[str, Unit]:
     for m in opts.municipalities:
         if m.region:
             regions.setdefault(m.region, []).append(m)
-    for name in sorted(regions, key=str.lower):
+    for name in sorted(regions, key=lambda r: collation_key(r, lang)):
         members = regions[name]
         out[f"r:{name}"] = Unit(
             key=f"r:{name}",
@@ -152,7 +152,7 @@ def units(opts: FilterOptions, lang: str = "en") -> dict[str, Unit]:
             region=None,  # a region is not compared with itself
             trial=any(m.area_id is not None for m in members),
         )
-    for m in sorted(opts.municipalities, key=lambda m: m.label(lang).lower()):
+    for m in sorted(opts.municipalities, key=lambda m: collation_key(m.label(lang), lang)):
         out[f"m:{m.code}"] = Unit(
             key=f"m:{m.code}",
             kind="municipality",

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from lib.engine.access import Facts, default_query
 from lib.engine.indicators import AGE_BANDS, GROUPS, INDICATORS, Query
 from lib.engine.months import month_label_of_date, month_range
-from lib.figures.format import format_period
+from lib.figures.format import collation_key, format_period
 from lib.figures.i18n import t
 from lib.register.contract import EDUCATIONS, GENDERS, LANGUAGES
 
@@ -182,7 +182,8 @@ class FilterOptions:
         """The trial's municipalities (of `area_ids` if any are given), sorted by name."""
         areas = set(area_ids) or {a.id for a in self.areas_of(trial_id)}
         return sorted(
-            (m for m in self.municipalities if m.area_id in areas), key=lambda m: m.name.lower()
+            (m for m in self.municipalities if m.area_id in areas),
+            key=lambda m: collation_key(m.name, "fi"),
         )
 
     def municipality_names(self, lang: str = "en") -> dict[str, str]:

@@ -1,43 +1,69 @@
-"""Numbers, changes, months and dates as people read them, with their units.
+"""Numbers, changes, months and dates as people read them, with their units; names in order.
 
 English style: "12,345", "24.6 %", "3.5 FTE", "18.3", months "Jun 2024", dates "30 Jun 2024".
-Finnish and Swedish use a narrow no-break space for thousands and a decimal comma. A number and
-its unit are joined by a no-break space so they never wrap apart. A change keeps an ASCII "-"
-so Streamlit's metric reads its sign; rates change in percentage points ("pp").
+Finnish and Swedish as CLDR has them, through Babel (Finland's locales fi_FI and sv_FI):
+"8 664" (a no-break space between thousands), "6,2 %", months "maalis 2024" / "mars 2024",
+dates "1.3.2024". Every language rounds the same way (Python's, on the value), so a figure reads
+the same in all three; Babel writes the rounded digits with the language's symbols. A number
+and its unit are joined by a no-break space so they never wrap apart. A change keeps an ASCII
+"-" so Streamlit's metric reads its sign; rates change in percentage points ("pp"). Month names
+come from CLDR, not the catalogue. Names sort by the language's alphabet (`collation_key`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
+import unicodedata
+from decimal import Decimal
+
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 
 from lib.engine.months import year_and_month
 from lib.figures.i18n import current_language, t
 
 NBSP = "\u00a0"
-NNBSP = "\u202f"  # narrow no-break space: the Finnish/Swedish thousands separator
 DASH = "–"  # shown for a suppressed or missing figure
+
+# The Babel (CLDR) locale of each language: Finland's Finnish and Finland's Swedish (whose dates
+# read 1.3.2024, as Finnish ones do, where Sweden's read 2024-03-01).
+BABEL_LOCALES = {"en": "en", "fi": "fi_FI", "sv": "sv_FI"}
 
 # Units whose values are whole numbers of something counted.
 COUNT_UNITS = ("persons", "contacts", "EUR")  # whole numbers
 
 
-def _separators() -> tuple[str, str]:
-    """(thousands, decimal) for the current language."""
-    return (",", ".") if current_language() == "en" else (NNBSP, ",")
+def babel_locale(lang: str | None = None) -> str:
+    """The CLDR locale Babel formats `lang` (default: the current language) in."""
+    return BABEL_LOCALES.get(lang or current_language(), "en")
 
 
-def format_number(value: float | None, decimals: int = 0) -> str:
-    """A number with thousands separators and a fixed number of decimals; None -> '–'."""
+@functools.cache
+def _pattern(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+
+
+def format_number(value: float | None, decimals: int = 0, lang: str | None = None) -> str:
+    """A number with thousands separators and a fixed number of decimals; None -> '–'.
+
+    Rounded once, by Python, in every language; Babel then writes those digits in the
+    language (fi/sv: '12 345,6' with a no-break space; en: '12,345.6')."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return DASH
-    text = f"{value:,.{decimals}f}"
-    if text in ("-0", "-0.0", "-0.00"):
-        text = text[1:]
-    thousands, decimal = _separators()
-    if (thousands, decimal) != (",", "."):
-        text = text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
-    return text
+    rounded = f"{value:.{max(decimals, 0)}f}"
+    if rounded.startswith("-") and not rounded.strip("-0."):
+        rounded = rounded[1:]  # -0.0 is 0.0
+    return babel_numbers.format_decimal(
+        Decimal(rounded), format=_pattern(decimals), locale=babel_locale(lang)
+    )
+
+
+def number_symbols(lang: str | None = None) -> tuple[str, str]:
+    """(thousands, decimal) of the language, from CLDR: ('\u00a0', ',') in fi and sv."""
+    loc = babel_locale(lang)
+    return babel_numbers.get_group_symbol(loc), babel_numbers.get_decimal_symbol(loc)
 
 
 def decimals_for(unit: str) -> int:
@@ -94,13 +120,27 @@ def axis_title(unit: str) -> str:
 # Months and dates
 
 
+@functools.cache
+def _month_text(year: int, mon: int, with_year: bool, lang: str) -> str:
+    """CLDR's abbreviated month, stand-alone ('Jun', 'kesä', 'juni'), with its year."""
+    day = dt.date(year, mon, 1)
+    skeleton = "yMMM" if with_year else "MMM"
+    text = babel_dates.format_skeleton(skeleton, day, locale=babel_locale(lang))
+    return text.replace(" ", NBSP)
+
+
 def format_month(month: str | int | dt.date) -> str:
-    """'2024-06' (or a month index, or a date) -> 'Jun 2024'."""
+    """'2024-06' (or a month index, or a date) -> 'Jun 2024', 'kesä 2024', 'juni 2024'."""
     if isinstance(month, dt.date):
         year, mon = month.year, month.month
     else:
         year, mon = year_and_month(month)
-    return f"{t(f'month.{mon}')}{NBSP}{year}"
+    return _month_text(year, mon, True, current_language())
+
+
+def month_name(mon: int) -> str:
+    """A month's abbreviated name alone, from CLDR ('Mar', 'maalis', 'mars')."""
+    return _month_text(2000, mon, False, current_language())
 
 
 def format_period(first: str | int, last: str | int) -> str:
@@ -110,12 +150,46 @@ def format_period(first: str | int, last: str | int) -> str:
     if (y1, m1) == (y2, m2):
         return format_month(first)
     if y1 == y2:
-        return t("period.range", start=t(f"month.{m1}"), end=format_month(last))
+        return t("period.range", start=month_name(m1), end=format_month(last))
     return t("period.range", start=format_month(first), end=format_month(last))
 
 
 def format_date(day: dt.date | dt.datetime | None) -> str:
-    """A date as '30 Jun 2024'."""
+    """A date as '30 Jun 2024' in English, as CLDR's short date in Finnish and Swedish
+    ('30.6.2024')."""
     if day is None:
         return DASH
-    return f"{day.day}{NBSP}{t(f'month.{day.month}')}{NBSP}{day.year}"
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    lang = current_language()
+    if lang == "en":
+        return f"{day.day}{NBSP}{_month_text(day.year, day.month, False, lang)}{NBSP}{day.year}"
+    return babel_dates.format_date(day, "short", locale=babel_locale(lang))
+
+
+# ---------------------------------------------------------------------------------------------
+# Names in order
+
+# Finnish and Swedish put å, ä and ö after z (in that order), read æ as ä, ø as ö and ü as y;
+# other accents sort with their letter (é with e). English sorts every accented letter with its
+# base letter. Written out here rather than read from the OS's locales, which CI lacks.
+# The three letters after z take the code points after z's ('{', '|', '}'), so "Zaandam" comes
+# before "Åland".
+_NORDIC = {"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "ü": "y"}
+
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def collation_key(name: str, lang: str | None = None) -> tuple[str, str]:
+    """A sort key for a name in the language's alphabetical order (fi/sv: ... x, y, z, å, ä,
+    ö; en: ä with a); case and accents only break ties."""
+    lang = lang or current_language()
+    text = unicodedata.normalize("NFC", name).casefold()
+    if lang in ("fi", "sv"):
+        primary = "".join(_NORDIC.get(c, None) or _strip_accents(c) for c in text)
+    else:
+        primary = _strip_accents(text)
+    return primary, name

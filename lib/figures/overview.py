@@ -22,7 +22,7 @@ from lib.engine.months import last_date, month_index, month_label, month_of_date
 from lib.figures import charts
 from lib.figures.blocks import PageContext
 from lib.figures.filters import FilterOptions
-from lib.figures.format import format_date, format_month, format_number
+from lib.figures.format import collation_key, format_date, format_month, format_number
 from lib.figures.i18n import t
 from lib.figures.text import as_text
 from lib.figures.view import (
@@ -749,8 +749,14 @@ def sort_areas(df: pl.DataFrame, by: str = "area_name", descending: bool = False
     name; an unknown column sorts by name."""
     if by not in AREA_SORTS or by not in df.columns:
         by = "area_name"
-    keys = [by] if by == "area_name" else [by, "area_name"]
-    return df.sort(keys, descending=[descending, False][: len(keys)], nulls_last=True)
+    names = pl.Series(
+        [collation_key(n or "")[0] for n in df["area_name"].to_list()], dtype=pl.String
+    )
+    keys = ["_name"] if by == "area_name" else [by, "_name"]
+    out = df.with_columns(_name=names)
+    return out.sort(keys, descending=[descending, False][: len(keys)], nulls_last=True).drop(
+        "_name"
+    )
 
 
 def build(page: PageContext, *, sort_by: str = "area_name", descending: bool = False) -> View:

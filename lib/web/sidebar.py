@@ -29,7 +29,7 @@ from lib.figures.filters import (
     period_presets,
     value_label,
 )
-from lib.figures.format import format_month
+from lib.figures.format import collation_key, format_month
 from lib.figures.i18n import current_language, t
 from lib.figures.text import as_text
 
@@ -178,13 +178,15 @@ def sidebar(opts: FilterOptions, start=None) -> FilterState:
         area_names = {a.id: a.name for a in areas}
         st.multiselect(
             t("filter.areas"),
-            [a.id for a in sorted(areas, key=lambda a: a.name.lower())],
+            [a.id for a in sorted(areas, key=lambda a: collation_key(a.name, lang))],
             format_func=lambda x: area_names.get(x, x),
             key=KEYS["areas"],
             placeholder=t("filter.areas.all"),
         )
         munis = opts.municipalities_of(state.trial, state.areas)
-        munis = sorted(munis, key=lambda m: m.label(lang).lower())  # in the user's language
+        munis = sorted(
+            munis, key=lambda m: collation_key(m.label(lang), lang)
+        )  # in the user's language
         muni_labels = {m.code: m.search_label(lang) for m in munis}
         # The list's own typing matches loosely (any letters in order: "Koko" found
         # Kannonkoski), and not without accents: the list types only a name's start, and the

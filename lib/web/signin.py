@@ -21,6 +21,7 @@ import streamlit as st
 
 from lib.engine import access, door
 from lib.figures.filters import PARAMS
+from lib.figures.format import collation_key
 from lib.figures.i18n import t
 from lib.figures.text import as_text
 from lib.settings import get_settings
@@ -163,7 +164,7 @@ def demo_chooser(info: access.DataInfo) -> None:
     as; only for a synthetic store without sign-in configured."""
     who = data.viewer()
     opts = data.options_of(info)
-    areas = sorted(opts.areas, key=lambda a: a.name.lower())
+    areas = sorted(opts.areas, key=lambda a: collation_key(a.name))
     if DEMO_ROLE not in st.session_state:
         st.session_state[DEMO_ROLE] = who.role if who.role in DEMO_ROLES else DEMO_DEFAULT
     if DEMO_AREA not in st.session_state and areas:
