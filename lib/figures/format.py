@@ -193,3 +193,54 @@ def collation_key(name: str, lang: str | None = None) -> tuple[str, str]:
     else:
         primary = _strip_accents(text)
     return primary, name
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts
+
+
+@functools.cache
+def _vega_locale(lang: str) -> dict:
+    loc = babel_locale(lang)
+    thousands, decimal = number_symbols(lang)
+    months = babel_dates.get_month_names("wide", "stand-alone", loc)
+    short = babel_dates.get_month_names("abbreviated", "stand-alone", loc)
+    days = babel_dates.get_day_names("wide", "stand-alone", loc)
+    short_days = babel_dates.get_day_names("abbreviated", "stand-alone", loc)
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]  # d3 counts days from Sunday, CLDR from Monday
+    return {
+        "number": {
+            "decimal": decimal,
+            "thousands": thousands,
+            "grouping": [3],
+            "currency": ["", f"{NBSP}€"],
+            "minus": "-",
+        },
+        "time": {
+            "dateTime": "%-d.%-m.%Y %H.%M.%S",
+            "date": "%-d.%-m.%Y",
+            "time": "%H.%M.%S",
+            "periods": ["AM", "PM"],
+            "days": [days[i] for i in sunday_first],
+            "shortDays": [short_days[i] for i in sunday_first],
+            "months": [months[m] for m in range(1, 13)],
+            "shortMonths": [short[m] for m in range(1, 13)],
+        },
+    }
+
+
+def vega_locale(lang: str | None = None) -> dict | None:
+    """The Vega-Lite `config.locale` of the language: d3's number and time locale definitions
+    made from CLDR, so the charts' axes ('%b %Y', ',.1~f') and tooltips read 'maalis 2024' and
+    '6,2'. None in English: Vega's own default is English already."""
+    lang = lang or current_language()
+    return None if lang == "en" else _vega_locale(lang)
+
+
+def localized_chart(spec: dict | None) -> dict | None:
+    """A Vega-Lite spec with the current language's locale in its config (a copy of the top
+    level and of the config; the rest is shared)."""
+    locale = vega_locale()
+    if not isinstance(spec, dict) or locale is None:
+        return spec
+    return {**spec, "config": {**spec.get("config", {}), "locale": locale}}

@@ -31,6 +31,7 @@ from lib.engine.indicators import IndicatorError, Query
 from lib.figures import charts
 from lib.figures.blocks import Block, PageContext
 from lib.figures.filters import FilterOptions, FilterState, Selection, options_from_facts
+from lib.figures.format import localized_chart
 from lib.figures.i18n import current_language, t
 from lib.published import comparison, storage
 from lib.settings import get_settings
@@ -330,13 +331,13 @@ def _freeze(value):
 
 
 def _vega_lite(chart):
-    """A chart (lib.figures.charts.Spec or Altair) as the dict st.vega_lite_chart takes; None and
-    dicts as they are."""
+    """A chart (lib.figures.charts.Spec or Altair) as the dict st.vega_lite_chart takes, in the
+    reader's language (format.localized_chart: Vega-Lite's config.locale); None as it is."""
     if isinstance(chart, charts.Spec):
-        return chart.vega_lite()
+        return localized_chart(chart.vega_lite())
     if chart is not None and not isinstance(chart, dict) and hasattr(chart, "to_dict"):
-        return chart.to_dict(validate=False)
-    return chart
+        return localized_chart(chart.to_dict(validate=False))
+    return localized_chart(chart)
 
 
 @st.cache_data(ttl=5, show_spinner=False)

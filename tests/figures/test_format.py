@@ -18,6 +18,7 @@ from lib.figures.format import (
     format_number,
     format_period,
     format_value,
+    localized_chart,
     month_name,
     number_symbols,
     suppressed_footnote,
@@ -229,3 +230,27 @@ def test_axis_titles_spell_out_per_cent_and_percentage_points():
     assert axis_title("%") == "per cent (%)"
     assert axis_title("pp") == "percentage points (pp)"  # a difference of two rates
     assert axis_title("persons") == "persons"
+
+
+def test_charts_get_a_finnish_locale_from_cldr():
+    token = i18n._LANGUAGE.set("fi")
+    try:
+        spec = {"mark": "line", "config": {"view": {"stroke": None}}}
+        out = localized_chart(spec)
+        assert out["config"]["view"] == {"stroke": None}
+        assert "locale" not in spec.get("config", {})  # the shared shape is not changed
+        number, time = out["config"]["locale"]["number"], out["config"]["locale"]["time"]
+        assert (number["decimal"], number["thousands"], number["grouping"]) == (",", NBSP, [3])
+        assert time["shortMonths"][2] == "maalis"  # '%b %Y' reads 'maalis 2024'
+        assert time["days"][0] == "sunnuntai"  # d3 starts the week on Sunday
+    finally:
+        i18n._LANGUAGE.reset(token)
+
+
+def test_english_charts_keep_vegas_own_locale():
+    token = i18n._LANGUAGE.set("en")
+    try:
+        spec = {"mark": "line"}
+        assert localized_chart(spec) is spec
+    finally:
+        i18n._LANGUAGE.reset(token)
