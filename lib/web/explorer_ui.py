@@ -152,8 +152,10 @@ def view_params(ctx: PageContext, spec: SliceSpec) -> dict[str, str]:
 
 def view_link(view_id: int, params: dict[str, str]) -> str:
     base = (st.context.url or "").split("?")[0]
+    lang = st.query_params.get("lang")  # the reader's language, as the share link keeps it
+    params = {**params, **({"lang": lang} if lang else {}), SAVED: str(view_id)}
     # '+' is escaped: a query string reads a bare '+' as a space (age=55+)
-    return f"{base}?{urlencode({**params, SAVED: str(view_id)}, safe=',<')}"
+    return f"{base}?{urlencode(params, safe=',<')}"
 
 
 def _url(db_url: str | None = None) -> str:

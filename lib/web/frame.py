@@ -12,7 +12,7 @@ from lib.engine.indicators import IndicatorError
 from lib.figures.format import (
     format_date,
 )
-from lib.figures.i18n import set_language, t
+from lib.figures.i18n import current_language, set_language, t
 from lib.figures.text import as_text
 from lib.settings import get_settings
 from lib.web import sidebar
@@ -42,13 +42,61 @@ def favicon():
     return image
 
 
+LANG_PARAM = "lang"
+LANG_CHOSEN = "_tw_lang"  # the language the session chose (the switch) or was linked in
+LANG_WIDGET = "lang_choice"
+# Each language named in itself, so a reader finds their own whatever the page is in.
+LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+
+
+def browser_language() -> str | None:
+    """The browser's language ('fi-FI' -> 'fi') when it is one of ours, else None."""
+    tag = st.context.locale or ""
+    code = tag.replace("_", "-").split("-")[0].lower()
+    return code if code in LANGUAGE_NAMES else None
+
+
 def setup_language() -> None:
-    """The language from the URL (?lang=fi), English by default."""
-    set_language(str(st.query_params.get("lang", "en")))
+    """The session's language: the URL's (?lang=fi|sv|en: a shared link, the switch), else the
+    one chosen earlier in the session, else the browser's when it is Finnish, Swedish or English,
+    else English. Kept in the URL (so in a shared link) unless it is English by default, so a
+    link in a language keeps it, and the English addresses stay as they were."""
+    ss = st.session_state
+    raw = st.query_params.get(LANG_PARAM)
+    if raw in LANGUAGE_NAMES:
+        ss[LANG_CHOSEN] = raw
+    elif raw is not None:
+        del st.query_params[LANG_PARAM]  # ?lang=de: not one of ours
+    lang = ss.get(LANG_CHOSEN) or browser_language() or "en"
+    set_language(lang)
+    if (lang != "en" or LANG_CHOSEN in ss) and st.query_params.get(LANG_PARAM) != lang:
+        st.query_params[LANG_PARAM] = lang  # back after a page switch dropped it
+
+
+def _language_chosen() -> None:
+    lang = st.session_state.get(LANG_WIDGET)
+    if lang in LANGUAGE_NAMES:
+        st.session_state[LANG_CHOSEN] = lang
+        st.query_params[LANG_PARAM] = lang
+
+
+def language_switch() -> None:
+    """Suomi / Svenska / English at the top of the sidebar; the choice goes into the URL."""
+    st.session_state[LANG_WIDGET] = current_language()
+    st.sidebar.radio(
+        "Kieli · Språk · Language",
+        list(LANGUAGE_NAMES),
+        format_func=LANGUAGE_NAMES.get,
+        key=LANG_WIDGET,
+        horizontal=True,
+        on_change=_language_chosen,
+        label_visibility="collapsed",
+    )
 
 
 def sidebar_header(state: DataState) -> None:
-    """Product name, the extract's as-of date and its source."""
+    """The language switch, the product name, the extract's as-of date and its source."""
+    language_switch()
     with st.sidebar:
         st.markdown(f"## {t('app.name')}")
         st.caption(t("app.tagline"))
