@@ -4,8 +4,14 @@ make-up by group, and the cumulative transferred against the planned number."""
 import streamlit as st
 
 from lib.figures import caseload
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.web import data, frame, render
+
+# The keys `t(f"caseload.breakdown.{b}")` computes, written out for the catalogue's extraction.
+_BREAKDOWN_KEYS = (
+    N_("caseload.breakdown.area"),
+    N_("caseload.breakdown.municipality"),
+)
 
 frame.page_header("caseload.title", t("caseload.subtitle"))
 ctx = data.page_context()

@@ -5,8 +5,15 @@ seekers (over the period or in its last month), and a ranked bar chart of every 
 import streamlit as st
 
 from lib.figures import compare
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.web import data, frame, render
+
+# The keys `t(f"compare.level.{x}")` computes, written out for the catalogue's extraction.
+_LEVEL_KEYS = (
+    N_("compare.level.municipality"),
+    N_("compare.level.area"),
+    N_("compare.level.region"),
+)
 
 frame.page_header("compare.title", t("compare.subtitle"))
 ctx = data.page_context()

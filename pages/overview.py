@@ -3,8 +3,14 @@
 import streamlit as st
 
 from lib.figures import overview
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.web import data, frame, render
+
+# The keys `t(f"overview.sort.{o}")` computes, written out for the catalogue's extraction.
+_ORDER_KEYS = (
+    N_("overview.sort.asc"),
+    N_("overview.sort.desc"),
+)
 
 ctx = data.page_context()
 slots = frame.slots()  # the view puts the sort above the area table

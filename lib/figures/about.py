@@ -10,11 +10,33 @@ from lib.engine.indicators import GROUPS, INDICATORS
 from lib.figures.definitions import ACCESS_RULES, AGE_BANDS_NOTE, DISCLOSURE_RULE, READINGS
 from lib.figures.exports import Column
 from lib.figures.format import format_date, unit_text
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.figures.text import as_text
 from lib.figures.view import Columns, Expander, Heading, Stat, Table, Text, View
 from lib.register.contract import TABLES
 from lib.settings import SETTINGS_HELP, Settings
+
+# The keys `t(f"about.{...}")` computes, written out for the catalogue's extraction.
+_ABOUT_KEYS = (
+    N_("about.tables.trials"),
+    N_("about.tables.trial_areas"),
+    N_("about.tables.municipalities"),
+    N_("about.tables.job_seekers"),
+    N_("about.tables.responsibility_spells"),
+    N_("about.tables.status_spells"),
+    N_("about.tables.service_episodes"),
+    N_("about.tables.providers"),
+    N_("about.tables.staff_months"),
+    N_("about.tables.client_contacts"),
+    N_("about.tables.employer_contacts"),
+    N_("about.tables.payments"),
+    N_("about.scope.trial"),
+    N_("about.scope.all"),
+    N_("about.disclosure.value"),
+    N_("about.disclosure.denominator"),
+    N_("about.disclosure.numerator"),
+    N_("about.disclosure.None"),
+)
 
 
 def row_counts(counts: dict[str, int]) -> tuple[pl.DataFrame, tuple[Column, ...]]:

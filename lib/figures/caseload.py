@@ -24,8 +24,14 @@ from lib.figures.blocks import (
 )
 from lib.figures.exports import Column
 from lib.figures.format import format_month, format_value
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.figures.view import Control, Metrics, Row, View
+
+# The keys `t(f"caseload.highlight.{kind}")` computes, written out for the catalogue's extraction.
+_CASELOAD_KEYS = (
+    N_("caseload.highlight.area"),
+    N_("caseload.highlight.municipality"),
+)
 
 FLOWS = ("initial_transfer", "later_transfers_in", "new_clients", "transfers_out")
 BREAKDOWNS = ("area", "municipality")

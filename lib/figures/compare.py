@@ -23,8 +23,26 @@ from lib.figures.blocks import Block, PageContext, caption, month_column
 from lib.figures.exports import Column
 from lib.figures.filters import NO_GEO, FilterOptions
 from lib.figures.format import collation_key, format_month, unit_text
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.figures.view import Columns, Heading, Legend, Row, Text
+
+# The keys `t(f"compare.short.{ind}")` and `t(f"compare.bars.{level}")` compute,
+# written out for the catalogue's extraction.
+_COMPARE_KEYS = (
+    N_("compare.short.active_caseload"),
+    N_("compare.short.transfers_in"),
+    N_("compare.short.new_clients"),
+    N_("compare.short.exit_rate"),
+    N_("compare.short.placement_rate_90"),
+    N_("compare.short.activation_rate"),
+    N_("compare.short.clients_per_fte"),
+    N_("compare.short.staff_fte"),
+    N_("compare.short.contact_rate"),
+    N_("compare.bars.municipality"),
+    N_("compare.bars.area"),
+    N_("compare.bars.region"),
+    N_("compare.bars.note"),
+)
 
 COMPARE_INDICATORS = (
     "active_caseload",

@@ -24,7 +24,26 @@ from lib.figures.charts import (
     trend_chart,
 )
 from lib.figures.format import axis_title, decimals_for, format_month, format_number
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
+
+# The keys `t(f"explorer.dim.{dim}")` computes, written out for the catalogue's extraction.
+_DIM_KEYS = (
+    N_("explorer.dim.none"),
+    N_("explorer.dim.month"),
+    N_("explorer.dim.quarter"),
+    N_("explorer.dim.year"),
+    N_("explorer.dim.municipality_code"),
+    N_("explorer.dim.trial_area_id"),
+    N_("explorer.dim.region"),
+    N_("explorer.dim.trial_or_comparison"),
+    N_("explorer.dim.gender"),
+    N_("explorer.dim.age_band"),
+    N_("explorer.dim.language"),
+    N_("explorer.dim.education"),
+    N_("explorer.dim.role"),
+    N_("explorer.dim.origin"),
+    N_("explorer.dim.provider_id"),
+)
 
 SERIES_MAX = 12
 PANELS_MAX = 12

@@ -279,7 +279,7 @@ def to_excel(
         _write_sheet(book.add_worksheet("pivot"), pivot, bold, lambda name, v: None)
     about = book.add_worksheet("about")
     about.write_string(0, 0, t("export.about.item"), bold)
-    about.write_string(0, 1, t("export.about.text"), bold)
+    about.write_string(0, 1, "", bold)  # the text column has no heading (gettext has no empty text)
     for i, (key, value) in enumerate(metadata(meta, columns, excel=True), start=1):
         about.write_string(i, 0, key, wrap)
         about.write_string(i, 1, str(value), wrap)

@@ -28,8 +28,54 @@ from lib.engine.access import Facts, default_query
 from lib.engine.indicators import AGE_BANDS, GROUPS, INDICATORS, Query
 from lib.engine.months import month_label_of_date, month_range
 from lib.figures.format import collation_key, format_period
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.register.contract import EDUCATIONS, GENDERS, LANGUAGES
+
+# The keys this module computes: person filters, their values, groups, notices,
+# written out for the catalogue's extraction.
+_LABEL_KEYS = (
+    N_("filter.gender"),
+    N_("filter.age_band"),
+    N_("filter.language"),
+    N_("filter.education"),
+    N_("group.long_term_unemployed"),
+    N_("group.very_long_term_unemployed"),
+    N_("group.repeatedly_unemployed"),
+    N_("group.youth"),
+    N_("group.older"),
+    N_("group.foreign"),
+    N_("group.reduced_work_capacity"),
+    N_("group.newly_arrived"),
+    N_("value.gender.F"),
+    N_("value.gender.M"),
+    N_("value.gender.X"),
+    N_("value.age_band.<25"),
+    N_("value.age_band.25-34"),
+    N_("value.age_band.35-44"),
+    N_("value.age_band.45-54"),
+    N_("value.age_band.55+"),
+    N_("value.language.fi"),
+    N_("value.language.sv"),
+    N_("value.language.other"),
+    N_("value.education.basic"),
+    N_("value.education.upper_secondary"),
+    N_("value.education.tertiary"),
+    N_("value.education.unknown"),
+    N_("notice.param.trial"),
+    N_("notice.param.area"),
+    N_("notice.param.muni"),
+    N_("notice.param.group"),
+    N_("notice.param.gender"),
+    N_("notice.param.age_band"),
+    N_("notice.param.language"),
+    N_("notice.param.education"),
+    N_("notice.param.match"),
+    N_("notice.param.comparison"),
+    N_("notice.param.month"),
+    N_("notice.param.month_outside"),
+    N_("notice.param.period"),
+    N_("notice.param.page"),
+)
 
 MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 

@@ -22,7 +22,24 @@ from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
 from lib.engine.months import year_and_month
-from lib.figures.i18n import current_language, t
+from lib.figures.i18n import N_, current_language, t
+
+# The keys `t(f"unit.{unit}")` and `t(f"unit.axis.{unit}")` compute,
+# written out for the catalogue's extraction.
+_UNIT_KEYS = (
+    N_("unit.persons"),
+    N_("unit.%"),
+    N_("unit.FTE"),
+    N_("unit.clients per FTE"),
+    N_("unit.contacts"),
+    N_("unit.contacts per client"),
+    N_("unit.EUR"),
+    N_("unit.axis.%"),
+    N_("unit.pp"),
+    N_("unit.axis.pp"),
+    N_("unit.per 1,000"),
+    N_("unit.axis.per 1,000"),
+)
 
 NBSP = "\u00a0"
 DASH = "–"  # shown for a suppressed or missing figure

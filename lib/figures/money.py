@@ -37,8 +37,24 @@ from lib.figures.blocks import (
 from lib.figures.exports import Column
 from lib.figures.filters import COMPARISON, NO_GEO, SELECTION
 from lib.figures.format import format_number
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.figures.view import Heading, Metrics, Text
+
+# The keys `t(f"money.metric.{key}")` and `t(f"money.reason.{r}")` compute,
+# written out for the catalogue's extraction.
+_MONEY_KEYS = (
+    N_("money.metric.paid"),
+    N_("money.metric.per_participant"),
+    N_("money.metric.per_placement"),
+    N_("money.metric.unsupported"),
+    N_("money.metric.pooled"),
+    N_("money.reason.no_episode"),
+    N_("money.reason.no_episode.help"),
+    N_("money.reason.starts_after_payment"),
+    N_("money.reason.starts_after_payment.help"),
+    N_("money.reason.no_coaching_contact"),
+    N_("money.reason.no_coaching_contact.help"),
+)
 
 DAYS = 90
 UNKNOWN = "unknown"  # payments without a place (lib/engine/snapshot.py UNKNOWN_MUNICIPALITY)

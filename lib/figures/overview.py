@@ -23,7 +23,7 @@ from lib.figures import charts
 from lib.figures.blocks import PageContext
 from lib.figures.filters import FilterOptions
 from lib.figures.format import collation_key, format_date, format_month, format_number
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.figures.text import as_text
 from lib.figures.view import (
     AreaTable,
@@ -34,6 +34,10 @@ from lib.figures.view import (
     Text,
     View,
 )
+
+# The keys `t(f"overview.off_target.{side}")` computes, written out for the catalogue's
+# extraction.
+_SIDE_KEYS = (N_("overview.off_target.above"), N_("overview.off_target.below"))
 
 Reader = Callable[[Query], pl.DataFrame]
 # query(indicator, *, by, where=(), month_from=None, month_to=None, side="selection"): the
@@ -714,7 +718,9 @@ def off_target_text(
             else t("overview.off_target.months", n=run.months)
         )
         key = (
-            "overview.off_target.line_from_start" if run.from_start else "overview.off_target.line"
+            N_("overview.off_target.line_from_start")
+            if run.from_start
+            else N_("overview.off_target.line")
         )
         lines.append(
             "- "

@@ -34,8 +34,19 @@ from lib.figures.blocks import (
 from lib.figures.exports import Column
 from lib.figures.filters import COMPARISON, SELECTION
 from lib.figures.format import format_month, format_number
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.figures.view import Metrics
+
+# The keys this module computes (by horizon, by provider kind),
+# written out for the catalogue's extraction.
+_PLACEMENT_KEYS = (
+    N_("placements.series.subsidised"),
+    N_("placements.series.open"),
+    N_("placements.by_month"),
+    N_("value.provider_kind.municipal"),
+    N_("value.provider_kind.state"),
+    N_("value.provider_kind.external"),
+)
 
 
 @dataclass

@@ -32,10 +32,26 @@ from lib.figures.blocks import (
 )
 from lib.figures.exports import Column
 from lib.figures.format import format_month, format_number
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.figures.overview import off_target
 from lib.figures.view import Metrics, Row
 from lib.register.contract import CLIENT_FACING_ROLES, ORIGINS, ROLES
+
+# The keys `t(f"staffing.{dim}")`, `t(f"staffing.by_{dim}")` and `t(f"value.{dim}.{v}")` compute,
+# written out for the catalogue's extraction.
+_STAFFING_KEYS = (
+    N_("staffing.by_role"),
+    N_("staffing.by_origin"),
+    N_("staffing.role"),
+    N_("staffing.origin"),
+    N_("value.role.coach"),
+    N_("value.role.advisor"),
+    N_("value.role.employer_services"),
+    N_("value.role.management"),
+    N_("value.role.other"),
+    N_("value.origin.transferred"),
+    N_("value.origin.municipal"),
+)
 
 
 @dataclass

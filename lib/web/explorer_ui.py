@@ -36,9 +36,26 @@ from lib.figures.explorer import (
 )
 from lib.figures.filters import FilterState
 from lib.figures.format import format_date
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.figures.text import as_text
 from lib.web import data, frame, sidebar
+
+# The keys this module computes (the layout's roles, the scope, the views' messages),
+# written out for the catalogue's extraction.
+_EXPLORER_KEYS = (
+    N_("explorer.rows"),
+    N_("explorer.cols"),
+    N_("explorer.colour"),
+    N_("explorer.rows.help"),
+    N_("explorer.cols.help"),
+    N_("explorer.colour.help"),
+    N_("explorer.scope.trial"),
+    N_("explorer.scope.both"),
+    N_("explorer.scope.comparison"),
+    N_("explorer.views.renamed"),
+    N_("explorer.views.deleted"),
+    N_("explorer.views.updated"),
+)
 
 PAGE = "explorer"
 SAVED = "saved"  # URL parameter: the saved view a link opens

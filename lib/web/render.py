@@ -29,11 +29,53 @@ from lib.figures.format import (
     suppressed_footnote,
     unit_text,
 )
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.figures.text import as_text, join_lines
 from lib.settings import get_settings
 from lib.web import sidebar
 from lib.web.data import _national_activation, _vega_lite, audit, current_info, selection
+
+# The keys `t(f"headline.{key}")` and `t(f"table.{col}")` compute, and the downloads' labels,
+# written out for the catalogue's extraction.
+_RENDER_KEYS = (
+    N_("headline.active_caseload"),
+    N_("headline.cumulative_transferred"),
+    N_("headline.client_facing_fte"),
+    N_("headline.clients_per_fte"),
+    N_("headline.exit_rate"),
+    N_("headline.placement_rate_90"),
+    N_("headline.placement_rate_90.pooled"),
+    N_("table.area"),
+    N_("table.active_caseload"),
+    N_("table.cumulative_transferred"),
+    N_("table.client_facing_fte"),
+    N_("table.clients_per_fte"),
+    N_("table.exit_rate"),
+    N_("table.placement_rate_90"),
+    N_("table.trend"),
+    N_("table.help.trend"),
+    N_("table.help.client_facing_fte"),
+    N_("table.notes"),
+    N_("table.no_trend"),
+    N_("table.note.no_staff"),
+    N_("table.tab.values"),
+    N_("table.tab.month"),
+    N_("table.tab.year"),
+    N_("table.off_target"),
+    N_("table.mark.below"),
+    N_("table.mark.above"),
+    N_("table.help.off_target"),
+    N_("table.help.change_on"),
+    N_("table.help.change_pooled"),
+    N_("table.help.change_month"),
+    N_("table.help.change_year"),
+    N_("table.change_month_of"),
+    N_("table.change_year_of"),
+    N_("table.suppressed_of"),
+    N_("download.csv"),
+    N_("download.excel"),
+    N_("explorer.download.parquet"),
+)
 
 
 def view(page: parts.PageView, slots=None) -> None:

@@ -30,8 +30,24 @@ from lib.figures.filters import (
     value_label,
 )
 from lib.figures.format import collation_key, format_month
-from lib.figures.i18n import current_language, t
+from lib.figures.i18n import N_, current_language, t
 from lib.figures.text import as_text
+
+# The keys `t(f"filter.period.{k}")` and `t(f"filter.match.{m}")` compute,
+# written out for the catalogue's extraction.
+_SIDEBAR_KEYS = (
+    N_("filter.period.from"),
+    N_("filter.period.to"),
+    N_("filter.period.presets"),
+    N_("filter.period.presets.help"),
+    N_("filter.period.trial"),
+    N_("filter.period.last12"),
+    N_("filter.match.all"),
+    N_("filter.match.any"),
+    N_("filter.match.help"),
+    N_("filter.match.all_join"),
+    N_("filter.match.any_join"),
+)
 
 CANON = "_tw_filters"
 NOTICES = "_tw_notices"

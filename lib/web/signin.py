@@ -22,10 +22,19 @@ import streamlit as st
 from lib.engine import access, door
 from lib.figures.filters import PARAMS
 from lib.figures.format import collation_key
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.figures.text import as_text
 from lib.settings import get_settings
 from lib.web import data, frame, sidebar
+
+# The keys `t(f"role.{role}")` computes, written out for the catalogue's extraction.
+_ROLE_KEYS = (
+    N_("role.ministry"),
+    N_("role.evaluator"),
+    N_("role.municipal"),
+    N_("role.admin"),
+    N_("role.nobody"),
+)
 
 # The keys of `[auth]` Streamlit needs for one provider (its docs, st.login).
 AUTH_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")

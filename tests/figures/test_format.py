@@ -23,7 +23,6 @@ from lib.figures.format import (
     number_symbols,
     suppressed_footnote,
 )
-from lib.figures.i18n import t
 
 
 @pytest.fixture
@@ -195,35 +194,6 @@ def test_english_names_sort_accents_with_their_letter():
     assert sorted(NAMES, key=lambda n: collation_key(n, "en")) == [
         "Äänekoski", "Ähtäri", "Åland", "aura", "Élan", "Espoo", "Öja", "Vöyri", "Zaandam",
     ]  # fmt: skip
-
-
-def test_unknown_keys_fall_back_to_english_then_to_the_text(finnish):
-    i18n.FI["chart.month"] = "Kuukausi"
-    try:
-        assert t("chart.month") == "Kuukausi"
-        assert t("chart.trial_starts") == "Trial starts"  # no Finnish text yet: English
-        assert t("Some new label") == "Some new label"
-        assert t("sidebar.as_of", date="1.3.2021") == "Data as of 1.3.2021"
-    finally:
-        del i18n.FI["chart.month"]
-
-
-def test_set_language_refuses_unknown_languages():
-    token = i18n._LANGUAGE.set("en")
-    try:
-        i18n.set_language("de")
-        assert i18n.current_language() == "en"
-        i18n.set_language("sv")
-        assert i18n.current_language() == "sv"
-    finally:
-        i18n._LANGUAGE.reset(token)
-
-
-def test_every_language_has_a_catalogue():
-    assert set(i18n.CATALOG) == set(i18n.LANGUAGES)
-    assert i18n.EN["notice.synthetic"] == (
-        "Synthetic demo data — not real persons or official statistics"
-    )
 
 
 def test_axis_titles_spell_out_per_cent_and_percentage_points():
