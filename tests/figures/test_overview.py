@@ -431,5 +431,5 @@ def test_off_target_names_are_text_and_the_list_is_short():
     many = [replace(run, area_id=f"A{i:02}", area_name=f"A{i:02}") for i in range(10)]
     text = overview.off_target_text(many, ctx, (20.0, 30.0)).text
     # OFF_TARGET_SHOWN lines, then one for the rest.
-    assert overview.OFF_TARGET_SHOWN == 8 and text.count("\n- ") == 9
-    assert "- and 2 more, marked in the table by trial area below." in text
+    assert overview.OFF_TARGET_SHOWN == 5 and text.count("\n- ") == 6
+    assert "- and 5 more, marked in the table by trial area below." in text
