@@ -21,7 +21,7 @@ from lib.engine.indicators import INDICATORS, Query
 from lib.figures import charts, maps
 from lib.figures.blocks import Block, PageContext, caption, month_column
 from lib.figures.exports import Column
-from lib.figures.filters import NO_GEO, FilterOptions
+from lib.figures.filters import NO_GEO, FilterOptions, region_label
 from lib.figures.format import collation_key, format_month, unit_text
 from lib.figures.i18n import N_, t
 from lib.figures.view import Columns, Heading, Legend, Row, Text
@@ -165,7 +165,7 @@ def units(opts: FilterOptions, lang: str = "en") -> dict[str, Unit]:
             key=f"r:{name}",
             kind="region",
             id=name,
-            name=name,
+            name=region_label(name, lang),
             population=sum(m.population or 0 for m in members),
             region=None,  # a region is not compared with itself
             trial=any(m.area_id is not None for m in members),
@@ -260,7 +260,7 @@ def _series_specs(ctx: PageContext, focus: Unit, peers: list[Unit]):
             (
                 "region",
                 focus.region,
-                t("compare.region", region=focus.region),
+                t("compare.region", region=region_label(focus.region, ctx.lang)),
                 charts.COMPARE_COLORS["region"],
                 False,
             )
@@ -891,7 +891,7 @@ def _bars_block(
     elif level == "area":
         names = ctx.area_names
     else:
-        names = {}
+        names = {r: region_label(r, ctx.lang) for r in df[dim].unique().drop_nulls()}
     df = df.with_columns(
         name=pl.col(dim).replace_strict(names, default=pl.col(dim), return_dtype=pl.String)
     )

@@ -20,6 +20,7 @@ from lib.figures import placements
 from lib.figures.blocks import Block, PageContext, area_columns, caption, municipality_columns
 from lib.figures.evaluation_charts import format_pp
 from lib.figures.exports import Column
+from lib.figures.filters import region_label
 from lib.figures.format import format_number
 from lib.figures.i18n import t
 from lib.figures.view import Control, EffectCard, Heading, Text
@@ -325,6 +326,14 @@ def peers_block(ctx: PageContext, inputs: EvaluationInputs, name: str | None) ->
     ]
     if "name" in table.columns:
         table = table.rename({"name": "municipality_name"})
+    if "region" in table.columns:  # the landskap's name for a Swedish reader
+        table = table.with_columns(
+            pl.col("region").replace_strict(
+                {r: region_label(r, ctx.lang) for r in table["region"].unique().drop_nulls()},
+                default=pl.col("region"),
+                return_dtype=pl.String,
+            )
+        )
     keep = [c.name for c in cols] + [
         c
         for c in ("region", "population", "unemployment_rate", "long_term_share", "foreign_share")

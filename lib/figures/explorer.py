@@ -50,7 +50,7 @@ from lib.figures.explorer_charts import (
     value_decimals,
 )
 from lib.figures.exports import Column
-from lib.figures.filters import COMPARISON, NO_GEO, SELECTION, value_label
+from lib.figures.filters import COMPARISON, NO_GEO, SELECTION, region_label, value_label
 from lib.figures.format import format_month, format_number, unit_text
 from lib.figures.i18n import t
 from lib.figures.view import Explorer, Text
@@ -274,6 +274,8 @@ def value_labels(dim: str, values, ctx: PageContext) -> dict:
         return {v: names.get(v, v) for v in values}
     if dim == "trial_or_comparison":
         return {v: t(f"series.{v}") for v in values}
+    if dim == "region":
+        return {v: region_label(v, ctx.lang) for v in values}
     if dim in (*PERSON_DIMS, *STAFF_DIMS):
         return {v: value_label(dim, v) for v in values}
     if dim == "provider_id":

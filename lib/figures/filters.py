@@ -29,6 +29,7 @@ from lib.engine.indicators import AGE_BANDS, GROUPS, INDICATORS, Query
 from lib.engine.months import month_label_of_date, month_range
 from lib.figures.format import collation_key, format_period
 from lib.figures.i18n import N_, t
+from lib.published.comparison import region_names_sv
 from lib.register.contract import EDUCATIONS, GENDERS, LANGUAGES
 
 # The keys this module computes: person filters, their values, groups, notices,
@@ -566,6 +567,15 @@ def group_text(groups: tuple[str, ...], match: str) -> str:
         return names[0]
     joiner = t("filter.match.all_join") if match == "all" else t("filter.match.any_join")
     return joiner.join(names)
+
+
+def region_label(name: str, lang: str = "en") -> str:
+    """A region (maakunta) in the reader's language: the store keys regions by their Finnish
+    name; Swedish readers get the landskap's name from Statistics Finland's keys (Uusimaa ->
+    Nyland), and a name the keys do not know stays as it is."""
+    if lang != "sv" or not name:
+        return name
+    return region_names_sv().get(name, name)
 
 
 def value_label(field_name: str, value: str) -> str:

@@ -6,6 +6,7 @@ the Overview gives as context. Pure Polars apart from the reads through lib/publ
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -93,6 +94,18 @@ def reference_regions() -> pl.DataFrame:
         schema_overrides={"municipality_code": pl.String},
         columns=["municipality_code", "region"],
     )
+
+
+@functools.cache
+def region_names_sv() -> dict[str, str]:
+    """Region (maakunta) by its Finnish name -> its Swedish name (landskap), from the 2023
+    municipal division in data/reference/fi_municipalities.csv (Statistics Finland's keys)."""
+    df = pl.read_csv(
+        REFERENCE_DIR / "fi_municipalities.csv",
+        glob=False,
+        columns=["region", "region_sv"],
+    ).unique()
+    return {r: sv for r, sv in df.iter_rows() if r and sv}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ Etelä-Pohjanmaa = {005}, Uusimaa = {091}, Pirkanmaa = {020}."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 import pytest
 
@@ -133,3 +135,33 @@ def test_counts_say_per_1000_of_what_and_why_the_caseload_can_exceed_it():
 
     assert t("unit.per 1,000") == "per 1,000 unemployed job seekers"
     assert "can exceed 1,000 per 1,000" in t("compare.per_1000.help")
+
+
+def test_regions_in_swedish_are_the_landskap_names(ctx):
+    """The store keys regions by their Finnish name; a Swedish reader sees Statistics Finland's
+    Swedish name (Uusimaa -> Nyland, Etelä-Pohjanmaa -> Södra Österbotten) on the units, the
+    ranking bars and the region line, while the unit keys stay the Finnish names."""
+    from lib.figures.filters import region_label
+    from lib.figures.i18n import set_language
+
+    assert region_label("Uusimaa", "sv") == "Nyland"
+    assert region_label("Uusimaa", "fi") == "Uusimaa"
+    assert region_label("Uusimaa", "en") == "Uusimaa"
+    assert region_label("Nowhere", "sv") == "Nowhere"  # not in the keys: as it is
+    units = compare.units(ctx.options, "sv")
+    assert units["r:Uusimaa"].name == "Nyland"
+    assert units["r:Etelä-Pohjanmaa"].name == "Södra Österbotten"
+    set_language("sv")
+    try:
+        sel = replace(ctx.sel, lang="sv")
+        sv_ctx = replace(ctx, sel=sel)
+        view = compare.build(
+            sv_ctx,
+            focus="r:Uusimaa",
+            peers=["r:Etelä-Pohjanmaa"],
+            indicators=("active_caseload",),
+            level="region",
+        )
+    finally:
+        set_language("en")
+    assert view.bars.table["name"].to_list()[:2] == ["Nyland", "Södra Österbotten"]

@@ -949,3 +949,18 @@ def test_no_chart_for_an_empty_table(snap, opts):
     spec = SliceSpec("active_caseload", "month")
     empty = explorer.build(context(snap, opts), spec).table.clear()
     assert slice_chart(empty, spec, context(snap, opts)) is None
+
+
+def test_regions_in_swedish_by_hand(snap, opts):
+    """A region column in Swedish reads the landskap's name: the trial's active caseload at the
+    end of June by region (Helsinki, Uusimaa: A2's P6 -> 1; Alajärvi, Etelä-Pohjanmaa: A1's P1
+    and P2 -> 2)."""
+    from dataclasses import replace
+
+    ctx = context(snap, opts, month_from="2021-06", month_to="2021-06")
+    sv = replace(ctx, sel=replace(ctx.sel, lang="sv"))
+    labels = explorer.value_labels("region", ["Uusimaa", "Etelä-Pohjanmaa"], sv)
+    assert labels == {"Uusimaa": "Nyland", "Etelä-Pohjanmaa": "Södra Österbotten"}
+    view = explorer.build(sv, SliceSpec("active_caseload", "region"))
+    got = dict(zip(view.table["region_label"], view.table["value"], strict=True))
+    assert got == {"Nyland": 1, "Södra Österbotten": 2}
