@@ -16,7 +16,7 @@ import datetime as dt
 import functools
 import math
 import unicodedata
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
@@ -115,6 +115,41 @@ def format_change(delta: float | None, unit: str) -> str | None:
     if unit == "FTE":
         return f"{sign}{number}{NBSP}{t('unit.FTE')}"
     return f"{sign}{number}"
+
+
+def table_decimals(unit: str | None) -> int:
+    """The decimals of a table's cell: none for counts of persons and contacts, one otherwise
+    (the rule of the English tables' column formats, lib/web/render.py)."""
+    return 0 if unit in ("persons", "contacts") else 1
+
+
+def table_text(
+    value: float | None,
+    unit: str | None,
+    *,
+    signed: bool = False,
+    percent: bool = False,
+    lang: str | None = None,
+) -> str:
+    """A table cell's number as written in the language, with the decimals of `table_decimals`:
+    fi/sv '12\u00a0345', '24,6'; `signed` puts '+' before a rise ('+1,5', '-2', '0');
+    `percent` adds ' %' (a bar column's text); None -> '–'.
+
+    Rounded as the English tables round (the browser's toFixed: the exact value, a tie away
+    from zero, so 0.25 -> 0.3 where `format_number` gives 0.2), so a table cell is the same
+    figure in every language."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    decimals = table_decimals(unit)
+    rounded = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)  # -0.0 is 0.0
+    text = babel_numbers.format_decimal(
+        rounded, format=_pattern(decimals), locale=babel_locale(lang)
+    )
+    if signed and rounded > 0:
+        text = "+" + text
+    return f"{text}{NBSP}%" if percent else text
 
 
 def suppressed_footnote(min_count: int) -> str:

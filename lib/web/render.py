@@ -27,9 +27,11 @@ from lib.figures.format import (
     format_period,
     format_value,
     suppressed_footnote,
+    table_decimals,
+    table_text,
     unit_text,
 )
-from lib.figures.i18n import N_, t
+from lib.figures.i18n import N_, current_language, t
 from lib.figures.text import as_text, join_lines
 from lib.settings import get_settings
 from lib.web import sidebar
@@ -230,9 +232,59 @@ def definition_popover(
 
 
 def _number_format(unit: str | None, *, signed: bool = False) -> str:
-    if unit in ("persons", "contacts"):
+    """An English table's column format (Streamlit's printf formats; lib/figures/format.py
+    `table_decimals`): '%,d' for counts, '%,.1f' otherwise."""
+    if table_decimals(unit) == 0:
         return "%+,d" if signed else "%,d"
     return "%+,.1f" if signed else "%,.1f"
+
+
+def _localized() -> bool:
+    """Whether tables write their numbers and months as text in the language (fi, sv).
+
+    Streamlit's column formats are printf (a decimal point always) or 'localized', which
+    follows the browser's locale, not the language chosen here. So in Finnish and Swedish a
+    table is a pandas Styler: the cells keep their values (a column still sorts by number, a
+    month column by its 'YYYY-MM'), and each cell shows the text of `format.table_text` or
+    `format_month`, which Streamlit draws for text and for number columns without a format."""
+    return current_language() != "en"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+# Above so many cells a Styler costs seconds (pandas renders every cell through its templates;
+# about 0.7 s for 9,000 cells here): a larger table gets its numbers as text columns instead,
+# which read the same but sort as text.
+STYLER_CELLS = 20_000
+
+
+def _shown_as(formats: dict):
+    return {name: (lambda v, fn=fn: DASH if _missing(v) else fn(v)) for name, fn in formats.items()}
+
+
+def _styled(df: pl.DataFrame, formats: dict, shown: list[str]):
+    """The frame's `shown` columns as a pandas Styler whose `formats` columns show their
+    function's text (a missing value: '–')."""
+    df = df.select(c for c in shown if c in df.columns)
+    fns = {name: fn for name, fn in _shown_as(formats).items() if name in df.columns}
+    return df.to_pandas().style.format(fns)
+
+
+def _as_text(df: pl.DataFrame, formats: dict) -> pl.DataFrame:
+    """The `formats` columns as their function's text (a large table: `STYLER_CELLS`).
+
+    Called here, not by Polars' map_elements, which may call it on a thread of its own, where
+    the session's language (a context variable) is not set."""
+    return df.with_columns(
+        pl.Series(name, [fn(v) for v in df[name].to_list()], dtype=pl.String)
+        for name, fn in _shown_as(formats).items()
+    )
+
+
+def _cell_format(unit: str | None, *, signed: bool = False, percent: bool = False):
+    return lambda v: table_text(v, unit, signed=signed, percent=percent)
 
 
 def _meta_kw() -> dict:
@@ -276,37 +328,57 @@ def export_meta(block: Block, sel: Selection) -> ExportMeta:
 
 
 def display_frame(df: pl.DataFrame, columns) -> tuple[pl.DataFrame, dict, list[str]]:
-    """The table as the page shows it: months as words, labelled columns, codes hidden."""
+    """The table as the page shows it: months as words, labelled columns, codes hidden; in
+    Finnish and Swedish a Styler whose cells read as the language writes them (`_localized`),
+    or for a large table text columns (`STYLER_CELLS`)."""
+    shown = [c for c in columns if c.shown and c.name in df.columns]
+    order = [c.name for c in shown]
+    localized = _localized()
+    styler = localized and df.height * len(order) <= STYLER_CELLS
     config = {}
-    order = []
+    formats = {}
     out = df
-    for col in columns:
-        if not col.shown or col.name not in df.columns:
-            continue
-        order.append(col.name)
-        if col.kind == "month":
-            out = out.with_columns(
-                pl.col(col.name).map_elements(format_month, return_dtype=pl.String)
+    for col in shown:
+        help_text = col.description or None
+        if col.kind in ("number", "bar") and localized and not styler:
+            formats[col.name] = _cell_format(col.unit, percent=col.kind == "bar")
+            config[col.name] = st.column_config.TextColumn(
+                col.label, help=help_text, alignment="right"
             )
-            config[col.name] = st.column_config.TextColumn(col.label, help=col.description or None)
+        elif col.kind == "month":
+            if styler:  # the cell keeps its 'YYYY-MM', so the column sorts by time
+                formats[col.name] = format_month
+            else:
+                out = _as_text(out, {col.name: format_month})
+            config[col.name] = st.column_config.TextColumn(col.label, help=help_text)
         elif col.kind == "number":
-            config[col.name] = st.column_config.NumberColumn(
-                col.label, format=_number_format(col.unit), help=col.description or None
-            )
+            if styler:
+                formats[col.name] = _cell_format(col.unit)
+                config[col.name] = st.column_config.NumberColumn(col.label, help=help_text)
+            else:
+                config[col.name] = st.column_config.NumberColumn(
+                    col.label, format=_number_format(col.unit), help=help_text
+                )
+        elif col.kind == "bar" and styler:
+            # A progress bar's text is printf only: the share as a number column instead.
+            formats[col.name] = _cell_format(col.unit, percent=True)
+            config[col.name] = st.column_config.NumberColumn(col.label, help=help_text)
         elif col.kind == "bar":
             config[col.name] = st.column_config.ProgressColumn(
                 col.label,
                 min_value=0,
                 max_value=100,
                 format="%.1f %%",
-                help=col.description or None,
+                help=help_text,
             )
         elif col.kind == "flag":
-            config[col.name] = st.column_config.CheckboxColumn(
-                col.label, help=col.description or None
-            )
+            config[col.name] = st.column_config.CheckboxColumn(col.label, help=help_text)
         else:
-            config[col.name] = st.column_config.TextColumn(col.label, help=col.description or None)
+            config[col.name] = st.column_config.TextColumn(col.label, help=help_text)
+    if styler and formats:
+        out = _styled(out, formats, order)
+    elif formats:
+        out = _as_text(out, formats)
     return out, config, order
 
 
@@ -368,7 +440,7 @@ def _downloaded(meta: ExportMeta, ext: str, rows: int | None) -> None:
 
 def table(df: pl.DataFrame, columns, *, key: str, height: int | None = None) -> None:
     shown, config, order = display_frame(df, columns)
-    rows = shown.height
+    rows = df.height
     st.dataframe(
         shown,
         column_config=config,
@@ -793,26 +865,40 @@ def area_table(
     }
     helps = {"client_facing_fte": t("table.help.client_facing_fte")}
     values, month_changes, year_changes = dict(base), dict(base), dict(base)
+    localized = _localized()
+    formats = {}
+
+    def fmt(unit: str, signed: bool = False) -> dict:
+        return {} if localized else {"format": _number_format(unit, signed=signed)}
+
     for col in overview.AREA_VALUE_COLUMNS:
         unit = _AREA_UNIT[col]
         definition = helps.get(col) or t(INDICATORS[_AREA_INDICATOR[col]].definition)
-        values[col] = st.column_config.NumberColumn(
-            t(f"table.{col}"), format=_number_format(unit), help=definition
-        )
+        values[col] = st.column_config.NumberColumn(t(f"table.{col}"), help=definition, **fmt(unit))
         month_changes[f"{col}_month"] = st.column_config.NumberColumn(
             t(f"table.{col}"),
-            format=_number_format(unit, signed=True),
             help=t("table.help.change_on", month=prev)
             if col != overview.PLACEMENT_INDICATOR
             else t("table.help.change_pooled"),
+            **fmt(unit, signed=True),
         )
         year_changes[f"{col}_year"] = st.column_config.NumberColumn(
             t(f"table.{col}"),
-            format=_number_format(unit, signed=True),
             help=t("table.help.change_on", month=year),
+            **fmt(unit, signed=True),
         )
+        formats[col] = _cell_format(unit)
+        formats[f"{col}_month"] = formats[f"{col}_year"] = _cell_format(unit, signed=True)
     height = min(36 + 35 * shown.height, 36 + 35 * 30)
     common = {"hide_index": True, "placeholder": DASH, "width": "stretch", "height": height}
+    everything = [
+        "area_name",
+        "trend",
+        "notes",
+        "target_mark",
+        *(f"{c}{end}" for c in overview.AREA_VALUE_COLUMNS for end in ("", "_month", "_year")),
+    ]
+    data = _styled(shown, formats, everything) if localized else shown
     tab_values, tab_month, tab_year = st.tabs(
         [t("table.tab.values"), t("table.tab.month", month=prev), t("table.tab.year", month=year)]
     )
@@ -820,13 +906,11 @@ def area_table(
         order = ["area_name", *overview.AREA_VALUE_COLUMNS, "target_mark", "trend"]
         if shown["notes"].str.len_chars().sum():
             order.append("notes")
-        st.dataframe(
-            shown, column_config=values, column_order=order, key="overview-areas", **common
-        )
+        st.dataframe(data, column_config=values, column_order=order, key="overview-areas", **common)
     with tab_month:
         order = ["area_name", *[f"{c}_month" for c in overview.AREA_VALUE_COLUMNS]]
         st.dataframe(
-            shown,
+            data,
             column_config=month_changes,
             column_order=order,
             key="overview-areas-month",
@@ -835,7 +919,7 @@ def area_table(
     with tab_year:
         order = ["area_name", *[f"{c}_year" for c in overview.AREA_VALUE_COLUMNS]]
         st.dataframe(
-            shown,
+            data,
             column_config=year_changes,
             column_order=order,
             key="overview-areas-year",

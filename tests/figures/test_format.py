@@ -22,6 +22,7 @@ from lib.figures.format import (
     month_name,
     number_symbols,
     suppressed_footnote,
+    table_text,
 )
 
 
@@ -224,3 +225,36 @@ def test_english_charts_keep_vegas_own_locale():
         assert localized_chart(spec) is spec
     finally:
         i18n._LANGUAGE.reset(token)
+
+
+# A table's cell (lib/web/render.py in fi/sv): the English tables' decimals (none for persons
+# and contacts, one for the rest, EUR too) and their rounding (the browser's toFixed: a tie on the
+# exact value goes away from zero), written with CLDR's symbols.
+@pytest.mark.parametrize(
+    "value, unit, signed, percent, expected",
+    [
+        (8664, "persons", False, False, f"8{NBSP}664"),
+        (12345.67, "%", False, False, f"12{NBSP}345,7"),  # .67 -> .7
+        (0.25, "%", False, False, "0,3"),  # a tie: 0.3, as toFixed (format_number: 0,2)
+        (-0.25, "%", False, False, "-0,3"),  # away from zero
+        (-0.04, "%", False, False, "0,0"),  # rounds to zero: no minus
+        (1234.5, "EUR", False, False, f"1{NBSP}234,5"),  # EUR: one decimal, as '%,.1f'
+        (2.5, "persons", False, False, "3"),
+        (3, "persons", True, False, "+3"),
+        (-1, "persons", True, False, "-1"),
+        (0, "persons", True, False, "0"),  # no change: no sign
+        (0.04, "%", True, False, "0,0"),  # rounds to no change
+        (62.5, "%", False, True, f"62,5{NBSP}%"),  # a bar column's text
+        (None, "persons", False, False, DASH),
+        (float("nan"), "%", False, False, DASH),
+    ],
+)
+def test_table_cells_in_finnish_and_swedish(nordic, value, unit, signed, percent, expected):
+    assert table_text(value, unit, signed=signed, percent=percent) == expected
+
+
+def test_table_cells_in_english_read_as_the_column_formats():
+    # '%,d' and '%,.1f' of the English tables
+    assert table_text(8664, "persons", lang="en") == "8,664"
+    assert table_text(12345.67, "%", lang="en") == "12,345.7"
+    assert table_text(1.25, "%", signed=True, lang="en") == "+1.3"  # toFixed(1) of 1.25
