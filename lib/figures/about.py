@@ -11,6 +11,12 @@ from lib.figures.definitions import ACCESS_RULES, AGE_BANDS_NOTE, DISCLOSURE_RUL
 from lib.figures.exports import Column
 from lib.figures.format import format_date, unit_text
 from lib.figures.i18n import N_, t
+from lib.figures.indicator_texts import (
+    evaluation_day,
+    group_definition,
+    indicator_definition,
+    indicator_label,
+)
 from lib.figures.text import as_text
 from lib.figures.view import Columns, Expander, Heading, Stat, Table, Text, View
 from lib.register.contract import TABLES
@@ -105,11 +111,11 @@ def indicators() -> tuple[pl.DataFrame, tuple[Column, ...]]:
     df = pl.DataFrame(
         {
             "indicator": [i.id for i in rows],
-            "label": [t(i.label) for i in rows],
+            "label": [indicator_label(i.id) for i in rows],
             "unit": [unit_text(i.unit) for i in rows],
-            "definition": [t(i.definition) for i in rows],
+            "definition": [indicator_definition(i.id) for i in rows],
             "evaluation_day": [
-                t(i.evaluation_day) if i.evaluation_day != "-" else "" for i in rows
+                evaluation_day(i.id) if i.evaluation_day != "-" else "" for i in rows
             ],
             "scope": [t(f"about.scope.{i.scope}") for i in rows],
             "disclosure": [t(f"about.disclosure.{i.disclosure}") for i in rows],
@@ -134,12 +140,7 @@ def groups(youth_age: int = 25) -> tuple[pl.DataFrame, tuple[Column, ...]]:
         {
             "group": list(GROUPS),
             "label": [t(f"group.{g}") for g in GROUPS],
-            "definition": [
-                t(g.definition).replace("under 25", f"under {youth_age}")
-                if g.below_youth_age
-                else t(g.definition)
-                for g in GROUPS.values()
-            ],
+            "definition": [group_definition(g, youth_age) for g in GROUPS],
         }
     )
     cols = (

@@ -24,6 +24,7 @@ from lib.figures.exports import Column
 from lib.figures.filters import COMPARISON, SELECTION, FilterState, Selection
 from lib.figures.format import axis_title, format_date, format_period, unit_text
 from lib.figures.i18n import t
+from lib.figures.indicator_texts import indicator_label
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,7 @@ def value_columns(indicator: str, *, label: str | None = None) -> list[Column]:
             label or axis_title(ind.unit),
             "number",
             ind.unit,
-            description=f"{t(ind.label)} ({unit_text(ind.unit)})",
+            description=f"{indicator_label(ind.id)} ({unit_text(ind.unit)})",
         )
     ]
     if ind.kind in ("rate", "ratio"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from lib.engine.indicators import GROUPS, INDICATORS
+from lib.engine.indicators import GROUPS
 from lib.figures import charts
 from lib.figures.blocks import (
     Block,
@@ -25,6 +25,7 @@ from lib.figures.blocks import (
 from lib.figures.exports import Column
 from lib.figures.format import format_month, format_value
 from lib.figures.i18n import N_, t
+from lib.figures.indicator_texts import indicator_label
 from lib.figures.view import Control, Metrics, Row, View
 
 # The keys `t(f"caseload.highlight.{kind}")` computes, written out for the catalogue's extraction.
@@ -75,11 +76,11 @@ def metrics(ctx: PageContext) -> list[Metric]:
     out = []
     for ind in FLOWS:
         df = ctx.table(ind, by=())
-        out.append(metric_from(ind, t(INDICATORS[ind].label), ind, df, period))
+        out.append(metric_from(ind, indicator_label(ind), ind, df, period))
     end_text = t("caption.end_of", month=format_month(end))
     for ind in ends:
         df = ctx.table(ind, by=(), period=(end, end))
-        out.append(metric_from(ind, t(INDICATORS[ind].label), ind, df, end_text))
+        out.append(metric_from(ind, indicator_label(ind), ind, df, end_text))
     return out
 
 
@@ -92,7 +93,7 @@ def flows_table(ctx: PageContext, include_initial: bool = True) -> pl.DataFrame:
     month (transfers out as a positive count)."""
     names = [f for f in FLOWS if include_initial or f != "initial_transfer"]
     ctx.prefetch([ctx.query(f, ("month",)) for f in names])
-    parts = [(f, t(INDICATORS[f].label), ctx.table(f, by=("month",))) for f in names]
+    parts = [(f, indicator_label(f), ctx.table(f, by=("month",))) for f in names]
     return long_series(parts).select("month", "series_id", "series", "value", "suppressed")
 
 
@@ -103,7 +104,7 @@ def flows_block(ctx: PageContext, *, include_initial: bool = False) -> Block:
         .then(-pl.col("value"))
         .otherwise(pl.col("value"))
     )
-    colors = {t(INDICATORS[f].label): c for f, c in charts.FLOW_COLORS.items()}
+    colors = {indicator_label(f): c for f, c in charts.FLOW_COLORS.items()}
     chart = charts.flow_chart(plot, colors=colors, start_month=ctx.start_month)
     notes = []
     if not include_initial:

@@ -24,6 +24,7 @@ from lib.figures.exports import Column
 from lib.figures.filters import NO_GEO, FilterOptions, region_label
 from lib.figures.format import collation_key, format_month, unit_text
 from lib.figures.i18n import N_, t
+from lib.figures.indicator_texts import indicator_label as indicator_name
 from lib.figures.view import Columns, Heading, Legend, Row, Text
 
 # The keys `t(f"compare.short.{ind}")` and `t(f"compare.bars.{level}")` compute,
@@ -92,7 +93,7 @@ def unit_words(indicator: str) -> str:
 
 
 def indicator_label(indicator: str) -> str:
-    return f"{t(INDICATORS[indicator].label)} ({_short_unit(indicator)})"
+    return f"{indicator_name(indicator)} ({_short_unit(indicator)})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -690,17 +691,17 @@ def _value_columns(ind: str) -> list[Column]:
             unit_words(ind),
             "number",
             shown_unit(ind),
-            description=f"{t(i.label)} ({unit_words(ind)})",
+            description=f"{indicator_name(i.id)} ({unit_words(ind)})",
         ),
     ]
     if normalised(ind):
         cols += [
             Column(
                 "raw",
-                t(i.label),
+                indicator_name(i.id),
                 "number",
                 i.unit,
-                description=f"{t(i.label)} ({unit_text(i.unit)})",
+                description=f"{indicator_name(i.id)} ({unit_text(i.unit)})",
                 shown=False,
             ),
             Column(
@@ -754,7 +755,7 @@ def _multiple_block(ctx, ind, monthly, colors, dashes, published=None) -> Block:
     notes.append(country_note(ind, published or {}))
     return Block(
         key=f"multiple-{ind}",
-        title=t(i.label),
+        title=indicator_name(i.id),
         indicators=(ind,) + (("unemployed",) if normalised(ind) else ()),
         table=monthly.select(
             "month",
@@ -797,13 +798,13 @@ def _ranked_block(
                 t(f"compare.short.{ind}"),
                 "number",
                 shown_unit(ind),
-                description=f"{t(i.label)}, {unit_words(ind)}",
+                description=f"{indicator_name(i.id)}, {unit_words(ind)}",
             )
         )
         columns.append(
             Column(
                 f"{ind}__s",
-                t("compare.suppressed", name=t(i.label)),
+                t("compare.suppressed", name=indicator_name(i.id)),
                 "flag",
                 shown=False,
                 description=t("column.suppressed.help"),
@@ -822,13 +823,13 @@ def _ranked_block(
             t("compare.rank"),
             "number",
             "persons",
-            description=t("compare.rank.help", name=t(INDICATORS[rank_by].label)),
+            description=t("compare.rank.help", name=indicator_name(rank_by)),
         ),
     )
     table = table.select([c.name for c in columns])
     return Block(
         key="ranked",
-        title=t("compare.ranked", name=t(INDICATORS[rank_by].label)),
+        title=t("compare.ranked", name=indicator_name(rank_by)),
         indicators=tuple(dict.fromkeys([*indicators, "unemployed"])),
         table=table,
         columns=tuple(columns),
@@ -921,7 +922,7 @@ def _bars_block(
     ]
     return Block(
         key=f"bars-{level}",
-        title=t(f"compare.bars.{level}", name=t(i.label)),
+        title=t(f"compare.bars.{level}", name=indicator_name(i.id)),
         indicators=(ind,) + (("unemployed",) if normalised(ind) else ()),
         table=df.select([c.name for c in cols if c.name in df.columns]),
         columns=tuple(c for c in cols if c.name in df.columns),
@@ -995,7 +996,7 @@ def _map_block(
     i = INDICATORS[ind]
     return Block(
         key="map",
-        title=t("compare.map", name=t(i.label)),
+        title=t("compare.map", name=indicator_name(i.id)),
         indicators=(ind,) + (("unemployed",) if normalised(ind) else ()),
         table=table.select([c.name for c in cols]),
         columns=tuple(cols),

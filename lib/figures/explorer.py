@@ -53,6 +53,7 @@ from lib.figures.exports import Column
 from lib.figures.filters import COMPARISON, NO_GEO, SELECTION, region_label, value_label
 from lib.figures.format import format_month, format_number, unit_text
 from lib.figures.i18n import t
+from lib.figures.indicator_texts import indicator_label
 from lib.figures.view import Explorer, Text
 from lib.register.contract import EDUCATIONS, GENDERS, LANGUAGES
 
@@ -410,7 +411,7 @@ def build(ctx: PageContext, spec: SliceSpec, *, n_providers: int = 0) -> Explore
 
 def caption(ctx: PageContext, spec: SliceSpec) -> str:
     ind = INDICATORS[spec.indicator]
-    parts = [t(ind.label), unit_text(ind.unit), scope_text(ctx, spec)]
+    parts = [indicator_label(ind.id), unit_text(ind.unit), scope_text(ctx, spec)]
     if spec.intervals:
         parts.append(t("explorer.ci.caption"))
     summary = ctx.state.summary(ctx.options, ctx.lang)
@@ -483,7 +484,7 @@ def pivot(table: pl.DataFrame, spec: SliceSpec, ctx: PageContext) -> tuple[pl.Da
         heading = dim_label(dim)
         df = df.with_columns(label_expr(dim, df[dim].unique().to_list(), ctx).alias(heading))
         shown_index.append(heading)
-    value_heading = t(INDICATORS[spec.indicator].label)
+    value_heading = indicator_label(spec.indicator)
     if not spec.cols:
         out = df.select(*shown_index, pl.col("cell").alias(value_heading))
         return out, tuple(shown_index)

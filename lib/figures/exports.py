@@ -41,6 +41,7 @@ import polars as pl
 
 from lib.engine.indicators import INDICATORS
 from lib.figures.i18n import t
+from lib.figures.indicator_texts import evaluation_day, indicator_definition, indicator_label
 from lib.register.contract import FORMULA_START
 
 FORMULA_QUOTE = "'"  # a cell beginning with it is text to a spreadsheet
@@ -122,15 +123,16 @@ def metadata(
         out.append((t("export.warning"), t("notice.synthetic")))
     for ind_id in meta.indicators:
         ind = INDICATORS[ind_id]
+        unit = t("unit." + ind.unit)
         out.append(
             (
                 t("export.indicator"),
-                f"{t(ind.label)} ({ind.id}); {t('export.unit')}: {t('unit.' + ind.unit)}",
+                f"{indicator_label(ind.id)} ({ind.id}); {t('export.unit')}: {unit}",
             )
         )
-        out.append((t("export.definition"), t(ind.definition)))
+        out.append((t("export.definition"), indicator_definition(ind.id)))
         if ind.evaluation_day and ind.evaluation_day != "-":
-            out.append((t("export.evaluation_day"), t(ind.evaluation_day)))
+            out.append((t("export.evaluation_day"), evaluation_day(ind.id)))
     for label, value in meta.filters:
         out.append((f"{t('export.filter')} – {label}", value))
     if meta.as_of is not None:

@@ -37,6 +37,7 @@ from lib.figures.explorer import (
 from lib.figures.filters import FilterState
 from lib.figures.format import format_date
 from lib.figures.i18n import N_, t
+from lib.figures.indicator_texts import indicator_label
 from lib.figures.text import as_text
 from lib.web import data, frame, sidebar
 
@@ -77,7 +78,7 @@ def controls(ctx: PageContext) -> SliceSpec:
         t("explorer.indicator"),
         list(INDICATORS),
         DEFAULT.indicator,
-        format_func=lambda i: t(INDICATORS[i].label),
+        format_func=lambda i: indicator_label(i),
         container=top[0],
     )
     chosen: dict[str, str | None] = {}

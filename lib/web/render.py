@@ -32,6 +32,7 @@ from lib.figures.format import (
     unit_text,
 )
 from lib.figures.i18n import N_, current_language, t
+from lib.figures.indicator_texts import evaluation_day, indicator_definition, indicator_label
 from lib.figures.text import as_text, join_lines
 from lib.settings import get_settings
 from lib.web import sidebar
@@ -185,18 +186,14 @@ def effect_card(card: parts.EffectCard) -> None:
         right.caption(s.counts)
 
 
-def indicator_label(indicator_id: str) -> str:
-    return t(INDICATORS[indicator_id].label)
-
-
 def _definition_body(indicator_id: str, *, heading: bool = True) -> None:
     ind = INDICATORS[indicator_id]
     if heading:
-        st.markdown(f"**{t(ind.label)}**")
-    st.markdown(t(ind.definition))
+        st.markdown(f"**{indicator_label(ind.id)}**")
+    st.markdown(indicator_definition(ind.id))
     lines = [f"{t('definition.unit')}: {unit_text(ind.unit)}"]
     if ind.evaluation_day and ind.evaluation_day != "-":
-        lines.append(f"{t('definition.evaluation_day')}: {t(ind.evaluation_day)}")
+        lines.append(f"{t('definition.evaluation_day')}: {evaluation_day(ind.id)}")
     st.caption("  \n".join(lines))
 
 
@@ -212,7 +209,7 @@ def definition_popover(
     itself the way to its definition.
     """
     ids = (indicator_id,) if isinstance(indicator_id, str) else tuple(indicator_id)
-    title = as_text(label or t(INDICATORS[ids[0]].label))  # a block's title may name places
+    title = as_text(label or indicator_label(ids[0]))  # a block's title may name places
     with st.popover(
         f"**{title}**",
         icon=":material/info:",
@@ -583,7 +580,7 @@ def _metric_card(m: Metric) -> None:
         st.metric(
             as_text(m.label),
             value,
-            help=f"{t(ind.definition)} ({t('definition.unit')}: {unit_text(ind.unit)})",
+            help=f"{indicator_definition(ind.id)} ({t('definition.unit')}: {unit_text(ind.unit)})",
         )
         caption = m.caption
         if m.suppressed:
@@ -808,9 +805,7 @@ def area_table_columns(ctx: overview.OverviewContext) -> list[Column]:
         unit = _AREA_UNIT[name]
         label = t(f"table.{name}")
         cols += [
-            Column(
-                name, label, "number", unit, description=t(INDICATORS[_AREA_INDICATOR[name]].label)
-            ),
+            Column(name, label, "number", unit, description=indicator_label(_AREA_INDICATOR[name])),
             Column(
                 f"{name}_month",
                 t("table.change_month_of", name=label),
@@ -873,7 +868,7 @@ def area_table(
 
     for col in overview.AREA_VALUE_COLUMNS:
         unit = _AREA_UNIT[col]
-        definition = helps.get(col) or t(INDICATORS[_AREA_INDICATOR[col]].definition)
+        definition = helps.get(col) or indicator_definition(_AREA_INDICATOR[col])
         values[col] = st.column_config.NumberColumn(t(f"table.{col}"), help=definition, **fmt(unit))
         month_changes[f"{col}_month"] = st.column_config.NumberColumn(
             t(f"table.{col}"),
@@ -967,7 +962,7 @@ def explorer(view: ExplorerView) -> None:
     how to reproduce it (its controls and saved views: lib/web/explorer_ui.py)."""
     ind = INDICATORS[view.spec.indicator]
     with st.container(border=True):
-        definition_popover((ind.id,), label=t(ind.label), key="definition-explorer")
+        definition_popover((ind.id,), label=indicator_label(ind.id), key="definition-explorer")
         if not view.spec.dims:
             row = view.table.row(0, named=True) if view.table.height else {}
             value = (
@@ -1036,7 +1031,7 @@ def explorer_meta(view: ExplorerView, sel: Selection) -> exports.ExportMeta:
 
 
 def _explorer_title(spec: SliceSpec) -> str:
-    label = t(INDICATORS[spec.indicator].label)
+    label = indicator_label(spec.indicator)
     if not spec.dims:
         return label
     return f"{label} by {', '.join(dim_label(d).lower() for d in spec.dims)}"
