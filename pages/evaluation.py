@@ -4,11 +4,11 @@ study behind it, time to employment, peers, and expected against actual."""
 import streamlit as st
 
 from lib.figures import evaluation as ev
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.web import data, frame, render
 
 frame.page_header(
-    "Evaluation", t("Did the trial work? The counterfactual comparison, with its uncertainty.")
+    N_("Evaluation"), t("Did the trial work? The counterfactual comparison, with its uncertainty.")
 )
 ctx = data.page_context()
 slots = frame.slots()  # the view puts each control above the figure it changes
@@ -36,10 +36,7 @@ km_by = frame.page_choice(
     t("Time to employment by"),
     list(ev.KM_BY),
     "trial_or_comparison",
-    format_func=lambda b: {
-        "trial_or_comparison": t("Trial against comparison"),
-        "trial_area_id": t("Trial area"),
-    }.get(b, t("In the group or not: {group}", group=t(ev.GROUP_LABELS.get(b, b)).lower())),
+    format_func=ev.km_by_label,
     container=survival[1],
 )
 names = ctx.municipality_names

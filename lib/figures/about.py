@@ -8,15 +8,16 @@ import polars as pl
 
 from lib.engine.indicators import GROUPS, INDICATORS
 from lib.figures.definitions import ACCESS_RULES, AGE_BANDS_NOTE, DISCLOSURE_RULE, READINGS
-from lib.figures.exports import Column
-from lib.figures.format import format_date, unit_text
-from lib.figures.i18n import N_, t
-from lib.figures.indicator_texts import (
+from lib.figures.engine_texts import (
     evaluation_day,
     group_definition,
     indicator_definition,
     indicator_label,
+    setting_text,
 )
+from lib.figures.exports import Column
+from lib.figures.format import format_date, unit_text
+from lib.figures.i18n import N_, t
 from lib.figures.text import as_text
 from lib.figures.view import Columns, Expander, Heading, Stat, Table, Text, View
 from lib.register.contract import TABLES
@@ -165,7 +166,7 @@ def settings_table(settings: Settings) -> tuple[pl.DataFrame, tuple[Column, ...]
             "setting": names,
             "value": [current[n] for n in names],
             "default": [str(SETTINGS_HELP[n][0]) for n in names],
-            "meaning": [t(SETTINGS_HELP[n][1]) for n in names],
+            "meaning": [setting_text(n) for n in names],
         }
     )
     cols = (
@@ -196,7 +197,7 @@ def build(info, loads, settings: Settings) -> View:
         return Table(*found, key=key, title=title, **kw)
 
     rows_title, history_title = t("definitions.rows"), t("definitions.history")
-    readings = [Expander(heading, [Text(text, kind="markdown")]) for heading, text in READINGS]
+    readings = [Expander(t(head), [Text(t(text), kind="markdown")]) for head, text in READINGS]
     return View(
         [
             Heading(t("definitions.title"), level=1),
@@ -223,7 +224,7 @@ def build(info, loads, settings: Settings) -> View:
             Text(f"**{history_title}**", kind="markdown"),
             table("history", history_title, history(loads)),
             Heading(t("definitions.disclosure")),
-            Text(DISCLOSURE_RULE, kind="markdown"),
+            Text(" ".join(t(part) for part in DISCLOSURE_RULE), kind="markdown"),
             Text(t("definitions.threshold", n=settings.min_count)),
             Heading(t("definitions.indicators")),
             table("indicators", t("definitions.indicators"), indicators(), list_body="definition"),
@@ -234,11 +235,11 @@ def build(info, loads, settings: Settings) -> View:
                 groups(settings.youth_age),
                 list_body="definition",
             ),
-            Text(AGE_BANDS_NOTE),
+            Text(t(AGE_BANDS_NOTE)),
             Heading(t("definitions.readings")),
             *readings,
             Heading(t("definitions.access")),
-            *[Expander(heading, [Text(text, kind="markdown")]) for heading, text in ACCESS_RULES],
+            *[Expander(t(head), [Text(t(text), kind="markdown")]) for head, text in ACCESS_RULES],
             Heading(t("definitions.settings")),
             table("settings", t("definitions.settings"), settings_table(settings), wrap=True),
             Heading(t("definitions.exports")),

@@ -20,11 +20,11 @@ from lib.engine.access import Facts, Reader
 from lib.engine.cohort import Cohort
 from lib.engine.indicators import INDICATORS, IndicatorUnavailable, Query
 from lib.figures import charts
+from lib.figures.engine_texts import indicator_label
 from lib.figures.exports import Column
 from lib.figures.filters import COMPARISON, SELECTION, FilterState, Selection
 from lib.figures.format import axis_title, format_date, format_period, unit_text
 from lib.figures.i18n import t
-from lib.figures.indicator_texts import indicator_label
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,10 @@ from lib.figures.blocks import (
     value_columns,
     with_names,
 )
+from lib.figures.engine_texts import indicator_label
 from lib.figures.exports import Column
 from lib.figures.format import format_month, format_value
 from lib.figures.i18n import N_, t
-from lib.figures.indicator_texts import indicator_label
 from lib.figures.view import Control, Metrics, Row, View
 
 # The keys `t(f"caseload.highlight.{kind}")` computes, written out for the catalogue's extraction.

@@ -20,11 +20,11 @@ from lib.engine.access import HEADLINE_INDICATORS, Reader, is_limited
 from lib.engine.indicators import INDICATORS, Query
 from lib.figures import charts, maps
 from lib.figures.blocks import Block, PageContext, caption, month_column
+from lib.figures.engine_texts import indicator_label as indicator_name
 from lib.figures.exports import Column
 from lib.figures.filters import NO_GEO, FilterOptions, region_label
 from lib.figures.format import collation_key, format_month, unit_text
 from lib.figures.i18n import N_, t
-from lib.figures.indicator_texts import indicator_label as indicator_name
 from lib.figures.view import Columns, Heading, Legend, Row, Text
 
 # The keys `t(f"compare.short.{ind}")` and `t(f"compare.bars.{level}")` compute,

@@ -12,37 +12,22 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from lib.engine.access import METHODS, Reader, is_limited, pre_trend
+from lib.engine.access import Reader, is_limited, pre_trend
 from lib.engine.cohort import EVERYONE, Cohort
 from lib.engine.errors import FigureError
 from lib.figures import evaluation_charts as charts
 from lib.figures import placements
 from lib.figures.blocks import Block, PageContext, area_columns, caption, municipality_columns
+from lib.figures.engine_texts import method_text
 from lib.figures.evaluation_charts import format_pp
 from lib.figures.exports import Column
 from lib.figures.filters import region_label
 from lib.figures.format import format_number
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.figures.view import Control, EffectCard, Heading, Text
 
-CAVEAT = (
-    "Trial areas applied to join the trial, and almost all large cities did, so trial and "
-    "comparison municipalities differ. The difference-in-differences removes lasting "
-    "differences in level, but it is an estimate of the trial's effect only if the exit rates "
-    "of the two groups ran parallel before the start; otherwise read it as a description."
-)
-EFFECT_METHOD = (
-    "Difference-in-differences of the monthly exit-to-employment rate: for each municipality, "
-    "the change from its before-period rate (all months before the trial's start, person-months "
-    "at risk pooled) to its rate from the start to the as-of date; the estimate is the trial "
-    "municipalities' at-risk-weighted mean change minus the comparison municipalities'. The 95 % "
-    "interval treats municipalities as the unit that was treated: it comes from how municipal "
-    "changes vary (empirically where a side has 20 municipalities or more; otherwise from a "
-    "random-effects model of binomial and between-municipality variation estimated on the "
-    "comparison municipalities, because a handful of municipalities cannot show their own "
-    "spread). Group filters apply to the persons at risk, read on the last day of the previous "
-    "month."
-)
+CAVEAT = N_("evaluation.caveat")
+EFFECT_METHOD = N_("evaluation.effect_method")
 
 
 @dataclass
@@ -270,7 +255,7 @@ def survival_block(ctx: PageContext, inputs: EvaluationInputs, start: str) -> Bl
             message=t("No starts to follow for this selection."),
         )
     med = inputs.km_median
-    notes = [t(METHODS["survival"])]
+    notes = [method_text("survival")]
     if med is not None and med.height:
         for row in med.iter_rows(named=True):
             label = names.get(str(row["stratum"]), str(row["stratum"]))
@@ -283,9 +268,9 @@ def survival_block(ctx: PageContext, inputs: EvaluationInputs, start: str) -> Bl
                 t(
                     "{label}: median {m} days (95 % interval {lo} to {hi}), {n} starts.",
                     label=label,
-                    m="not reached" if median is None else format_number(median),
+                    m=t("not reached") if median is None else format_number(median),
                     lo="–" if lo is None else format_number(lo),
-                    hi="not reached" if hi is None else format_number(hi),
+                    hi=t("not reached") if hi is None else format_number(hi),
                     n=format_number(row["starts"]),
                 ),
             )
@@ -356,7 +341,7 @@ def peers_block(ctx: PageContext, inputs: EvaluationInputs, name: str | None) ->
         table=table.select(keep),
         columns=tuple(cols),
         caption=caption(ctx, None),
-        notes=(t(METHODS["peers"]),),
+        notes=(method_text("peers"),),
     )
 
 
@@ -423,7 +408,7 @@ def expected_block(
         columns=tuple(cols[c] for c in keep),
         chart=expected_chart_or_none(df, label),
         caption=caption(ctx, None, t("percentage points, actual minus expected")),
-        notes=(t(METHODS["expected"]), t(CAVEAT)),
+        notes=(method_text("expected"), t(CAVEAT)),
     )
 
 
@@ -505,12 +490,23 @@ KM_BY = (
     "reduced_work_capacity",
 )
 GROUP_LABELS = {
-    "long_term_unemployed": "Long-term unemployed",
-    "youth": "Youth",
-    "older": "Older (55+)",
-    "foreign": "Foreign citizens",
-    "reduced_work_capacity": "Reduced work capacity",
+    "long_term_unemployed": N_("Long-term unemployed"),
+    "youth": N_("Youth"),
+    "older": N_("Older (55+)"),
+    "foreign": N_("Foreign citizens"),
+    "reduced_work_capacity": N_("Reduced work capacity"),
 }
+
+
+def km_by_label(by: str) -> str:
+    """The name of a time-to-employment split (KM_BY) in the page's choice."""
+    if by == "trial_or_comparison":
+        return t("Trial against comparison")
+    if by == "trial_area_id":
+        return t("Trial area")
+    return t("In the group or not: {group}", group=t(GROUP_LABELS[by]).lower())
+
+
 WHOLE_TRIAL = "all"  # the event study's choice for the whole trial (a URL-safe value)
 
 

@@ -41,6 +41,7 @@ from lib.engine.indicators import (
 from lib.engine.intervals import with_wilson
 from lib.engine.months import month_range
 from lib.figures.blocks import PageContext, value_columns, with_names
+from lib.figures.engine_texts import indicator_label
 from lib.figures.explorer_charts import (
     NONE,
     dim_label,
@@ -53,7 +54,6 @@ from lib.figures.exports import Column
 from lib.figures.filters import COMPARISON, NO_GEO, SELECTION, region_label, value_label
 from lib.figures.format import format_month, format_number, unit_text
 from lib.figures.i18n import t
-from lib.figures.indicator_texts import indicator_label
 from lib.figures.view import Explorer, Text
 from lib.register.contract import EDUCATIONS, GENDERS, LANGUAGES
 

@@ -40,8 +40,8 @@ from pathlib import Path
 import polars as pl
 
 from lib.engine.indicators import INDICATORS
+from lib.figures.engine_texts import evaluation_day, indicator_definition, indicator_label
 from lib.figures.i18n import t
-from lib.figures.indicator_texts import evaluation_day, indicator_definition, indicator_label
 from lib.register.contract import FORMULA_START
 
 FORMULA_QUOTE = "'"  # a cell beginning with it is text to a spreadsheet
@@ -118,7 +118,7 @@ def metadata(
     """The metadata as (key, value) pairs, in the order they are written. `excel`: for the
     workbook's about sheet, whose data sheet is headed by the columns' labels (each column line
     gives the label and the technical name) and whose advice is for a spreadsheet user."""
-    out: list[tuple[str, str]] = [("Trialwatch export", meta.title)]
+    out: list[tuple[str, str]] = [(t("export.title_line"), meta.title)]
     if meta.synthetic:
         out.append((t("export.warning"), t("notice.synthetic")))
     for ind_id in meta.indicators:

@@ -233,24 +233,8 @@ def by_month_block(ctx: PageContext, days: int = 90) -> Block:
 # ---------------------------------------------------------------------------------------------
 # The effect on placement: before and after the start, trial against comparison
 
-PLACEMENT_EFFECT_METHOD = (
-    "Difference-in-differences of placement at {d} days, by the method of the exit rate's "
-    "effect (the Evaluation page): for each municipality, the share of its coaching episodes "
-    "ending before the trial's start whose person was in open-market employment {d} days after "
-    "the end, and the same share for the episodes ending from the start on (only those whose "
-    "day {d} is on or before the as-of date); a municipality counts when it has episodes on "
-    "both sides of the start. Each side's before and after means are its municipalities' "
-    "shares weighted by their episodes before and after, the weights of the estimate, so the "
-    "estimate is the trial's change minus the comparison's change. The 95 % interval treats "
-    "municipalities as the unit that was treated. The episode's municipality and the groups "
-    "are read on the day before the episode started."
-)
-PLACEMENT_EFFECT_CAVEAT = (
-    "Trial areas applied to join, so trial and comparison municipalities differ; the estimate "
-    "is the trial's effect only if placement ran parallel on both sides before the start. "
-    "Who is sent to coaching may also have changed with the trial, which this comparison of "
-    "episodes cannot remove: read it as a description where in doubt."
-)
+PLACEMENT_EFFECT_METHOD = N_("placements.effect_method")
+PLACEMENT_EFFECT_CAVEAT = N_("placements.effect_caveat")
 
 
 def _effect_rows(ctx: PageContext, days: int) -> pl.DataFrame | None:

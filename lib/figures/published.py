@@ -16,9 +16,10 @@ import polars as pl
 from lib.engine.access import default_query
 from lib.figures import published_charts as charts
 from lib.figures.blocks import PageContext
+from lib.figures.engine_texts import LEVEL_TEXTS
 from lib.figures.filters import FilterOptions
 from lib.figures.format import DASH, format_month, format_value
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.figures.view import Chart, Columns, Control, Expander, Heading, Stat, Text, View
 from lib.published import comparison
 from lib.published.comparison import LEVEL_LABELS, Area
@@ -82,7 +83,7 @@ def offer(ctx: PageContext) -> Offer | None:
 
 
 def level_label(level: str) -> str:
-    return t(LEVEL_LABELS[level])
+    return t(LEVEL_TEXTS[level])
 
 
 def register_table(ctx: PageContext, level: str, key: str) -> pl.DataFrame:
@@ -262,33 +263,7 @@ def _right(shown: pl.DataFrame, frame: pl.DataFrame, last_month: str) -> Chart:
     )
 
 
-GAP_EXPLAINED = (
-    "**Why the register and the published count differ.** "
-    "*Different populations:* the published figure counts every unemployed job seeker in the "
-    "employment service's register on the last working day of the month, by municipality of "
-    "residence, fully laid-off persons included (TEM employment service statistics); the "
-    "register counts the persons in the loaded extract with an unemployed status on the "
-    "month's last day, in the municipality of their responsibility spell. "
-    "*Different definitions and days:* status categories, the reference day and later "
-    "corrections differ, so the two are not expected to match exactly; compare their levels "
-    "and turns, not single persons."
-)
-DEMO_GAP = (
-    "*Synthetic demo register:* it is simulated at a scale of k = {k} of the published stock "
-    "(each municipality follows its published count times k; docs/demo_register.md), so the "
-    "register ÷ k line should run close to the published one up to {last}; after that the "
-    "demo repeats the year before."
-)
-SUM_EXPLAINED = (
-    "**Sums over municipalities.** The published country total is above the sum over its "
-    "municipalities by about 100-600 persons a month from 2019 on (persons whose municipality "
-    "is unknown, and small counts left empty). Trialwatch shows that difference instead of "
-    "spreading it over municipalities; a trial area's published figure is the sum over its "
-    "municipalities."
-)
-RATE_EXPLAINED = (
-    "**Unemployment rate** = 100 x unemployed job seekers / labour force (Statistics Finland's "
-    "employment statistics, an annual figure repeated for every month). It is left empty "
-    "wherever either is missing (e.g. small Åland municipalities' empty cells). This is the "
-    "employment service's register-based rate, not the Labour Force Survey's."
-)
+GAP_EXPLAINED = N_("published.gap_explained")
+DEMO_GAP = N_("published.demo_gap")
+SUM_EXPLAINED = N_("published.sum_explained")
+RATE_EXPLAINED = N_("published.rate_explained")

@@ -9,7 +9,7 @@ import polars as pl
 
 from lib.engine.months import first_day_iso, first_day_iso_expr
 from lib.figures.format import format_month, format_value
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 
 TRIAL_START = "2021-03"
 
@@ -20,7 +20,7 @@ def register_label(scale: float | None) -> str:
     return t("Register: unemployed job seekers")
 
 
-PUBLISHED_LABEL = "Published: unemployed job seekers (StatFin 12r5)"
+PUBLISHED_LABEL = N_("Published: unemployed job seekers (StatFin 12r5)")
 PUBLISHED_COLOR = "#0B4F8A"
 REGISTER_COLOR = "#D55E00"
 DIFF_COLOR = "#7A7A7A"

@@ -23,6 +23,7 @@ from lib.engine.errors import Refused
 from lib.engine.indicators import INDICATORS
 from lib.figures import explorer
 from lib.figures.blocks import PageContext
+from lib.figures.engine_texts import indicator_label
 from lib.figures.explorer import (
     NONE,
     PARAMS,
@@ -37,7 +38,6 @@ from lib.figures.explorer import (
 from lib.figures.filters import FilterState
 from lib.figures.format import format_date
 from lib.figures.i18n import N_, t
-from lib.figures.indicator_texts import indicator_label
 from lib.figures.text import as_text
 from lib.web import data, frame, sidebar
 

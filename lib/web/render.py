@@ -15,6 +15,7 @@ from lib.engine.months import shift_month
 from lib.figures import charts, exports, overview
 from lib.figures import view as parts
 from lib.figures.blocks import Block, Metric
+from lib.figures.engine_texts import evaluation_day, indicator_definition, indicator_label
 from lib.figures.explorer import ROLES, ExplorerView, SliceSpec, dim_label, metric_text
 from lib.figures.exports import Column, ExportMeta
 from lib.figures.filters import Selection
@@ -32,7 +33,6 @@ from lib.figures.format import (
     unit_text,
 )
 from lib.figures.i18n import N_, current_language, t
-from lib.figures.indicator_texts import evaluation_day, indicator_definition, indicator_label
 from lib.figures.text import as_text, join_lines
 from lib.settings import get_settings
 from lib.web import sidebar

@@ -1,14 +1,19 @@
-"""The indicators' and groups' catalogue texts (lib/figures/indicator_texts.py) against the
-engine's English (lib/engine/indicators.py): every indicator and group has its keys, and en.po's
-text is the engine's, so the page and the engine cannot say different things unnoticed."""
+"""The catalogue texts of the layers below lib/figures (lib/figures/engine_texts.py) against their
+English: every indicator, group, method note, listed setting and area level has its key, and
+en.po's text is the one the engine (lib/engine/indicators.py, lib/stats), lib/settings.py and
+lib/published keep, so a page and the code beneath it cannot say different things unnoticed."""
 
 from __future__ import annotations
 
 import pytest
 
+from lib.engine.access import METHODS
 from lib.engine.indicators import GROUPS, INDICATORS
-from lib.figures import i18n
-from lib.figures import indicator_texts as it
+from lib.figures import about, i18n
+from lib.figures import engine_texts as it
+from lib.figures.i18n import t
+from lib.published.comparison import LEVEL_LABELS
+from lib.settings import SETTINGS_HELP, get_settings
 
 
 @pytest.fixture
@@ -68,3 +73,23 @@ def test_swedish_is_swedish(lang):
     assert it.indicator_label("placement_rate_90") == "I arbete 90 dagar efter"
     assert it.evaluation_day("exit_rate") == "föregående månads sista dag"
     assert it.evaluation_day("staff_fte") == ""
+
+
+def test_method_notes_settings_and_levels_are_the_lower_layers_english(lang):
+    lang("en")
+    assert set(it.METHOD_TEXTS) == set(METHODS)
+    for name, key in it.METHOD_TEXTS.items():
+        assert t(key) == METHODS[name]
+    assert set(it.SETTING_TEXTS) <= set(SETTINGS_HELP)
+    for name, key in it.SETTING_TEXTS.items():
+        assert t(key) == SETTINGS_HELP[name][1]
+    assert set(it.LEVEL_TEXTS) == set(LEVEL_LABELS)
+    for level, key in it.LEVEL_TEXTS.items():
+        assert t(key) == LEVEL_LABELS[level]
+
+
+def test_every_setting_the_definitions_page_lists_has_its_text(lang):
+    lang("sv")
+    df, _cols = about.settings_table(get_settings())
+    assert df["setting"].to_list() and set(df["setting"]) <= set(it.SETTING_TEXTS)
+    assert "Tröskel för röjandekontroll" in df["meaning"][0]

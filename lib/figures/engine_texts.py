@@ -1,9 +1,10 @@
-"""The indicators' and groups' texts in the reader's language.
+"""The texts the layers below lib/figures keep in English, in the reader's language.
 
 The engine keeps each indicator's and group's English label, definition and evaluation day beside
-the rules that compute it (lib/engine/indicators.py, no i18n there); the pages show the catalogue
-texts keyed here by indicator or group id, whose English in en.po is the engine's text
-(tests/figures/test_indicator_texts.py fails when an id has no key or the two drift apart). The
+the rules that compute it (lib/engine/indicators.py, no i18n there), the statistics their method
+notes (lib/stats), lib/settings.py its settings' help and lib/published its area levels; the
+pages show the catalogue texts keyed here by id, whose English in en.po is the lower layer's text
+(tests/figures/test_engine_texts.py fails when an id has no key or the two drift apart). The
 placement family shares one text per kind with a `{d}` for its days.
 """
 
@@ -120,3 +121,35 @@ def group_definition(group_id: str, youth_age: int = 25) -> str:
     if GROUPS[group_id].below_youth_age:
         return t(GROUP_DEFINITIONS[group_id], age=youth_age)
     return t(GROUP_DEFINITIONS[group_id])
+
+
+# The statistics' method notes (lib/stats/*.py METHOD, read through lib/engine/access.py METHODS).
+METHOD_TEXTS: dict[str, str] = {
+    "survival": N_("method.survival"),
+    "peers": N_("method.peers"),
+    "expected": N_("method.expected"),
+}
+
+# The settings the Data and definitions page lists, with the help of lib/settings.py.
+SETTING_TEXTS: dict[str, str] = {
+    "TRIALWATCH_MIN_COUNT": N_("setting.min_count"),
+    "TRIALWATCH_YOUTH_AGE": N_("setting.youth_age"),
+    "TRIALWATCH_FTE_BAND": N_("setting.fte_band"),
+    "TRIALWATCH_WEEKLY_CONTACTS": N_("setting.weekly_contacts"),
+}
+
+# The published page's area levels (lib/published/comparison.py LEVEL_LABELS).
+LEVEL_TEXTS: dict[str, str] = {
+    "municipality": N_("Municipality"),
+    "trial_area": N_("Trial area"),
+    "region": N_("Region"),
+    "country": N_("Whole country"),
+}
+
+
+def method_text(name: str) -> str:
+    return t(METHOD_TEXTS[name])
+
+
+def setting_text(name: str) -> str:
+    return t(SETTING_TEXTS[name])
