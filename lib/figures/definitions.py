@@ -2,7 +2,7 @@
 
 Shown on the Data and definitions page. The texts are catalogue keys (lib/figures/i18n.py): their
 English is in lib/figures/locale/en/LC_MESSAGES/trialwatch.po, the source every translation is
-made from, and tests/figures/test_texts.py checks that each has its text in every catalogue. Each
+made from, and tests/figures/test_catalog.py checks that each has its text in every catalogue. Each
 indicator's and group's own definition is kept with it in lib/engine/indicators.py and shown
 through lib/figures/engine_texts.py.
 """
