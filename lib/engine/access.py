@@ -765,7 +765,6 @@ class Reader:
 
 
 # What the statistics say about their methods and results, for the pages (no reads).
-METHODS = {"survival": _survival.METHOD, "peers": _peers.METHOD, "expected": _expected.METHOD}
 pre_trend = _effect.pre_trend
 PreTrend = _effect.PreTrend
 

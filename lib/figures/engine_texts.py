@@ -112,10 +112,6 @@ def evaluation_day(indicator_id: str) -> str:
     return "" if not day or day == "-" else t(EVALUATION_DAYS[day])
 
 
-def group_label(group_id: str) -> str:
-    return t(f"group.{group_id}")
-
-
 def group_definition(group_id: str, youth_age: int = 25) -> str:
     """The group's definition; the youth group's age limit is the deployment's setting."""
     if GROUPS[group_id].below_youth_age:
@@ -123,7 +119,7 @@ def group_definition(group_id: str, youth_age: int = 25) -> str:
     return t(GROUP_DEFINITIONS[group_id])
 
 
-# The statistics' method notes (lib/stats/*.py METHOD, read through lib/engine/access.py METHODS).
+# The statistics' method notes (lib/stats/survival.py, peers.py, expected.py METHOD).
 METHOD_TEXTS: dict[str, str] = {
     "survival": N_("method.survival"),
     "peers": N_("method.peers"),
