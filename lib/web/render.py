@@ -31,7 +31,7 @@ from lib.figures.format import (
     table_text,
     unit_text,
 )
-from lib.figures.i18n import N_, current_language, t
+from lib.figures.i18n import N_, current_language, in_language, t
 from lib.figures.text import as_text, join_lines
 from lib.settings import get_settings
 from lib.web import sidebar
@@ -410,7 +410,7 @@ def download_row(buttons, meta: ExportMeta, *, key: str, rows: int | None = None
         with col:
             st.download_button(
                 t(label),
-                data=make,
+                data=in_language(make),  # written later, on a server thread: in this language
                 file_name=exports.file_name(meta.title, meta.as_of, ext),
                 mime=mime,
                 key=f"{ext}-{key}",
