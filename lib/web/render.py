@@ -22,6 +22,7 @@ from lib.figures.format import (
     DASH,
     format_change,
     format_date,
+    format_general,
     format_month,
     format_number,
     format_period,
@@ -657,7 +658,9 @@ def _caption(head: overview.Headline, ctx: overview.OverviewContext) -> str:
         if head.status == "no_staff":
             text = t("caption.no_staff", month=month)
         if head.band:
-            text += " · " + t("caption.band", low=f"{head.band[0]:g}", high=f"{head.band[1]:g}")
+            text += " · " + t(
+                "caption.band", low=format_general(head.band[0]), high=format_general(head.band[1])
+            )
         return text
     if head.key == "exit_rate":
         prev = format_month(head.previous_month) if head.previous_month else DASH
@@ -992,8 +995,8 @@ def explorer(view: ExplorerView) -> None:
             + " · "
             + t(
                 "explorer.cells",
-                rows=f"{view.pivot.height:,}",
-                cells=f"{view.table.height:,}",
+                rows=format_number(view.pivot.height),
+                cells=format_number(view.table.height),
             )
         )
         _explorer_downloads(view)
@@ -1039,7 +1042,8 @@ def _explorer_title(spec: SliceSpec) -> str:
     label = t(INDICATORS[spec.indicator].label)
     if not spec.dims:
         return label
-    return f"{label} by {', '.join(dim_label(d).lower() for d in spec.dims)}"
+    dims = ", ".join(dim_label(d).lower() for d in spec.dims)
+    return t("explorer.download.title", indicator=label, dims=dims)
 
 
 def _explorer_downloads(view: ExplorerView) -> None:
