@@ -19,6 +19,14 @@ line, which a spreadsheet reads as a cell of its own. Every CSV Trialwatch write
 (`read_csv_export` below does it and returns the metadata too). Suppressed cells have an empty
 value and `suppressed` = true. Months are text `YYYY-MM`, codes text with their leading zeros.
 
+In the reader's language: the metadata's keys and texts are the page's language; in Finnish and
+Swedish the header row is the page's labels (as the Excel data sheet's), each column's line in
+the metadata giving its technical name, and `read_csv_export` gives the technical names back
+whatever the file's language. Numbers stay as machines write them (12345.6) in every language,
+in the CSV and as Excel numbers, which Excel shows in its own locale. The file is written when
+its button is clicked, on a server thread: lib/web/render.py writes it in the page's language
+(`i18n.in_language`). `trialwatch indicators` does not come through here and stays as it is.
+
 Excel (.xlsx): sheet "data" (the same table, headed by the page's labels in row 1, months as
 dates shown as month and year, numbers as numbers) and sheet "about" (the same metadata as two
 columns, each column's label beside its technical name, and advice for a spreadsheet user); the
@@ -41,7 +49,7 @@ import polars as pl
 
 from lib.engine.indicators import INDICATORS
 from lib.figures.engine_texts import evaluation_day, indicator_definition, indicator_label
-from lib.figures.i18n import t
+from lib.figures.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, in_language, t
 from lib.register.contract import FORMULA_START
 
 FORMULA_QUOTE = "'"  # a cell beginning with it is text to a spreadsheet
@@ -113,12 +121,18 @@ class ExportMeta:
 
 
 def metadata(
-    meta: ExportMeta, columns: Iterable[Column], *, excel: bool = False
+    meta: ExportMeta,
+    columns: Iterable[Column],
+    *,
+    excel: bool = False,
+    headers: dict[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     """The metadata as (key, value) pairs, in the order they are written. `excel`: for the
     workbook's about sheet, whose data sheet is headed by the columns' labels (each column line
-    gives the label and the technical name) and whose advice is for a spreadsheet user."""
-    out: list[tuple[str, str]] = [(t("export.title_line"), meta.title)]
+    gives the label and the technical name) and whose advice is for a spreadsheet user.
+    `headers`: a CSV headed by the columns' labels (`csv_headers`), whose column lines give
+    each header and its technical name likewise."""
+    out: list[tuple[str, str]] = [(t("export.title"), meta.title)]
     if meta.synthetic:
         out.append((t("export.warning"), t("notice.synthetic")))
     for ind_id in meta.indicators:
@@ -148,10 +162,11 @@ def metadata(
     for note in meta.notes:
         out.append((t("export.note"), note))
     columns = list(columns)
-    headers = excel_headers(columns)
+    named = t("export.column.name") if excel else t("export.column.name.csv")
+    headers = excel_headers(columns) if excel else headers
     for col in columns:
-        if excel:
-            text = f"{col.description} ({t('export.column.name')}: {col.name})".lstrip()
+        if headers:
+            text = f"{col.description} ({named}: {col.name})".lstrip()
             out.append((f"{t('export.column')} {headers[col.name]}", text))
             continue
         text = col.label if not col.description else f"{col.label}: {col.description}"
@@ -180,15 +195,35 @@ def excel_headers(columns: Iterable[Column]) -> dict[str, str]:
     }
 
 
+def csv_headers(columns: Iterable[Column]) -> dict[str, str] | None:
+    """The CSV's header row in Finnish and Swedish: the columns' labels, as the Excel data
+    sheet's (`excel_headers`), each with its technical name in the metadata; None in English,
+    whose header row is the technical names, those of `trialwatch indicators`."""
+    if current_language() == DEFAULT_LANGUAGE:
+        return None
+    return {name: neutralise_cell(header) for name, header in excel_headers(columns).items()}
+
+
 def excel_names(about: Iterable[tuple[str, str]]) -> dict[str, str]:
     """From an about sheet's (key, value) rows: each data sheet header's technical name (the
     name `trialwatch indicators` and the CSV use), to read the data sheet back by those names."""
-    prefix = f"{t('export.column')} "
-    marker = f"({t('export.column.name')}: "
+    return _technical_names(about, "export.column.name")
+
+
+def _technical_names(rows: Iterable[tuple[str, str]], named_key: str) -> dict[str, str]:
+    """Header -> technical name, from the column lines of a file's metadata, in whichever of
+    the languages the file was written (a Swedish file read by an English script)."""
+    rows = [(str(k), str(v)) for k, v in rows]
     out = {}
-    for key, value in about:
-        if str(key).startswith(prefix) and marker in str(value):
-            out[str(key)[len(prefix) :]] = str(value).rsplit(marker, 1)[1].rstrip(")")
+    for lang in LANGUAGES:
+        prefix, marker = in_language(
+            lambda: (f"{t('export.column')} ", f"({t(named_key)}: "), lang
+        )()
+        for key, value in rows:
+            if key.startswith(prefix) and marker in value:
+                out[key[len(prefix) :]] = value.rsplit(marker, 1)[1].rstrip(")")
+        if out:
+            return out
     return out
 
 
@@ -216,13 +251,16 @@ def export_frame(df: pl.DataFrame, columns: Iterable[Column]) -> pl.DataFrame:
 def to_csv(df: pl.DataFrame, columns: Iterable[Column], meta: ExportMeta) -> bytes:
     """The CSV download: '# key: value' metadata lines, then the table."""
     columns = list(columns)
+    headers = csv_headers(columns)
     buf = io.StringIO()
-    for key, value in metadata(meta, columns):
+    for key, value in metadata(meta, columns, headers=headers):
         lines = str(value).splitlines() or [""]
         buf.write(neutralise_text(f"# {key}: {lines[0]}") + "\n")
         for more in lines[1:]:
             buf.write(neutralise_text(f"#   {more}") + "\n")
     table = neutralise_formulas(export_frame(df, columns))
+    if headers:
+        table = table.rename({name: headers[name] for name in table.columns})
     buf.write(table.write_csv(null_value=""))
     return buf.getvalue().encode("utf-8")
 
@@ -348,11 +386,14 @@ def read_csv_export(source: str | Path | bytes) -> tuple[pl.DataFrame, dict[str,
             meta[key] = f"{meta[key]} | {value}" if key in meta else value
     schema = {}
     header = next(csv.reader([next(ln for ln in text.splitlines() if not ln.startswith("#"))]))
-    for name in header:
+    # a Finnish or Swedish file is headed by labels: its column lines name each technically
+    names = _technical_names(meta.items(), "export.column.name.csv")
+    for head in header:
+        name = names.get(head, head)
         if name in ("month", "quarter") or name.endswith(("_code", "_id", "_name", "label")):
-            schema[name] = pl.String
+            schema[head] = pl.String
     df = pl.read_csv(io.BytesIO(raw), comment_prefix="#", schema_overrides=schema)
-    return df, meta
+    return df.rename({h: names[h] for h in df.columns if h in names}), meta
 
 
 def file_name(title: str, as_of: dt.date | None, ext: str) -> str:

@@ -77,6 +77,16 @@ def format_number(value: float | None, decimals: int = 0, lang: str | None = Non
     )
 
 
+def format_general(value: float, lang: str | None = None) -> str:
+    """A setting's number with as many decimals as it has ('20', '22.5'; fi/sv '22,5'), as
+    Python's 'g' writes it, in the language's symbols."""
+    text = f"{value:g}"
+    if "e" in text or "inf" in text or "nan" in text:
+        return text
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return format_number(value, decimals, lang)
+
+
 def number_symbols(lang: str | None = None) -> tuple[str, str]:
     """(thousands, decimal) of the language, from CLDR: ('\u00a0', ',') in fi and sv."""
     loc = babel_locale(lang)

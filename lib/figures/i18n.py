@@ -16,6 +16,7 @@ Streamlit here: lib/web/frame.py sets the language per session.
 
 from __future__ import annotations
 
+import contextvars
 import gettext
 import io
 import os
@@ -117,6 +118,24 @@ def set_language(lang: str) -> None:
 
 def current_language() -> str:
     return _LANGUAGE.get()
+
+
+def in_language(fn, lang: str | None = None):
+    """`fn` to be called later, on any thread, in `lang` (default: the current language).
+
+    A download's file is written when its button is clicked, by Streamlit's server on a thread
+    of its own, where the session's language is not set: this carries it there. Each call runs
+    in a context of its own, so the caller's language is left as it was."""
+    lang = lang or current_language()
+
+    def run(*args, **kwargs):
+        def inner():
+            set_language(lang)
+            return fn(*args, **kwargs)
+
+        return contextvars.copy_context().run(inner)
+
+    return run
 
 
 def t(key_or_text: str, /, **fmt) -> str:

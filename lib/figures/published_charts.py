@@ -8,7 +8,7 @@ import altair as alt
 import polars as pl
 
 from lib.engine.months import first_day_iso, first_day_iso_expr
-from lib.figures.format import format_month, format_value
+from lib.figures.format import format_general, format_month, format_value
 from lib.figures.i18n import N_, t
 
 TRIAL_START = "2021-03"
@@ -16,7 +16,9 @@ TRIAL_START = "2021-03"
 
 def register_label(scale: float | None) -> str:
     if scale:
-        return t("Register ÷ {k} (synthetic, scaled to the published size)").format(k=f"{scale:g}")
+        return t("Register ÷ {k} (synthetic, scaled to the published size)").format(
+            k=format_general(scale)
+        )
     return t("Register: unemployed job seekers")
 
 

@@ -15,6 +15,7 @@ import polars as pl
 import streamlit as st
 
 from lib.engine import access, door
+from lib.figures.format import format_number
 from lib.figures.i18n import t
 from lib.figures.text import as_text
 from lib.register.audit import ACTIONS
@@ -60,7 +61,7 @@ def audit_page() -> None:
         action=None if action == ALL else action,
         db_url=get_settings().db_url,
     )
-    st.caption(t("{n} events", n=f"{len(events):,}"))
+    st.caption(t("{n} events", n=format_number(len(events))))
     if not events:
         st.info(t("No events match these filters."), icon=":material/info:")
         return
@@ -146,7 +147,7 @@ def import_page() -> None:
                 t(
                     "The extract was refused: {n} problems, listed below as `trialwatch import` "
                     "lists them. The store is unchanged.",
-                    n=f"{e.total:,}",
+                    n=format_number(e.total),
                 ),
                 icon=":material/error:",
             )
@@ -172,7 +173,7 @@ def import_page() -> None:
             batch=batch.batch_id,
             same=same,
             as_of=batch.as_of.isoformat(),
-            s=f"{time.perf_counter() - t0:.1f}",
+            s=format_number(time.perf_counter() - t0, 1),
         ),
         icon=":material/check_circle:",
     )

@@ -36,7 +36,7 @@ from lib.figures.explorer import (
     free_dimensions,
 )
 from lib.figures.filters import FilterState
-from lib.figures.format import format_date
+from lib.figures.format import format_date, format_number
 from lib.figures.i18n import N_, t
 from lib.figures.text import as_text
 from lib.web import data, frame, sidebar
@@ -142,11 +142,13 @@ def compute(ctx: PageContext, spec: SliceSpec) -> ExplorerView:
     n_providers = _n_providers()
     cells = estimate_cells(spec, ctx, n_providers)
     t0 = time.perf_counter()
-    with st.spinner(t("explorer.progress.read", cells=f"{cells:,}"), show_time=True):
+    with st.spinner(t("explorer.progress.read", cells=format_number(cells)), show_time=True):
         view = data.build(_build, ctx, spec, n_providers=n_providers)
     seconds = time.perf_counter() - t0
     if seconds > 1.0:
-        st.toast(t("explorer.progress.done", seconds=f"{seconds:.1f}"), icon=":material/timer:")
+        st.toast(
+            t("explorer.progress.done", seconds=format_number(seconds, 1)), icon=":material/timer:"
+        )
     return view
 
 

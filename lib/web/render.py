@@ -23,6 +23,7 @@ from lib.figures.format import (
     DASH,
     format_change,
     format_date,
+    format_general,
     format_month,
     format_number,
     format_period,
@@ -32,7 +33,7 @@ from lib.figures.format import (
     table_text,
     unit_text,
 )
-from lib.figures.i18n import N_, current_language, t
+from lib.figures.i18n import N_, current_language, in_language, t
 from lib.figures.text import as_text, join_lines
 from lib.settings import get_settings
 from lib.web import sidebar
@@ -407,7 +408,7 @@ def download_row(buttons, meta: ExportMeta, *, key: str, rows: int | None = None
         with col:
             st.download_button(
                 t(label),
-                data=make,
+                data=in_language(make),  # written later, on a server thread: in this language
                 file_name=exports.file_name(meta.title, meta.as_of, ext),
                 mime=mime,
                 key=f"{ext}-{key}",
@@ -654,7 +655,9 @@ def _caption(head: overview.Headline, ctx: overview.OverviewContext) -> str:
         if head.status == "no_staff":
             text = t("caption.no_staff", month=month)
         if head.band:
-            text += " · " + t("caption.band", low=f"{head.band[0]:g}", high=f"{head.band[1]:g}")
+            text += " · " + t(
+                "caption.band", low=format_general(head.band[0]), high=format_general(head.band[1])
+            )
         return text
     if head.key == "exit_rate":
         prev = format_month(head.previous_month) if head.previous_month else DASH
@@ -987,8 +990,8 @@ def explorer(view: ExplorerView) -> None:
             + " · "
             + t(
                 "explorer.cells",
-                rows=f"{view.pivot.height:,}",
-                cells=f"{view.table.height:,}",
+                rows=format_number(view.pivot.height),
+                cells=format_number(view.table.height),
             )
         )
         _explorer_downloads(view)
@@ -1034,7 +1037,8 @@ def _explorer_title(spec: SliceSpec) -> str:
     label = indicator_label(spec.indicator)
     if not spec.dims:
         return label
-    return f"{label} by {', '.join(dim_label(d).lower() for d in spec.dims)}"
+    dims = ", ".join(dim_label(d).lower() for d in spec.dims)
+    return t("explorer.download.title", indicator=label, dims=dims)
 
 
 def _explorer_downloads(view: ExplorerView) -> None:

@@ -14,6 +14,7 @@ from lib.figures.format import (
     collation_key,
     format_change,
     format_date,
+    format_general,
     format_month,
     format_number,
     format_period,
@@ -258,3 +259,17 @@ def test_table_cells_in_english_read_as_the_column_formats():
     assert table_text(8664, "persons", lang="en") == "8,664"
     assert table_text(12345.67, "%", lang="en") == "12,345.7"
     assert table_text(1.25, "%", signed=True, lang="en") == "+1.3"  # toFixed(1) of 1.25
+
+
+# A setting's number (the clients-per-FTE band, the demo's scale k) as written, with its own
+# decimals: 20 -> '20', 22.5 -> '22,5', 0.0025 -> '0,0025'; thousands grouped as everywhere.
+@pytest.mark.parametrize(
+    "value, expected",
+    [(20, "20"), (22.5, "22,5"), (0.0025, "0,0025"), (1500.0, f"1{NBSP}500")],
+)
+def test_settings_numbers_in_finnish_and_swedish(nordic, value, expected):
+    assert format_general(value) == expected
+
+
+def test_settings_numbers_in_english():
+    assert format_general(22.5) == "22.5" and format_general(30.0) == "30"
