@@ -241,16 +241,28 @@ def permit(viewer: Viewer, what: str) -> None:
     the operator and an admin; nobody: nothing."""
     _check(viewer)
     if viewer.role == "nobody":
-        raise NoAccess(NO_ACCESS_MESSAGE)
+        raise NoAccess(NO_ACCESS_MESSAGE, key="no_access")
     if what in ADMIN_ONLY and viewer.role not in ("full", "admin"):
-        raise Refused(f"Only an admin may {what.replace('load', 'load the')}; ask an admin user.")
+        action = what.replace("load", "load the")
+        raise Refused(
+            f"Only an admin may {action}; ask an admin user.",
+            key="admin_only",
+            action=action,
+            what=what,
+        )
     if what in MINISTRY_AND_ADMIN and viewer.role not in ("full", "ministry", "admin"):
         raise Refused(
             "The list of flagged payments is shown to ministry and admin users only; ask one of "
-            "them for it."
+            "them for it.",
+            key="payments_flagged",
         )
     if viewer.role not in ROLES:
-        raise Refused(f"Unknown role {viewer.role!r}: no figures until an admin sets the role.")
+        role = repr(viewer.role)
+        raise Refused(
+            f"Unknown role {role}: no figures until an admin sets the role.",
+            key="unknown_role",
+            role=role,
+        )
 
 
 def is_limited(viewer: Viewer) -> bool:
@@ -287,7 +299,9 @@ def _min_count_rule(viewer: Viewer, min_count: int) -> None:
     if viewer.role != "full" and min_count < threshold:
         raise Refused(
             f"Counts under {threshold} are shown only to the operator: keep the threshold at "
-            f"{threshold} or above (no --min-count below it with --as)."
+            f"{threshold} or above (no --min-count below it with --as).",
+            key="min_count",
+            threshold=threshold,
         )
 
 
@@ -300,13 +314,6 @@ def is_headline(query: Query) -> bool:
         and not query.groups
         and not (set(query.by) | where_dims) & set(PERSON_DIMS)
         and not {"municipality_code", "provider_id"} & (set(query.by) | where_dims)
-    )
-
-
-def _narrow_hint(own: _Own) -> str:
-    return (
-        f"limit it to your own areas or municipalities ({own.describe()}), or break it down by "
-        "municipality or trial area"
     )
 
 
@@ -344,7 +351,10 @@ def restrict(query: Query, viewer: Viewer, municipalities: pl.DataFrame | None =
     raise Refused(
         "This table shows detail (a group, a person dimension, an indicator outside the "
         "headline list, or a breakdown by municipality or provider) beyond your own places: "
-        f"{_narrow_hint(own)}."
+        f"limit it to your own areas or municipalities ({own.describe()}), or break it down by "
+        "municipality or trial area.",
+        key="detail",
+        places=own.describe(),
     )
 
 
@@ -470,7 +480,9 @@ def _limited_effect(snap, viewer, own, cohort, by, *args, kind="effect"):
         return _own_rows(FIGURES[kind](snap, viewer, cohort, by, *args), "trial_area_id", own.areas)
     raise Refused(
         "The effect for a group or a person filter is shown for your own areas only: break it "
-        f"down by trial area ({own.describe()} are yours)."
+        f"down by trial area ({own.describe()} are yours).",
+        key="effect",
+        places=own.describe(),
     )
 
 
@@ -485,7 +497,9 @@ def _limited_event_study(snap, viewer, own, cohort, area, min_count):
         return FIGURES["event_study"](snap, viewer, cohort, area, min_count)
     raise Refused(
         "The effect month by month for a group or a person filter is shown for your own areas "
-        f"only: choose one of your areas ({own.describe()})."
+        f"only: choose one of your areas ({own.describe()}).",
+        key="event_study",
+        places=own.describe(),
     )
 
 
@@ -494,7 +508,9 @@ def _limited_survival(snap, viewer, own, cohort, start, by, min_count):
     if not mine:
         raise Refused(
             "Time to employment is shown to a municipal user for their own places only: break "
-            f"it down by trial area or municipality ({own.describe()} are yours)."
+            f"it down by trial area or municipality ({own.describe()} are yours).",
+            key="survival",
+            places=own.describe(),
         )
     curve, median = FIGURES["survival"](snap, viewer, cohort, start, by, min_count)
     return _own_rows(curve, "stratum", mine), _own_rows(median, "stratum", mine)
@@ -505,7 +521,7 @@ PEER_FIGURES = ("unemployed", "unemployment_rate", "long_term_share", "foreign_s
 
 
 def _limited_peers(snap, viewer, own, code, n, min_count):
-    _own_municipality(own, code, "Peers")
+    _own_municipality(own, code)
     out = FIGURES["peers"](snap, viewer, code, n, min_count)
     other = ~pl.col("municipality_code").is_in(sorted(own.municipalities))
     cols = [c for c in PEER_FIGURES if c in out.columns]
@@ -516,15 +532,17 @@ def _limited_peers(snap, viewer, own, code, n, min_count):
 
 
 def _limited_peer_codes(snap, viewer, own, code, n):
-    _own_municipality(own, code, "Peers")
+    _own_municipality(own, code)
     return FIGURES["peer_codes"](snap, viewer, code, n)
 
 
-def _own_municipality(own, code, what):
+def _own_municipality(own, code):
     if code not in own.municipalities:
+        mine = ", ".join(sorted(own.municipalities)) or "yours"
         raise Refused(
-            f"{what} are shown for your own municipalities only: choose one of "
-            f"{', '.join(sorted(own.municipalities)) or 'yours'}."
+            f"Peers are shown for your own municipalities only: choose one of {mine}.",
+            key="peers",
+            municipalities=mine,
         )
 
 
@@ -537,7 +555,9 @@ def _limited_expected(kind):
             raise Refused(
                 "Actual against expected is shown to a municipal user per trial area, or for a "
                 f"group or by municipality for their own places only ({own.describe()}); not "
-                "by provider."
+                "by provider.",
+                key="expected",
+                places=own.describe(),
             )
         return _own_rows(FIGURES[kind](snap, viewer, cohort, by, min_count), by, mine)
 
@@ -551,7 +571,9 @@ def _limited_state_caseload(snap, viewer, own, month, municipalities, cohort, mi
         return FIGURES["state_caseload"](snap, viewer, month, municipalities, cohort, min_count)
     raise Refused(
         "The state office's caseload is shown for whole trial areas, or for a group or single "
-        f"municipalities of your own places only ({own.describe()})."
+        f"municipalities of your own places only ({own.describe()}).",
+        key="state_caseload",
+        places=own.describe(),
     )
 
 
@@ -560,7 +582,9 @@ def _limited_payments_audit(snap, viewer, own, by, period, municipalities):
     if not mine:
         raise Refused(
             "The payments audit is shown to a municipal user for their own places only "
-            f"({own.describe()})."
+            f"({own.describe()}).",
+            key="payments_audit",
+            places=own.describe(),
         )
     return FIGURES["payments_audit"](snap, viewer, by, period, tuple(sorted(mine)))
 
@@ -569,7 +593,8 @@ def _limited_provider_ratings(snap, viewer, own, cohort, period, min_count):
     raise Refused(
         "Provider ratings cover every municipality a provider serves, so they are shown to "
         "ministry, evaluator and admin users only; your own places' costs and placements are on "
-        "the Money page."
+        "the Money page.",
+        key="provider_ratings",
     )
 
 

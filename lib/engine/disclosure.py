@@ -145,7 +145,7 @@ def perturb_counts(df: pl.DataFrame, counts: dict[str, str], secret: bytes | Non
     column of `counts` by its key column (a sum of record keys), which is then dropped. A store
     of real persons without the secret refuses (DisclosureKeyMissing)."""
     if secret is None:
-        raise DisclosureKeyMissing(MISSING_KEY_MESSAGE)
+        raise DisclosureKeyMissing(MISSING_KEY_MESSAGE, key="missing_key")
     return df.with_columns(**{c: perturbed(pl.col(c), pl.col(k)) for c, k in counts.items()}).drop(
         *set(counts.values())
     )

@@ -239,7 +239,10 @@ def _owned(viewer: Viewer, view_id: int, engine: Engine) -> SavedView:
     if not may_change_view(viewer, view):
         raise Refused(
             f"Only {view.created_by}, who saved the view '{view.name}', or an admin may change "
-            "it: save your own copy under another name instead."
+            "it: save your own copy under another name instead.",
+            key="view_owner",
+            owner=view.created_by,
+            name=view.name,
         )
     return view
 

@@ -14,7 +14,18 @@ from __future__ import annotations
 
 
 class FigureError(ValueError):
-    """A request that cannot be answered, with a message that says why and what to do."""
+    """A request that cannot be answered, with a message that says why and what to do.
+
+    The message is English (the command line's and the audit trail's). `key` and `params` name
+    it for a reader in another language: lib/figures/engine_texts.py ERROR_TEXTS gives the key's
+    catalogue text, whose English is the message with `{name}` for each param
+    (tests/figures/test_engine_texts.py checks each raise against it). No key: shown as it is.
+    """
+
+    def __init__(self, message: str = "", *, key: str | None = None, **params: object):
+        super().__init__(message)
+        self.key = key
+        self.params = params
 
 
 class FigureUnavailable(FigureError):

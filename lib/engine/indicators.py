@@ -650,7 +650,11 @@ def validate(snap: Snapshot, q: Query) -> Indicator:
         }[table]
         if not loaded:
             raise IndicatorUnavailable(
-                f"{ind.label} needs the '{table}' table, which the loaded extract does not have."
+                f"{ind.label} needs the '{table}' table, which the loaded extract does not have.",
+                key="needs_table",
+                label=ind.label,
+                table=table,
+                indicator=ind.id,
             )
     return ind
 
@@ -976,7 +980,7 @@ def perturb_cells(snap: Snapshot, ind: Indicator, cells: pl.DataFrame) -> pl.Dat
     if not ind.perturbed:
         return cells
     if snap.disclosure_key is None:
-        raise DisclosureKeyMissing(MISSING_KEY_MESSAGE)
+        raise DisclosureKeyMissing(MISSING_KEY_MESSAGE, key="missing_key")
     out = cells.with_columns(
         **{
             c: perturbed(pl.col(c), pl.col(k)).cast(pl.Float64)

@@ -149,3 +149,50 @@ def method_text(name: str) -> str:
 
 def setting_text(name: str) -> str:
     return t(SETTING_TEXTS[name])
+
+
+# The engine's refusals and errors a reader meets on a page, by the key they are raised with
+# (lib/engine/errors.py FigureError): the English is the engine's message with `{name}` for
+# each of its params (an `indicator` param, an id, gives the `label` in the reader's language,
+# a `what` the `action`).
+ERROR_TEXTS: dict[str, str] = {
+    "no_access": N_("error.no_access"),
+    "payments_flagged": N_("error.payments_flagged"),
+    "unknown_role": N_("error.unknown_role"),
+    "min_count": N_("error.min_count"),
+    "detail": N_("error.detail"),
+    "effect": N_("error.effect"),
+    "event_study": N_("error.event_study"),
+    "survival": N_("error.survival"),
+    "peers": N_("error.peers"),
+    "expected": N_("error.expected"),
+    "state_caseload": N_("error.state_caseload"),
+    "payments_audit": N_("error.payments_audit"),
+    "provider_ratings": N_("error.provider_ratings"),
+    "view_owner": N_("error.view_owner"),
+    "needs_table": N_("error.needs_table"),
+    "no_trial": N_("error.no_trial"),
+    "missing_key": N_("error.missing_key"),
+    "admin_only": N_("error.admin_only"),
+}
+
+# What only an admin may do (lib/engine/access.py ADMIN_ONLY), as the admin_only refusal says it.
+ADMIN_ACTIONS: dict[str, str] = {
+    "load register": N_("error.admin_only.load_register"),
+    "load published": N_("error.admin_only.load_published"),
+    "manage users": N_("error.admin_only.manage_users"),
+    "read audit": N_("error.admin_only.read_audit"),
+}
+
+
+def error_text(exc: BaseException) -> str:
+    """What an engine error says, in the reader's language where it is keyed; else its message."""
+    key = getattr(exc, "key", None)
+    if key not in ERROR_TEXTS:
+        return str(exc)
+    params = dict(getattr(exc, "params", {}))
+    if params.get("indicator") in INDICATORS:  # the indicator's name in the reader's language
+        params["label"] = indicator_label(params["indicator"])
+    if params.get("what") in ADMIN_ACTIONS:
+        params["action"] = t(ADMIN_ACTIONS[params["what"]])
+    return t(ERROR_TEXTS[key], **params)

@@ -18,7 +18,7 @@ from lib.engine.errors import FigureError
 from lib.figures import evaluation_charts as charts
 from lib.figures import placements
 from lib.figures.blocks import Block, PageContext, area_columns, caption, municipality_columns
-from lib.figures.engine_texts import method_text
+from lib.figures.engine_texts import error_text, method_text
 from lib.figures.evaluation_charts import format_pp
 from lib.figures.exports import Column
 from lib.figures.filters import region_label
@@ -62,7 +62,7 @@ def compute_inputs(
         events = reader.event_study(cohort, area, min_count)
     except FigureError as e:
         empty = pl.DataFrame()
-        return EvaluationInputs(empty, empty, empty, None, None, None, None, None, str(e))
+        return EvaluationInputs(empty, empty, empty, None, None, None, None, None, error_text(e))
     try:
         km_curve, km_median = reader.survival(cohort, km_start, km_by, min_count)
     except FigureError:

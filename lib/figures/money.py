@@ -34,6 +34,7 @@ from lib.figures.blocks import (
     sides_trend_chart,
     unavailable_block,
 )
+from lib.figures.engine_texts import error_text
 from lib.figures.exports import Column
 from lib.figures.filters import COMPARISON, NO_GEO, SELECTION
 from lib.figures.format import format_number
@@ -102,7 +103,9 @@ def build(ctx: PageContext) -> MoneyView:
         }
     except Refused as e:  # money beyond a municipal user's own places: say how to narrow it
         empty = Block("money-refused", "", (), pl.DataFrame(), ())
-        return MoneyView([], empty, empty, empty, empty, refused=t("money.refused", why=str(e)))
+        return MoneyView(
+            [], empty, empty, empty, empty, refused=t("money.refused", why=error_text(e))
+        )
     return MoneyView(
         **shown,
         audit=audit_block(ctx),
@@ -441,7 +444,7 @@ def audit_block(ctx: PageContext) -> Block | None:
     try:
         df = ctx.reader.payments_audit(("provider_id",), ctx.period, _audit_places(ctx))
     except Refused as e:
-        return Block(key, title, (), pl.DataFrame(), (), message=str(e))
+        return Block(key, title, (), pl.DataFrame(), (), message=error_text(e))
     except FigureError:
         return None
     table = df.sort("unsupported_amount", "amount", descending=True)
@@ -544,9 +547,9 @@ def ratings_part(ctx: PageContext) -> Block | Text | None:
     try:
         df = ctx.reader.provider_ratings(ctx.cohort(persons=False), ctx.period, ctx.min_count)
     except Refused as e:
-        return Text(str(e), "info")
+        return Text(error_text(e), "info")
     except FigureError as e:
-        return Text(t("error.query", message=str(e)), "info")
+        return Text(t("error.query", message=error_text(e)), "info")
     rated = df.filter(pl.col("rated") & ~pl.col("suppressed"))
     text = [
         t("column.ci.range", low=format_number(lo, 1), high=format_number(hi, 1))

@@ -55,7 +55,9 @@ def trial_start_month(snap: Snapshot) -> int:
         .sort("len", descending=True)
     )
     if counts.height == 0:
-        raise IndicatorError("No trial municipalities in the loaded extract: nothing to compare.")
+        raise IndicatorError(
+            "No trial municipalities in the loaded extract: nothing to compare.", key="no_trial"
+        )
     tid = counts["trial_id"][0]
     start = snap.trials.filter(pl.col("trial_id") == tid)["start_date"][0]
     return month_of_date(start)

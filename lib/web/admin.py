@@ -15,6 +15,7 @@ import polars as pl
 import streamlit as st
 
 from lib.engine import access, door
+from lib.figures.engine_texts import error_text
 from lib.figures.format import format_number
 from lib.figures.i18n import t
 from lib.figures.text import as_text
@@ -33,7 +34,7 @@ def _refused(what: str) -> bool:
         access.permit(data.viewer(), what)
     except access.Refused as e:
         data.refused(e, {"page": what})
-        st.info(as_text(e), icon=":material/lock:")
+        st.info(as_text(error_text(e)), icon=":material/lock:")
         return True
     return False
 

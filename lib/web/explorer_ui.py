@@ -23,7 +23,7 @@ from lib.engine.errors import Refused
 from lib.engine.indicators import INDICATORS
 from lib.figures import explorer
 from lib.figures.blocks import PageContext
-from lib.figures.engine_texts import indicator_label
+from lib.figures.engine_texts import error_text, indicator_label
 from lib.figures.explorer import (
     NONE,
     PARAMS,
@@ -212,7 +212,7 @@ def _save(params: dict[str, str], db_url: str) -> None:
     try:
         view = door.save_view(data.viewer(), PAGE, name, params, who, _url(db_url))
     except (door.ViewError, Refused) as e:
-        _flash(str(e), "error")
+        _flash(error_text(e), "error")
         return
     ss[WHO] = who
     ss["explorer-save-name"] = ""
@@ -226,10 +226,10 @@ def _act(action, done: str) -> None:
         view = action()
     except Refused as e:  # not their view: the rule's sentence, and a refused audit row
         data.refused(e, {"saved view": "change"})
-        _flash(str(e), "warning")
+        _flash(error_text(e), "warning")
         return
     except door.ViewError as e:
-        _flash(str(e), "error")
+        _flash(error_text(e), "error")
         return
     _flash(t(done, name=view.name))
 

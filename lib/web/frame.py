@@ -9,6 +9,7 @@ import streamlit as st
 
 from lib.engine import access, door
 from lib.engine.indicators import IndicatorError
+from lib.figures.engine_texts import error_text
 from lib.figures.format import (
     format_date,
 )
@@ -141,7 +142,7 @@ def friendly_error(exc: BaseException) -> None:
         return
     log.exception("page failed", exc_info=exc)
     if isinstance(exc, IndicatorError):
-        st.error(t("error.query", message=as_text(exc)), icon=":material/error:")
+        st.error(t("error.query", message=as_text(error_text(exc))), icon=":material/error:")
         return
     st.error(t("error.page"), icon=":material/error:")
     with st.expander(t("error.details")):
@@ -152,7 +153,7 @@ def refusal_note(exc: access.Refused) -> None:
     """A page that would need detail beyond the viewer's rights: the rule's one sentence, as a
     note (never an error), and a `refused` row in the audit trail (once per session)."""
     refused(exc)
-    st.info(as_text(exc), icon=":material/lock:")
+    st.info(as_text(error_text(exc)), icon=":material/lock:")
 
 
 def page_header(title_key: str, subtitle: str | None = None) -> None:

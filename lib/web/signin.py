@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from lib.engine import access, door
+from lib.figures.engine_texts import ERROR_TEXTS
 from lib.figures.filters import PARAMS
 from lib.figures.format import collation_key
 from lib.figures.i18n import N_, t
@@ -260,7 +261,9 @@ def _unverified_page(claimed: str) -> None:
 def _no_user_page(email: str) -> None:
     st.title(t("No access"))
     st.warning(
-        t("You are signed in as {email}.", email=as_text(email)) + " " + access.NO_ACCESS_MESSAGE,
+        t("You are signed in as {email}.", email=as_text(email))
+        + " "
+        + t(ERROR_TEXTS["no_access"]),
         icon=":material/lock:",
     )
     signed_out_button()

@@ -5,6 +5,9 @@ lib/published keep, so a page and the code beneath it cannot say different thing
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from lib.engine.indicators import GROUPS, INDICATORS
@@ -94,3 +97,113 @@ def test_every_setting_the_definitions_page_lists_has_its_text(lang):
     df, _cols = about.settings_table(get_settings())
     assert df["setting"].to_list() and set(df["setting"]) <= set(it.SETTING_TEXTS)
     assert "Tröskel för röjandekontroll" in df["meaning"][0]
+
+
+LOWER = [Path(__file__).resolve().parents[2] / "lib" / layer for layer in ("engine", "stats")]
+
+
+def _template(node: ast.expr, params: dict[str, str]) -> str:
+    """The message as a catalogue text: each `{expr}` of the f-string named by the param that
+    is given the same expression."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    assert isinstance(node, ast.JoinedStr), ast.dump(node)
+    out = []
+    for v in node.values:
+        if isinstance(v, ast.Constant):
+            out.append(v.value)
+        else:
+            assert v.conversion == -1 and v.format_spec is None, ast.unparse(v)
+            name = params.get(ast.dump(v.value))
+            assert name, f"{ast.unparse(v.value)} in the message is not one of its params"
+            out.append("{" + name + "}")
+    return "".join(out)
+
+
+def keyed_raises() -> list[tuple[str, str, str]]:
+    """(where, key, message as a template) of every engine or statistics error raised with a
+    key."""
+    found = []
+    trees = {p: ast.parse(p.read_text()) for folder in LOWER for p in sorted(folder.glob("*.py"))}
+    consts = {  # module-level messages (MISSING_KEY_MESSAGE), wherever they are raised
+        target.id: node.value
+        for tree in trees.values()
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            kws = {k.arg: k.value for k in node.keywords if k.arg}
+            key = kws.get("key")
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                continue
+            msg = node.args[0]
+            msg = consts.get(msg.id, msg) if isinstance(msg, ast.Name) else msg
+            params = {ast.dump(v): k for k, v in kws.items() if k != "key"}
+            found.append((f"{path.name}:{node.lineno}", key.value, _template(msg, params)))
+    return found
+
+
+def test_every_keyed_engine_error_has_its_text_and_the_engines_english(lang):
+    lang("en")
+    found = keyed_raises()
+    assert {key for _w, key, _m in found} == set(it.ERROR_TEXTS)
+    for where, key, message in found:
+        assert t(it.ERROR_TEXTS[key]) == message, where
+
+
+def test_an_engine_refusal_reads_in_the_readers_language(lang):
+    from lib.engine import access
+
+    class Own:  # a municipal viewer's own places: Alajärvi only
+        municipalities = {"005"}
+
+    with pytest.raises(access.Refused) as caught:
+        access._own_municipality(Own(), "091")
+    lang("en")
+    assert it.error_text(caught.value) == str(caught.value)
+    assert str(caught.value) == (
+        "Peers are shown for your own municipalities only: choose one of 005."
+    )
+    lang("sv")
+    assert it.error_text(caught.value) == (
+        "Jämförbara kommuner visas bara för dina egna kommuner: välj en av 005."
+    )
+    assert it.error_text(ValueError("plain")) == "plain"  # no key: the message as it is
+
+
+def test_admin_only_says_what_in_the_readers_language(lang):
+    from lib.engine import access
+
+    assert set(it.ADMIN_ACTIONS) == set(access.ADMIN_ONLY)
+    viewer = access.Viewer(name="m", role="ministry")
+    for what in access.ADMIN_ONLY:
+        with pytest.raises(access.Refused) as caught:
+            access.permit(viewer, what)
+        lang("en")
+        assert it.error_text(caught.value) == str(caught.value)
+    lang("sv")
+    assert it.error_text(caught.value) == (
+        "Bara en administratör får läsa granskningsloggen; vänd dig till en administratör."
+    )
+
+
+def test_a_missing_table_names_the_indicator_in_the_readers_language(lang):
+    from lib.engine.indicators import IndicatorUnavailable
+
+    e = IndicatorUnavailable(
+        "Staff FTE needs the 'staff_months' table, which the loaded extract does not have.",
+        key="needs_table",
+        label="Staff FTE",
+        table="staff_months",
+        indicator="staff_fte",
+    )
+    lang("en")
+    assert it.error_text(e) == str(e)
+    lang("sv")
+    assert it.error_text(e).startswith("Personalens årsverken ")
+    assert "'staff_months'" in it.error_text(e)
