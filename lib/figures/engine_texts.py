@@ -172,6 +172,7 @@ ERROR_TEXTS: dict[str, str] = {
     "view_owner": N_("error.view_owner"),
     "needs_table": N_("error.needs_table"),
     "no_trial": N_("error.no_trial"),
+    "no_before": N_("error.no_before"),
     "missing_key": N_("error.missing_key"),
     "admin_only": N_("error.admin_only"),
 }

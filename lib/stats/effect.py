@@ -217,7 +217,8 @@ def effect_table(
     if start <= snap.first_month + 1:
         raise IndicatorError(
             "The extract has no months before the trial's start: a before-after comparison "
-            "needs data from before it."
+            "needs data from before it.",
+            key="no_before",
         )
     changes = municipal_changes(exit_cells(snap, cohort), start)
     control = pl.col("trial_area_id").is_null()
