@@ -8,7 +8,7 @@ import functools
 import streamlit as st
 
 from lib.engine import access, door
-from lib.engine.indicators import IndicatorError
+from lib.engine.errors import FigureError
 from lib.figures.engine_texts import error_text
 from lib.figures.format import (
     format_date,
@@ -141,7 +141,7 @@ def friendly_error(exc: BaseException) -> None:
         refusal_note(exc)
         return
     log.exception("page failed", exc_info=exc)
-    if isinstance(exc, IndicatorError):
+    if isinstance(exc, FigureError):  # a query that cannot be answered: its reason, not a failure
         st.error(t("error.query", message=as_text(error_text(exc))), icon=":material/error:")
         return
     st.error(t("error.page"), icon=":material/error:")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from lib.figures import catalog, i18n
+from lib.figures.text import as_read
 from tests.web.test_pages import DASHBOARD, assert_clean, env, hand, open_page  # noqa: F401
 
 # every page, the admin pages too (the hand fixture's demo visitor is refused them: the refusal's
@@ -58,3 +59,24 @@ def test_every_text_a_page_asks_for_is_in_the_catalogue(asked, extracted, page):
     assert missing == [], "not in the catalogue (route them through a literal t() or N_()):\n" + (
         "\n".join(m[:100] for m in missing)
     )
+
+
+@pytest.mark.usefixtures("hand")
+def test_a_figure_that_cannot_be_made_says_why_in_the_readers_language(monkeypatch):
+    """A FigureError that reaches the page (here the missing disclosure secret of a store of real
+    persons, raised while the Overview is built) is shown as its reason in Swedish, not as a
+    failure of the page with the English message in its details."""
+    from lib.engine.disclosure import MISSING_KEY_MESSAGE, DisclosureKeyMissing
+    from lib.figures import overview
+
+    def no_key(*args, **kwargs):
+        raise DisclosureKeyMissing(MISSING_KEY_MESSAGE, key="missing_key")
+
+    monkeypatch.setattr(overview, "build", no_key)
+    at = open_page("overview", {"lang": "sv"})
+    assert not at.exception
+    (error,) = at.error
+    shown = as_read(error.value)
+    assert shown.startswith("Uppgiften kan inte visas: Antal kan inte visas: det här datalagret")
+    assert "TRIALWATCH_DISCLOSURE_KEY" in shown
+    assert not at.expander or all(e.label != i18n.t("error.details") for e in at.expander)
