@@ -17,7 +17,7 @@ import streamlit as st
 from lib.engine import access, door
 from lib.figures.engine_texts import error_text
 from lib.figures.format import format_number
-from lib.figures.i18n import t
+from lib.figures.i18n import N_, t
 from lib.figures.text import as_text
 from lib.register.audit import ACTIONS
 from lib.register.extract import ExtractError
@@ -26,6 +26,17 @@ from lib.settings import get_settings
 from lib.web import data
 
 ALL = "all"
+# The audit trail's actions (lib/register/audit.py ACTIONS) as the filter names them.
+ACTION_LABELS = {
+    ALL: N_("audit.action.all"),
+    "sign_in": N_("audit.action.sign_in"),
+    "sign_out": N_("audit.action.sign_out"),
+    "export": N_("audit.action.export"),
+    "saved_view": N_("audit.action.saved_view"),
+    "import": N_("audit.action.import"),
+    "user_change": N_("audit.action.user_change"),
+    "refused": N_("audit.action.refused"),
+}
 
 
 def _refused(what: str) -> bool:
@@ -53,7 +64,12 @@ def audit_page() -> None:
         return
     left, middle, right = st.columns(3)
     user = left.text_input(t("User (e-mail address)"), key="audit_user").strip()
-    action = middle.selectbox(t("Action"), (ALL, *ACTIONS), key="audit_action")
+    action = middle.selectbox(
+        t("Action"),
+        (ALL, *ACTIONS),
+        format_func=lambda a: t(ACTION_LABELS[a]) if a in ACTION_LABELS else a,
+        key="audit_action",
+    )
     since = right.date_input(t("Since"), value=None, key="audit_since", format="YYYY-MM-DD")
     events = door.audit_trail(
         data.viewer(),

@@ -84,6 +84,8 @@ def test_the_audit_trail_lists_and_filters_the_events(store):
     at.text_input(key="audit_user").set_value("").run()
     at.selectbox(key="audit_action").set_value("sign_in").run()
     assert at.dataframe[0].value["subject"].to_list() == [ADMIN]
+    # the action filter names each action in words (lib/web/admin.py ACTION_LABELS)
+    assert at.selectbox(key="audit_action").options[:3] == ["All", "Sign-in", "Sign-out"]
 
 
 def test_the_admin_pages_refuse_anyone_else(store):
