@@ -1,5 +1,5 @@
 """Caseload and transfers: the monthly flows, the active caseload per area or municipality, its
-make-up by group, and the cumulative transferred against the planned number."""
+make-up by group, the initial transfer against its plan and the cumulative transferred."""
 
 import streamlit as st
 

@@ -29,7 +29,7 @@ import polars as pl
 
 from lib.engine import money as _money
 from lib.engine.cache import snapshot_for
-from lib.engine.caseload import state_caseload_before
+from lib.engine.caseload import state_caseload_before, state_caseload_table
 from lib.engine.cohort import EVERYONE, Cohort
 from lib.engine.errors import Refused
 from lib.engine.indicators import PERSON_DIMS, IndicatorError, Query, compute, validate
@@ -441,6 +441,9 @@ FIGURES: dict[str, Callable] = {
     "state_caseload": lambda snap, viewer, month, municipalities, cohort, min_count: (
         state_caseload_before(snap, month, municipalities, cohort, min_count)
     ),
+    "state_caseload_table": lambda snap, viewer, month, units, cohort, min_count: (
+        state_caseload_table(snap, month, units, cohort, min_count)
+    ),
     "payments_audit": lambda snap, viewer, by, period, municipalities: _money.payments_audit(
         snap, by, period, municipalities
     ),
@@ -564,10 +567,14 @@ def _limited_expected(kind):
     return read
 
 
-def _limited_state_caseload(snap, viewer, own, month, municipalities, cohort, min_count):
+def _state_caseload_allowed(own, municipalities, cohort) -> bool:
     asked = set(municipalities)
     whole_areas = set().union(*[ms for ms in own.areas_of.values() if ms <= asked])
-    if asked <= own.municipalities or (_plain(cohort) and asked and asked == whole_areas):
+    return asked <= own.municipalities or (_plain(cohort) and bool(asked) and asked == whole_areas)
+
+
+def _limited_state_caseload(snap, viewer, own, month, municipalities, cohort, min_count):
+    if _state_caseload_allowed(own, municipalities, cohort):
         return FIGURES["state_caseload"](snap, viewer, month, municipalities, cohort, min_count)
     raise Refused(
         "The state office's caseload is shown for whole trial areas, or for a group or single "
@@ -575,6 +582,12 @@ def _limited_state_caseload(snap, viewer, own, month, municipalities, cohort, mi
         key="state_caseload",
         places=own.describe(),
     )
+
+
+def _limited_state_caseload_table(snap, viewer, own, month, units, cohort, min_count):
+    """Per unit the same rule as the whole: the units the user may not see are left out."""
+    allowed = tuple(u for u in units if _state_caseload_allowed(own, u[1], cohort))
+    return FIGURES["state_caseload_table"](snap, viewer, month, allowed, cohort, min_count)
 
 
 def _limited_payments_audit(snap, viewer, own, by, period, municipalities):
@@ -610,6 +623,7 @@ LIMITED: dict[str, Callable] = {
     "expected_exit": _limited_expected("expected_exit"),
     "expected_placement": _limited_expected("expected_placement"),
     "state_caseload": _limited_state_caseload,
+    "state_caseload_table": _limited_state_caseload_table,
 }
 
 
@@ -623,6 +637,7 @@ MIN_COUNT_LAST = (
     "expected_exit",
     "expected_placement",
     "state_caseload",
+    "state_caseload_table",
     "provider_ratings",
 )
 
@@ -757,6 +772,18 @@ class Reader:
         """(number, suppressed): job seekers served by the state office in these
         municipalities at the end of the month before `month`."""
         return self.figure("state_caseload", month, tuple(municipalities), cohort, min_count)
+
+    def state_caseload_table(
+        self,
+        month: str,
+        units: tuple[tuple[str, tuple[str, ...]], ...],
+        cohort: Cohort = EVERYONE,
+        min_count: int = 5,
+    ) -> pl.DataFrame:
+        """unit, value, suppressed: the same per unit (an id and its municipalities); a
+        municipal user's units they may not see are left out."""
+        units = tuple((u, tuple(ms)) for u, ms in units)
+        return self.figure("state_caseload_table", month, units, cohort, min_count)
 
     # --- money (issue 19) -----------------------------------------------------------------
 

@@ -284,7 +284,8 @@ INDICATORS: dict[str, Indicator] = {
             disclosure="value",
             dims=PERSON_LEVEL_DIMS,
             definition="Transfers in since the trial's start up to the end of the month (or "
-            "period).",
+            "period): the initial transfer and the later transfers in together. Not a measure "
+            "of the plan, which only the initial transfer is set against (the Caseload page).",
             evaluation_day="the day before the spell starts",
         ),
         Indicator(

@@ -1,11 +1,13 @@
-"""Caseload and transfers: the monthly flows, the active caseload, its make-up by group, and the
-cumulative transferred against the planned number. Pure: indicator tables in, Blocks out.
+"""Caseload and transfers: the monthly flows, the initial transfer against its plan (per area,
+with a status), the active caseload, its make-up by group, and the cumulative transferred.
+Pure: indicator tables in, Blocks out.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from lib.engine.caseload import PLAN_STATUSES, PLAN_TOLERANCE, plan_status
 from lib.engine.indicators import GROUPS
 from lib.figures import charts
 from lib.figures.blocks import (
@@ -24,7 +26,7 @@ from lib.figures.blocks import (
 )
 from lib.figures.engine_texts import indicator_label
 from lib.figures.exports import Column
-from lib.figures.format import format_month, format_value
+from lib.figures.format import DASH, format_month, format_value
 from lib.figures.i18n import N_, t
 from lib.figures.view import Control, Metrics, Row, View
 
@@ -32,6 +34,9 @@ from lib.figures.view import Control, Metrics, Row, View
 _CASELOAD_KEYS = (
     N_("caseload.highlight.area"),
     N_("caseload.highlight.municipality"),
+    N_("caseload.plan.status.below"),
+    N_("caseload.plan.status.on_plan"),
+    N_("caseload.plan.status.above"),
 )
 
 FLOWS = ("initial_transfer", "later_transfers_in", "new_clients", "transfers_out")
@@ -53,6 +58,7 @@ def build(ctx: PageContext, *, breakdown: str = "area", include_initial: bool = 
             Metrics(metrics(ctx), per_row=3),
             Control("initial"),
             flows_block(ctx, include_initial=include_initial),
+            plan_block(ctx),
             Control("view"),
             caseload_block(ctx, breakdown),
             Row([cumulative_block(ctx), makeup_block(ctx)]),
@@ -327,63 +333,181 @@ def makeup_block(ctx: PageContext) -> Block:
 
 
 # ---------------------------------------------------------------------------------------------
-# Cumulative transferred against the plan
+# The initial transfer against the plan; cumulative transferred (the later ones included)
+
+STATUS_COLORS = {
+    "below": charts.HIGHLIGHT_COLOR,  # vermillion
+    "on_plan": charts.BAND_COLOR,  # green, the band's colour
+    "above": "#0072B2",  # blue
+}
 
 
 def planned_transfers(ctx: PageContext) -> tuple[float | None, bool]:
     """(number, suppressed): job seekers served by the state office in the selected
     municipalities at the end of the month before the trial's start: those the trial was
-    planned to take over. The sidebar's groups and person filters apply, evaluated that day.
+    planned to take over, the plan of the initial transfer. The sidebar's groups and person
+    filters apply, evaluated that day.
 
-    Read through the access layer (lib/engine/caseload.py) until the engine has a
-    `state_caseload` indicator (persons with an open state responsibility spell on the month's
-    last day)."""
+    Read through the access layer (lib/engine/caseload.py), perturbed and thresholded as
+    every count of persons."""
     if ctx.start_month is None:
         return None, False
     codes = tuple(m.code for m in ctx.state.selected_municipalities(ctx.options))
     return ctx.reader.state_caseload(ctx.start_month, codes, ctx.cohort(), ctx.min_count)
 
 
-def cumulative_block(ctx: PageContext) -> Block:
-    ind = "cumulative_transferred"
-    df = ctx.table(ind, by=("month",))
+def _flow_total(ctx: PageContext, ind: str, by: tuple[str, ...], first: str, last: str):
+    if last < first:
+        return None
+    return ctx.table(ind, by=by, period=(first, last))
+
+
+def plan_table(ctx: PageContext) -> pl.DataFrame:
+    """Per trial area of the selection: trial_area_id, area_name, planned (the state office's
+    caseload the day before the start), initial (the initial transfer), share (initial in %
+    of planned), status (below / on_plan / above: lib/engine/caseload.py PLAN_TOLERANCE),
+    status_text, later (transfers in after the start day, up to the period's end: not part of
+    the plan), suppressed (planned or initial not shown).
+
+    Every number is read through the access layer, perturbed, and the share made from the
+    perturbed numbers, as a rate is."""
+    schema = {
+        "trial_area_id": pl.String,
+        "area_name": pl.String,
+        "planned": pl.Float64,
+        "initial": pl.Float64,
+        "share": pl.Float64,
+        "status": pl.String,
+        "status_text": pl.String,
+        "later": pl.Float64,
+        "suppressed": pl.Boolean,
+    }
+    start = ctx.start_month
+    if start is None:
+        return pl.DataFrame(schema=schema)
+    by_area: dict[str, list[str]] = {}
+    for m in ctx.state.selected_municipalities(ctx.options):
+        if m.area_id:
+            by_area.setdefault(m.area_id, []).append(m.code)
+    units = tuple((a, tuple(ms)) for a, ms in sorted(by_area.items()))
+    plan = ctx.reader.state_caseload_table(start, units, ctx.cohort(), ctx.min_count)
+    dim = ("trial_area_id",)
+    initial = ctx.table("initial_transfer", by=dim, period=(start, start))
+    later = _flow_total(ctx, "later_transfers_in", dim, start, ctx.period[1])
+    if initial is None or plan.height == 0:
+        return pl.DataFrame(schema=schema)
+    rows = plan.select(trial_area_id="unit", planned="value", planned_suppressed="suppressed").join(
+        initial.select(
+            pl.col("trial_area_id").cast(pl.String),
+            initial="value",
+            initial_suppressed="suppressed",
+        ),
+        on="trial_area_id",
+        how="inner",  # areas whose initial transfer this viewer may not see are left out
+    )
+    if later is not None:
+        rows = rows.join(
+            later.select(pl.col("trial_area_id").cast(pl.String), later="value"),
+            on="trial_area_id",
+            how="left",
+        )
+    else:
+        rows = rows.with_columns(later=pl.lit(None, dtype=pl.Float64))
+    rows = plan_status(rows)
+    texts = {s: t(f"caseload.plan.status.{s}") for s in PLAN_STATUSES}
+    return with_names(
+        rows.with_columns(
+            status_text=pl.col("status").replace_strict(
+                texts, default=pl.lit(DASH), return_dtype=pl.String
+            ),
+            suppressed=pl.col("planned_suppressed") | pl.col("initial_suppressed"),
+        ),
+        ctx,
+    ).select(pl.col(c).cast(d) for c, d in schema.items())
+
+
+def plan_summary(ctx: PageContext) -> list[str]:
+    """The selection as a whole: the initial transfer against the plan and its status, then
+    the later transfers in, said to be outside the plan. Each total read as a cell of its own
+    (perturbed as such), so the areas need not add up to it."""
+    start = ctx.start_month
+    if start is None:
+        return []
     planned, planned_suppressed = planned_transfers(ctx)
-    table = df.select("month", "value", "suppressed").with_columns(
-        planned=pl.lit(planned, dtype=pl.Float64)
-    )
-    reference = (
-        (planned, t("caseload.planned_line", n=format_value(planned, "persons")))
-        if planned
-        else None
-    )
-    chart = charts.trend_chart(
-        df,
-        unit="persons",
-        start_month=ctx.start_month,
-        height=charts.CHART_HEIGHT,
-        reference=reference,
-    )
-    notes = [t("caseload.planned.help")]
-    if planned_suppressed:
-        notes.append(t("caseload.planned.suppressed", n=ctx.min_count))
-    elif planned is not None and df.height:
-        last = df.filter(pl.col("month") == df["month"].max()).row(0, named=True)
-        if last["value"] is not None and planned:
+    initial_df = ctx.table("initial_transfer", by=(), period=(start, start))
+    later_df = _flow_total(ctx, "later_transfers_in", (), start, ctx.period[1])
+    notes = []
+    initial = None
+    if initial_df is not None and initial_df.height:
+        initial = initial_df.row(0, named=True)
+    day = format_month(start)
+    if planned_suppressed or (initial is not None and initial["suppressed"]):
+        notes.append(t("caseload.plan.suppressed", n=ctx.min_count))
+    elif planned is None:
+        notes.append(t("caseload.plan.no_plan"))
+    elif initial is not None:
+        row = plan_status(pl.DataFrame({"planned": [planned], "initial": [initial["value"]]})).row(
+            0, named=True
+        )
+        if row["status"] is None:
+            notes.append(t("caseload.plan.no_plan"))
+        else:
             notes.append(
                 t(
-                    "caseload.planned.share",
-                    share=format_value(100.0 * last["value"] / planned, "%"),
-                    month=format_month(last["month"]),
+                    "caseload.plan.summary",
+                    day=day,
+                    initial=format_value(initial["value"], "persons"),
+                    planned=format_value(planned, "persons"),
+                    share=format_value(row["share"], "%"),
+                    status=t(f"caseload.plan.status.{row['status']}"),
                 )
             )
+    if later_df is not None and later_df.height:
+        later = later_df.row(0, named=True)
+        value = (
+            t("chart.suppressed")
+            if later["suppressed"]
+            else format_value(later["value"], "persons")
+        )
+        notes.append(t("caseload.plan.later", n=value, month=format_month(ctx.period[1])))
+    notes.append(
+        t(
+            "caseload.plan.threshold",
+            low=format_value(100.0 - PLAN_TOLERANCE, "%"),
+            high=format_value(100.0 + PLAN_TOLERANCE, "%"),
+        )
+    )
+    return notes
+
+
+def plan_block(ctx: PageContext) -> Block:
+    table = plan_table(ctx)
+    chart = None
+    message = None
+    if table.height:
+        colors = {
+            r["area_name"]: STATUS_COLORS.get(r["status"], charts.OTHER_BAR_COLOR)
+            for r in table.iter_rows(named=True)
+        }
+        chart = charts.ranked_bar_chart(
+            table.select("area_name", value="share", suppressed="suppressed", note="status_text"),
+            label="area_name",
+            unit="%",
+            label_title=t("chart.area"),
+            highlight=colors,
+            band=(100.0 - PLAN_TOLERANCE, 100.0 + PLAN_TOLERANCE),
+            note="note",
+        )
+    else:
+        message = t("caseload.plan.no_plan")
+    persons = t("unit.persons")
     return Block(
-        key="cumulative",
-        title=t("caseload.cumulative"),
-        indicators=(ind,),
+        key="plan",
+        title=t("caseload.plan"),
+        indicators=("initial_transfer", "later_transfers_in"),
         table=table,
         columns=(
-            month_column(),
-            *value_columns(ind, label=t("caseload.cumulative.value")),
+            *area_columns(),
             Column(
                 "planned",
                 t("caseload.planned"),
@@ -391,8 +515,67 @@ def cumulative_block(ctx: PageContext) -> Block:
                 "persons",
                 description=t("caseload.planned.help"),
             ),
+            Column(
+                "initial",
+                t("caseload.plan.initial"),
+                "number",
+                "persons",
+                description=t("caseload.plan.initial.help"),
+            ),
+            Column(
+                "share",
+                t("caseload.plan.share"),
+                "number",
+                "%",
+                description=t("caseload.plan.share.help"),
+            ),
+            Column("status", t("caseload.plan.status_id"), "code", shown=False),
+            Column(
+                "status_text",
+                t("caseload.plan.status"),
+                "text",
+                description=t(
+                    "caseload.plan.status.help",
+                    low=format_value(100.0 - PLAN_TOLERANCE, "%"),
+                    high=format_value(100.0 + PLAN_TOLERANCE, "%"),
+                ),
+            ),
+            Column(
+                "later",
+                t("caseload.plan.later_column"),
+                "number",
+                "persons",
+                description=t("caseload.plan.later.help"),
+            ),
+            Column(
+                "suppressed",
+                t("column.suppressed"),
+                "flag",
+                description=t("column.suppressed.help"),
+            ),
         ),
         chart=chart,
+        message=message,
+        caption=caption(ctx, None, persons, t("caseload.plan.caption")),
+        notes=(t("caseload.planned.help"), *plan_summary(ctx)),
+    )
+
+
+def cumulative_block(ctx: PageContext) -> Block:
+    """Cumulative transferred: the initial transfer and the later transfers in since the
+    start. Not set against the plan, which the initial transfer alone is (plan_block)."""
+    ind = "cumulative_transferred"
+    df = ctx.table(ind, by=("month",))
+    chart = charts.trend_chart(
+        df, unit="persons", start_month=ctx.start_month, height=charts.CHART_HEIGHT
+    )
+    return Block(
+        key="cumulative",
+        title=t("caseload.cumulative"),
+        indicators=(ind,),
+        table=df.select("month", "value", "suppressed"),
+        columns=(month_column(), *value_columns(ind, label=t("caseload.cumulative.value"))),
+        chart=chart,
         caption=caption(ctx, "persons", t("caseload.cumulative.caption")),
-        notes=tuple(notes),
+        notes=(t("caseload.cumulative.not_plan"),),
     )

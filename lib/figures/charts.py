@@ -666,12 +666,14 @@ def ranked_bar_chart(
     descending: bool = True,
     bar_height: int = 18,
     max_label: int = 200,
+    note: str | None = None,
 ) -> Spec:
     """Horizontal bars, one per row of `df`, ranked by value, the value written at each bar.
 
     highlight: label -> colour for rows to pick out (others are light blue); band: a target
-    band shaded behind the bars; ci: (low, high) columns drawn as error bars. Suppressed rows
-    (value null) are listed at the end with the word 'suppressed'."""
+    band shaded behind the bars; ci: (low, high) columns drawn as error bars; note: a text
+    column written after the value ('67.0 % · below plan'). Suppressed rows (value null) are
+    listed at the end with the word 'suppressed'."""
     rows = df.with_columns(pl.col(value).cast(pl.Float64).alias("_v"))
     rows = rows.sort("_v", descending=descending, nulls_last=True)
     order = rows[label].cast(pl.String).to_list()
@@ -684,6 +686,11 @@ def ranked_bar_chart(
         t("chart.suppressed") if s else format_value(v, unit)
         for v, s in zip(rows["_v"].to_list(), supp, strict=True)
     ]
+    if note is not None:
+        texts = [
+            f"{x} · {n}" if n and not s else x
+            for x, n, s in zip(texts, rows[note].to_list(), supp, strict=True)
+        ]
     colors = highlight or {}
     data = rows.select(
         pl.col(label).cast(pl.String).alias("label"),

@@ -18,6 +18,7 @@ READINGS: tuple[tuple[str, str], ...] = (
     (N_("reading.whose_municipality.heading"), N_("reading.whose_municipality")),
     (N_("reading.periods.heading"), N_("reading.periods")),
     (N_("reading.transfers.heading"), N_("reading.transfers")),
+    (N_("reading.plan.heading"), N_("reading.plan")),
     (N_("reading.exit.heading"), N_("reading.exit")),
     (N_("reading.placement.heading"), N_("reading.placement")),
     (N_("reading.placement_effect.heading"), N_("reading.placement_effect")),

@@ -211,10 +211,86 @@ def test_planned_transfers_are_the_state_caseload_before_the_start(snap, opts):
     assert caseload.planned_transfers(context(snap, opts)) == (4.0, False)
     assert caseload.planned_transfers(context(snap, opts, areas=("A1",))) == (2.0, False)
     assert caseload.planned_transfers(context(snap, opts, gender=("M",))) == (2.0, False)
-    assert caseload.planned_transfers(context(snap, opts, 5)) == (None, True)
-    block = caseload.cumulative_block(context(snap, opts))
-    assert cell(block.table, month="2021-06")["planned"] == 4
-    assert any("100.0" in n for n in block.notes)
+    # threshold 5: perturbed first; P1..P4's cell key (206 + 228 + 251 + 68) mod 256 = 241
+    # gives +2 (224..255), 6: shown. A1 alone (P1, P2, key 178, +1): 3, under 5.
+    assert caseload.planned_transfers(context(snap, opts, 5)) == (6.0, False)
+    assert caseload.planned_transfers(context(snap, opts, 5, areas=("A1",))) == (None, True)
+
+
+def test_the_initial_transfer_is_set_against_the_plan_per_area(snap, opts):
+    # Plan: the state office on 2021-02-28, A1 (005) P1, P2 = 2; A2 (091) P3, P4 = 2.
+    # Initial transfer on 2021-03-01: A1 P1 = 1; A2 P3, P4 = 2.
+    # Share: A1 100 x 1 / 2 = 50.0 % (under 95: below plan); A2 100 x 2 / 2 = 100.0 % (on plan).
+    # Later transfers in, Mar-Jun: A1 P2 (2021-04-01) = 1; A2 none = 0 (P6 is a new client).
+    table = caseload.plan_table(context(snap, opts))
+    assert table.select(
+        "trial_area_id", "area_name", "planned", "initial", "share", "status", "later"
+    ).rows() == [
+        ("A1", "Area one", 2.0, 1.0, 50.0, "below", 1.0),
+        ("A2", "Area two", 2.0, 2.0, 100.0, "on_plan", 0.0),
+    ]
+    assert table["status_text"].to_list() == ["Below plan", "On plan"]
+    assert not table["suppressed"].any()
+
+
+def test_the_plan_block_compares_like_with_like(snap, opts):
+    block = caseload.plan_block(context(snap, opts))
+    # The selection: initial 3 (P1, P3, P4) of the planned 4, 100 x 3 / 4 = 75.0 %: below plan.
+    # The later transfer P2 is said apart, not added to the 3 (the old '100.0 % of the plan').
+    assert (
+        "Initial transfer (Mar\u00a02021): 3 of the planned 4, 75.0\u00a0% of the plan: "
+        "Below plan." in block.notes
+    )
+    assert (
+        "Later transfers in, from the start to the end of Jun\u00a02021: 1; they are not "
+        "counted against the plan." in block.notes
+    )
+    assert any("95.0\u00a0% to 105.0\u00a0%" in n for n in block.notes)  # the band, stated
+    assert not any("100.0" in n for n in block.notes)
+    # The chart: one bar per area, the share written with its status, the band behind.
+    spec = block.chart.to_dict()
+    data = next(v for v in spec["datasets"].values() if v and "value_text" in v[0])
+    assert {r["label"]: r["value_text"] for r in data} == {
+        "Area one": "50.0\u00a0% · Below plan",
+        "Area two": "100.0\u00a0% · On plan",
+    }
+    assert {r["label"]: r["color"] for r in data} == {
+        "Area one": caseload.STATUS_COLORS["below"],
+        "Area two": caseload.STATUS_COLORS["on_plan"],
+    }
+    # The cumulative transferred (4 by June: the initial 3 and P2) has no plan line any more.
+    cumulative = caseload.cumulative_block(context(snap, opts))
+    assert cell(cumulative.table, month="2021-06")["value"] == 4
+    assert "planned" not in cumulative.table.columns
+    assert "Not plan fulfilment" in cumulative.notes[0]
+
+
+def test_the_plan_per_area_follows_the_selection_and_the_period(snap, opts):
+    # Men only: plan A1 P2 = 1, A2 P4 = 1; initial A1 none = 0, A2 P4 = 1.
+    # A1: 100 x 0 / 1 = 0.0 % below; A2: 100 x 1 / 1 = 100.0 % on plan. Later: A1 P2 = 1.
+    men = caseload.plan_table(context(snap, opts, gender=("M",)))
+    assert men.select("trial_area_id", "planned", "initial", "share", "status", "later").rows() == [
+        ("A1", 1.0, 0.0, 0.0, "below", 1.0),
+        ("A2", 1.0, 1.0, 100.0, "on_plan", 0.0),
+    ]
+    # Area two alone; the period ending in March: the later transfers up to March, none.
+    two = caseload.plan_table(context(snap, opts, areas=("A2",), month_to="2021-03"))
+    assert two.select("trial_area_id", "planned", "initial", "later").rows() == [
+        ("A2", 2.0, 2.0, 0.0)
+    ]
+
+
+def test_the_plan_with_disclosure_control(snap, opts):
+    # Threshold 5, every number perturbed: A1's plan (P1, P2: 2, key 178, +1) 3 and A2's
+    # (P3, P4: 2, key 63, -1) 1 are under 5, so every row is suppressed and has no status;
+    # the selection's initial transfer (P1, P3, P4: 3, key (206 + 251 + 68) mod 256 = 13,
+    # -2 for 0..31) is 1, under 5: no share is said.
+    block = caseload.plan_block(context(snap, opts, 5))
+    assert block.table["suppressed"].to_list() == [True, True]
+    assert block.table["status"].to_list() == [None, None]
+    assert block.table["planned"].to_list() == [None, None]
+    assert any("fewer than 5 persons: no share is shown" in n for n in block.notes)
+    assert not any("of the plan:" in n for n in block.notes)
 
 
 # --- Staffing --------------------------------------------------------------------------------------

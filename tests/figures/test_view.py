@@ -61,10 +61,12 @@ def flat(items) -> list:
 def test_caseload_is_one_build_with_its_controls_above_the_figures_they_change(snap, opts):
     view = caseload.build(context(snap, opts), breakdown="municipality", include_initial=True)
     kinds = [type(p).__name__ for p in view.parts]
-    assert kinds == ["Metrics", "Control", "Block", "Control", "Block", "Row"]
+    # the flows under their control, the initial transfer against the plan (no control), the
+    # caseload under its control, then cumulative transferred and the make-up side by side
+    assert kinds == ["Metrics", "Control", "Block", "Block", "Control", "Block", "Row"]
     assert [p.name for p in view.parts if isinstance(p, parts.Control)] == ["initial", "view"]
     keys = [b.key for b in parts.blocks_of(view.parts)]
-    assert keys[0] == "flows" and keys[1].startswith("caseload")
+    assert keys[:2] == ["flows", "plan"] and keys[2].startswith("caseload")
     assert not hasattr(caseload, "CaseloadView")
 
 

@@ -334,6 +334,28 @@ def test_caseload_page(hand):
     assert shown["Active caseload"] == "1"
 
 
+def test_caseload_page_sets_the_initial_transfer_against_the_plan(hand):
+    at = open_page("caseload")
+    assert_clean(at)
+    # Plan: the state office on 2021-02-28, A1 P1, P2 = 2, A2 P3, P4 = 2. Initial transfer:
+    # A1 P1 = 1 (100 x 1 / 2 = 50.0 %, below plan), A2 P3, P4 = 2 (100.0 %, on plan).
+    plan = table_with(at, "status_text")
+    assert list(plan["area_name"]) == ["Area one", "Area two"]
+    assert list(plan["planned"]) == [2, 2] and list(plan["initial"]) == [1, 2]
+    assert list(plan["status_text"]) == ["Below plan", "On plan"]
+    assert list(plan["later"]) == [1, 0]  # P2 on 1 April, beside the plan, not in it
+    shown = texts(at)
+    # The whole selection: 3 of 4, 75.0 %; no cumulative share of the plan any more.
+    assert any("3 of the planned 4, 75.0\u00a0% of the plan: Below plan." in s for s in shown)
+    assert any("95.0\u00a0% to 105.0\u00a0%" in s for s in shown)
+    assert not any("of the plan transferred" in s for s in shown)
+    # Area two alone: 2 of 2, on plan.
+    at.multiselect(key="f_areas").set_value(["A2"]).run()
+    assert_clean(at)
+    assert list(table_with(at, "status_text")["status_text"]) == ["On plan"]
+    assert any("2 of the planned 2, 100.0\u00a0% of the plan: On plan." in s for s in texts(at))
+
+
 def test_caseload_by_municipality_names_them(hand):
     at = open_page("caseload", {"view": "municipality"})
     assert_clean(at)
