@@ -40,6 +40,7 @@ from lib.figures.format import format_date, format_number
 from lib.figures.i18n import N_, t
 from lib.figures.text import as_text
 from lib.web import data, frame, sidebar
+from lib.web.layout import boxes
 
 # The keys this module computes (the layout's roles, the scope, the views' messages),
 # written out for the catalogue's extraction.
@@ -70,9 +71,17 @@ DEFAULT = SliceSpec()
 # The controls
 
 
+# The controls' widths: in one line at 1366 px (906 px), wrapping onto the next where the
+# screen is narrower; in columns of a fraction of the width the "95 % intervals" toggle and the
+# dimension choices were cut at 800 px.
+CONTROL_PX = {"indicator": 300, "role": 180, "scope": 380, "ci": 220}
+
+
 def controls(ctx: PageContext) -> SliceSpec:
     """Indicator, rows, columns and colour (each kept in the URL); returns the slice."""
-    top = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
+    top = boxes(
+        CONTROL_PX["indicator"], *[CONTROL_PX["role"]] * len(ROLES), vertical_alignment="bottom"
+    )
     indicator = frame.page_choice(
         PARAMS["indicator"],
         t("explorer.indicator"),
@@ -104,7 +113,7 @@ def controls(ctx: PageContext) -> SliceSpec:
     is_rate = INDICATORS[indicator].kind == "rate"
     if not (scope_offered or is_rate):
         return spec
-    second = st.columns([3, 2, 4], vertical_alignment="bottom")
+    second = boxes(CONTROL_PX["scope"], CONTROL_PX["ci"], vertical_alignment="bottom")
     scope = None
     if scope_offered:
         default = explorer.default_scope(spec)
