@@ -57,7 +57,10 @@ level = frame.page_choice(
     container=top[2],
     depends_on=kind,
 )
-bottom = layout.row([3, 2, 2])
+# The indicators on a line of their own and the ranking's choices under them: a chip or a
+# select box of a third of the width cut the Finnish "Asiakkaita per asiakastyön htv
+# (asiakkaita per htv)".
+bottom = layout.row([1]) + layout.row([3, 2])
 offered, defaults = compare.indicator_choices(ctx.reader)
 indicators = frame.page_choice(
     "ind",
