@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.figures import compare
 from lib.figures.i18n import N_, t
-from lib.web import data, frame, render
+from lib.web import data, frame, layout, render
 
 # The keys `t(f"compare.level.{x}")` computes, written out for the catalogue's extraction.
 _LEVEL_KEYS = (
@@ -25,7 +25,7 @@ def unit_label(key: str) -> str:
 
 
 # Top-aligned: a control that wraps its chosen values grows downwards, the labels stay in line.
-top = st.columns([2, 3, 2], vertical_alignment="top")
+top = layout.row([2, 3, 2])
 focus = frame.page_choice(
     "focus",
     t("compare.focus"),
@@ -57,7 +57,10 @@ level = frame.page_choice(
     container=top[2],
     depends_on=kind,
 )
-bottom = st.columns([3, 2, 2], vertical_alignment="top")
+# The indicators on a line of their own and the ranking's choices under them: a chip or a
+# select box of a third of the width cut the Finnish "Asiakkaita per asiakastyön htv
+# (asiakkaita per htv)".
+bottom = layout.row([1]) + layout.row([3, 2])
 offered, defaults = compare.indicator_choices(ctx.reader)
 indicators = frame.page_choice(
     "ind",

@@ -14,7 +14,7 @@ _ORDER_KEYS = (
 
 ctx = data.page_context()
 slots = frame.slots()  # the view puts the sort above the area table
-where = slots.columns("sort", [2, 2, 5], vertical_alignment="bottom")
+where = slots.columns("sort", [2, 2.4, 4.6], vertical_alignment="bottom")
 sort_by = frame.page_choice(
     "sort",
     t("overview.sort"),

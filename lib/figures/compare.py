@@ -93,7 +93,10 @@ def unit_words(indicator: str) -> str:
 
 
 def indicator_label(indicator: str) -> str:
-    return f"{indicator_name(indicator)} ({_short_unit(indicator)})"
+    """The indicator with its unit, once: "Active caseload (per 1,000)", but in Swedish
+    "Kunder per årsverke i kundarbete", whose unit is its name (twice it was cut in a chip)."""
+    label, unit = indicator_name(indicator), _short_unit(indicator)
+    return label if unit.casefold() in label.casefold() else f"{label} ({unit})"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -102,7 +102,13 @@ def forest_chart(
         y=y,
         x=alt.X("ci_low:Q", title=x_title),
         x2="ci_high:Q",
-        color=alt.Color("verdict:N", scale=colors, legend=alt.Legend(title=None, orient="top")),
+        # One under another: side by side, the three ran past the right edge at 800 px
+        # ("Below..."), the area names taking the left third of the width.
+        color=alt.Color(
+            "verdict:N",
+            scale=colors,
+            legend=alt.Legend(title=None, orient="top", direction="vertical"),
+        ),
     )
     points = base.mark_point(filled=True, size=60).encode(
         y=y,

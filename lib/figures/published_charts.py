@@ -103,11 +103,13 @@ def counts_chart(frame: pl.DataFrame, *, scale: float | None = None, height: int
     colors = alt.Scale(domain=list(labels.values()), range=[PUBLISHED_COLOR, REGISTER_COLOR])
     y = alt.Y("value:Q", title=t("persons"), axis=alt.Axis(format=",.0f", tickCount=5))
     color = alt.Color(
-        "series:N", scale=colors, title=None,
-        legend=alt.Legend(
-            orient="top", direction="horizontal", labelLimit=420, symbolStrokeWidth=3
-        ),
-    )  # fmt: skip
+        "series:N",
+        scale=colors,
+        title=None,
+        # One under the other: the two long names side by side ran past the right edge of a
+        # 468 px column ("Register...").
+        legend=alt.Legend(orient="top", direction="vertical", labelLimit=420, symbolStrokeWidth=3),
+    )
     base = alt.Chart(data).encode(
         x=_base_x(domain), y=y, color=color, tooltip=_tooltip(t("persons"))
     )

@@ -40,6 +40,7 @@ from lib.figures.format import format_date, format_number
 from lib.figures.i18n import N_, t
 from lib.figures.text import as_text
 from lib.web import data, frame, sidebar
+from lib.web.layout import boxes, row
 
 # The keys this module computes (the layout's roles, the scope, the views' messages),
 # written out for the catalogue's extraction.
@@ -70,9 +71,17 @@ DEFAULT = SliceSpec()
 # The controls
 
 
+# The controls' widths: in one line at 1366 px (906 px), wrapping onto the next where the
+# screen is narrower; in columns of a fraction of the width the "95 % intervals" toggle and the
+# dimension choices were cut at 800 px.
+CONTROL_PX = {"indicator": 300, "role": 180, "scope": 380, "ci": 220}
+
+
 def controls(ctx: PageContext) -> SliceSpec:
     """Indicator, rows, columns and colour (each kept in the URL); returns the slice."""
-    top = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
+    top = boxes(
+        CONTROL_PX["indicator"], *[CONTROL_PX["role"]] * len(ROLES), vertical_alignment="bottom"
+    )
     indicator = frame.page_choice(
         PARAMS["indicator"],
         t("explorer.indicator"),
@@ -104,7 +113,7 @@ def controls(ctx: PageContext) -> SliceSpec:
     is_rate = INDICATORS[indicator].kind == "rate"
     if not (scope_offered or is_rate):
         return spec
-    second = st.columns([3, 2, 4], vertical_alignment="bottom")
+    second = boxes(CONTROL_PX["scope"], CONTROL_PX["ci"], vertical_alignment="bottom")
     scope = None
     if scope_offered:
         default = explorer.default_scope(spec)
@@ -293,7 +302,7 @@ def current_view(ctx: PageContext, spec: SliceSpec, db_url: str) -> None:
         text = f"{t('explorer.views.current', name=view.name)} · {by}"
         st.caption(f":material/bookmark: {as_text(text)}")
         return
-    left, right = st.columns([4, 1], vertical_alignment="center")
+    left, right = row([4, 1], vertical_alignment="center")
     text = t("explorer.views.changed", name=view.name)
     left.caption(f":material/bookmark_border: {as_text(text)}")
     right.button(
@@ -330,6 +339,12 @@ def _when(moment) -> str:
     return f"{format_date(local)} {local:%H:%M}"
 
 
+def _buttons(n: int) -> list:
+    """Places for `n` buttons side by side at their own width, wrapping where it is narrow."""
+    with st.container(horizontal=True, wrap=True, gap="small"):
+        return [st.container(width="content") for _ in range(n)]
+
+
 def saved_views(ctx: PageContext, spec: SliceSpec) -> None:
     """The list of saved views (open, link, rename, delete) and the form to save this one."""
     db_url = data.current_info().db_url
@@ -338,7 +353,10 @@ def saved_views(ctx: PageContext, spec: SliceSpec) -> None:
     with st.expander(
         f"{t('explorer.views')} ({len(saved)})", icon=":material/bookmarks:", expanded=False
     ):
-        left, right = st.columns([3, 2], gap="large")
+        # side by side at 1366 px (the expander's inside is 870 px), one under the other on a
+        # narrow screen; the buttons in rows at their own width (in fifths of a narrow column
+        # "Delete" would be cut)
+        left, right = row([3, 2], room=870)
         with left:
             if not saved:
                 st.caption(t("explorer.views.none"))
@@ -359,7 +377,7 @@ def saved_views(ctx: PageContext, spec: SliceSpec) -> None:
                 )
                 view = by_id.get(chosen) or saved[0]
                 theirs = door.may_change_view(data.viewer(), view)
-                b1, b2, _ = st.columns([1, 1, 3])
+                b1, b2 = _buttons(2)
                 b1.button(
                     t("explorer.views.open"),
                     key="explorer-open",
@@ -382,7 +400,7 @@ def saved_views(ctx: PageContext, spec: SliceSpec) -> None:
                         as_text(t("explorer.views.delete.confirm", name=view.name)),
                         icon=":material/warning:",
                     )
-                    c1, c2, _ = st.columns([1, 1, 2])
+                    c1, c2 = _buttons(2)
                     c1.button(
                         t("explorer.views.delete.yes"),
                         key="explorer-delete-confirm",
@@ -398,7 +416,7 @@ def saved_views(ctx: PageContext, spec: SliceSpec) -> None:
                 st.code(
                     view_link(view.view_id, door.params_of(view)), language=None, wrap_lines=True
                 )
-                r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
+                r1, r2 = row([3, 1], vertical_alignment="bottom", room=480)
                 r1.text_input(
                     t("explorer.views.rename"),
                     value=view.name,

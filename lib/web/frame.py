@@ -27,6 +27,7 @@ from lib.web.data import (
     refused,
     selection,
 )
+from lib.web.layout import row
 from lib.web.workarounds import freeze_gc_once
 
 
@@ -233,7 +234,7 @@ class Slots:
         slots = [Slot() for _ in spec]
 
         def draw() -> None:
-            for column, slot in zip(st.columns(spec, **kw), slots, strict=True):
+            for column, slot in zip(row(spec, **kw), slots, strict=True):
                 slot.replay(column)
 
         self._drawers.setdefault(name, []).append(draw)

@@ -38,6 +38,7 @@ from lib.figures.text import as_text, join_lines
 from lib.settings import get_settings
 from lib.web import sidebar
 from lib.web.data import _national_activation, _vega_lite, audit, current_info, selection
+from lib.web.layout import GAP_PX, MAIN_PX, card_px, grid
 
 # The keys `t(f"headline.{key}")` and `t(f"table.{col}")` compute, and the downloads' labels,
 # written out for the catalogue's extraction.
@@ -111,12 +112,17 @@ def _draw(part, slots) -> None:  # one branch per kind of part (lib/figures/view
         if slots is not None:
             slots.draw(part.name)
     elif isinstance(part, parts.Columns):
-        widths = list(part.widths) if part.widths else len(part.columns)
-        for column, inside in zip(st.columns(widths), part.columns, strict=True):
-            with column:
-                draw(inside, slots)
+        # Side by side at 1366 px, one under another where they would not fit (see card_px).
+        widths = list(part.widths) if part.widths else [1] * len(part.columns)
+        room = MAIN_PX - GAP_PX * (len(widths) - 1)
+        stats = all(isinstance(p, parts.Stat) for inside in part.columns for p in inside)
+        with grid():
+            for w, inside in zip(widths, part.columns, strict=True):
+                width = METRIC_CARD_PX if stats else int(room * w / sum(widths))
+                with st.container(width=width):
+                    draw(inside, slots)
     elif isinstance(part, parts.Stat):
-        st.metric(as_text(part.label), part.value, help=part.help)
+        metric(part.label, part.value, help=part.help)
     elif isinstance(part, parts.Table):
         static_table(
             part.table,
@@ -178,13 +184,15 @@ def _markdown(text: str) -> None:
 def effect_card(card: parts.EffectCard) -> None:
     """The Evaluation's estimate: the number and its interval, what it means, the counts."""
     s = card.summary
-    with st.container(border=True):
-        left, right = st.columns([1, 2])
-        left.metric(card.label, s.estimate, help=card.help or None)
-        left.caption(s.interval)
-        right.markdown(f"**{s.verdict}**")
-        right.markdown(s.trend_text)
-        right.caption(s.counts)
+    # The number beside what it means at 1366 px, above it where the card is narrow.
+    with st.container(border=True), grid():
+        with st.container(width=card_px(3) - 16):
+            metric(card.label, s.estimate, help=card.help or None)
+            st.caption(s.interval)
+        with st.container(width=2 * card_px(3) - 16):
+            st.markdown(f"**{s.verdict}**")
+            st.markdown(s.trend_text)
+            st.caption(s.counts)
 
 
 def _definition_body(indicator_id: str, *, heading: bool = True) -> None:
@@ -403,9 +411,10 @@ def download_row(buttons, meta: ExportMeta, *, key: str, rows: int | None = None
     """Download buttons side by side: (label key, bytes-making callable, extension, MIME type)
     each; the file is written only when its button is clicked, and the click writes an `export`
     row in the audit trail (who, page, what the file holds, how many rows)."""
-    widths = [1] * len(buttons) + [5 - len(buttons)]
-    for col, (label, make, ext, mime) in zip(st.columns(widths), buttons, strict=False):
-        with col:
+    # A row that wraps, each button as wide as its label (which may wrap too): in fixed columns
+    # a fifth of a narrow box cut "CSV" to "C" at 800 px, and Finnish labels are longer.
+    with st.container(horizontal=True, wrap=True, gap="small"):
+        for label, make, ext, mime in buttons:
             st.download_button(
                 t(label),
                 data=in_language(make),  # written later, on a server thread: in this language
@@ -416,6 +425,8 @@ def download_row(buttons, meta: ExportMeta, *, key: str, rows: int | None = None
                 on_click=_downloaded,
                 args=(meta, ext, rows),
                 type="tertiary",
+                width="content",
+                wrap=True,
             )
 
 
@@ -492,12 +503,15 @@ def definition_list(df: pl.DataFrame, columns, body: str) -> None:
 
 
 def block_row(blocks: list[Block], per_row: int = 2) -> None:
-    """Figures side by side, `per_row` to a row, each row's boxes as tall as its tallest (a
-    caption of three lines beside one of one would leave the boxes ragged)."""
+    """Figures side by side, `per_row` to a row at 1366 px and fewer where the screen is
+    narrower (at 800 px one to a row: two boxes of 226 px cut the legends and crowd the axis
+    labels), each line's boxes as tall as its tallest (a caption of three lines beside one of
+    one would leave the boxes ragged)."""
+    width = card_px(per_row)
     for start in range(0, len(blocks), per_row):
-        for col, b in zip(st.columns(per_row), blocks[start : start + per_row], strict=False):
-            with col:
-                block(b, stretch=True)
+        with grid():
+            for b in blocks[start : start + per_row]:
+                block(b, stretch=True, width=width)
 
 
 def block(
@@ -507,12 +521,14 @@ def block(
     table_open: bool = False,
     scroll: int | None = None,
     stretch: bool = False,
+    width: int | str = "stretch",
 ) -> None:
     """A figure: its title (the definition's button), chart, caption with the as-of date and
     the suppression mark, the table behind it one click away, and the downloads. `stretch`:
-    as tall as its row (see block_row)."""
+    as tall as its row (see block_row); `width`: the box's width in pixels, in a row of them."""
     sel = selection()
-    with st.container(border=border, height="stretch" if stretch else "content"):
+    height = "stretch" if stretch else "content"
+    with st.container(border=border, height=height, width=width):
         definition_popover(b.indicators, label=b.title, key=f"definition-{b.key}")
         if b.message:
             st.info(as_text(b.message), icon=":material/info:")
@@ -573,13 +589,23 @@ def metric_row(metrics: list[Metric], per_row: int | None = None) -> None:
                 _metric_card(m)
 
 
+def metric(label: str, value, *, help: str | None = None, **kw) -> None:
+    """A metric whose label wraps. Streamlit cuts a metric's own label to one line ("Placement
+    at 90 days ov…"), and Finnish and Swedish labels are longer still: the label is written
+    above the number as small text that wraps, the definition on hover; the metric keeps it as
+    its (hidden) label. `label` is plain text."""
+    with st.container(gap=None):
+        st.markdown(f":small[{as_text(label)}]", help=help)
+        st.metric(as_text(label), value, label_visibility="collapsed", **kw)
+
+
 def _metric_card(m: Metric) -> None:
     """One metric card: the value, its definition on hover, its caption."""
     with st.container(border=True, width=METRIC_CARD_PX):
         ind = INDICATORS[m.indicator]
         value = DASH if (m.suppressed or m.value is None) else format_value(m.value, m.unit)
-        st.metric(
-            as_text(m.label),
+        metric(
+            m.label,
             value,
             help=f"{indicator_definition(ind.id)} ({t('definition.unit')}: {unit_text(ind.unit)})",
         )
@@ -592,8 +618,15 @@ def _metric_card(m: Metric) -> None:
 
 def legend(items: list[tuple[str, str, bool]]) -> None:
     """A legend shared by several charts: a coloured line and the name of each series, drawn
-    as a chart (lib/figures/charts.legend_chart), so no HTML of ours reaches the page."""
-    chart_element(charts.legend_chart(items))
+    as a chart (lib/figures/charts.legend_chart), so no HTML of ours reaches the page. One
+    chart a series, side by side in a row that wraps: drawn as one chart, a line of eight names
+    ran past the right edge at 800 px ("Turku re")."""
+    with grid():
+        for item in items:
+            spec = _vega_lite(charts.legend_chart([item]))
+            # legend_chart's own advance for a series: line 22, gap 6, 7 px a character, 24
+            width = 22 + 6 + 7 * len(item[0]) + 24
+            st.vega_lite_chart({**spec, "width": width}, width=width)
 
 
 def national_context(month: str) -> None:
@@ -686,40 +719,51 @@ def _metric(
     text = format_change(delta, head.unit)
     # No change (at the shown precision): grey and no arrow, whatever the unit's text says.
     unchanged = text is not None and not text.startswith(("+", "-"))
-    st.metric(
-        label,
-        metric_value(fig, head.unit),
+    kw = dict(
         delta=text,
         delta_color="off" if unchanged else _delta_color(head),
         delta_arrow="off" if unchanged else "auto",
         delta_description=description if delta is not None else None,
-        label_visibility=label_visibility,
     )
+    if label_visibility == "visible":
+        metric(label, metric_value(fig, head.unit), **kw)
+    else:
+        st.metric(label, metric_value(fig, head.unit), label_visibility=label_visibility, **kw)
+
+
+# Half a headline card's inside (291 px less its border and padding, 257 px, less the gap):
+# the trial's and the comparison's metrics side by side.
+HALF_CARD_PX = 116
 
 
 def headline_card(
-    head: overview.Headline, ctx: overview.OverviewContext, specs: dict | None = None
+    head: overview.Headline,
+    ctx: overview.OverviewContext,
+    specs: dict | None = None,
+    *,
+    width: int | str = "stretch",
 ) -> None:
     """One headline: label and definition, the metric with its change, caption, trend chart."""
     pooled = head.pooled and head.key == overview.PLACEMENT_INDICATOR
     label = t(f"headline.{head.key}.pooled" if pooled else f"headline.{head.key}")
     # height="stretch": the cards of a row share one height, so the row reads as a grid.
-    with st.container(border=True, height="stretch"):
+    with st.container(border=True, height="stretch", width=width):
         definition_popover(head.indicator, label=label, key=f"definition-{head.key}")
         description = _delta_description(head)
         if head.comparison is not None:
-            # Two metrics side by side: no room for "vs <month>"; the caption says it.
-            a, b = st.columns(2)
-            with a:
-                _metric(t("metric.trial"), head.current, head.change, head, description=None)
-            with b:
-                _metric(
-                    t("metric.comparison"),
-                    head.comparison,
-                    head.comparison_change,
-                    head,
-                    description=None,
-                )
+            # Two metrics side by side, one under the other where the card is narrow: no room
+            # for "vs <month>"; the caption says it.
+            with st.container(horizontal=True, wrap=True, gap="small"):
+                with st.container(width=HALF_CARD_PX):
+                    _metric(t("metric.trial"), head.current, head.change, head, description=None)
+                with st.container(width=HALF_CARD_PX):
+                    _metric(
+                        t("metric.comparison"),
+                        head.comparison,
+                        head.comparison_change,
+                        head,
+                        description=None,
+                    )
         else:
             _metric(
                 label,
@@ -755,11 +799,13 @@ def headline_grid(
     per_row: int = 3,
     specs: dict | None = None,
 ) -> None:
+    """The headline cards, `per_row` to a line at 1366 px, fewer where the screen is narrower
+    (three columns of 145 px at 800 px cut "343.1 FTE" to "343.…")."""
+    width = card_px(per_row)
     for start in range(0, len(heads), per_row):
-        cols = st.columns(per_row)
-        for col, head in zip(cols, heads[start : start + per_row]):
-            with col:
-                headline_card(head, ctx, specs)
+        with grid():
+            for head in heads[start : start + per_row]:
+                headline_card(head, ctx, specs, width=width)
 
 
 _AREA_INDICATOR = {
@@ -973,7 +1019,7 @@ def explorer(view: ExplorerView) -> None:
                 if row.get("suppressed")
                 else metric_text(row.get("value"), ind.unit)
             )
-            st.metric(t("explorer.single"), value)
+            metric(t("explorer.single"), value)
         elif view.chart is not None:
             height = view.chart.get("height") if isinstance(view.chart, dict) else None
             rows = len({r for r in view.pivot[view.pivot.columns[0]].to_list()})

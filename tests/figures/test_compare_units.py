@@ -165,3 +165,25 @@ def test_regions_in_swedish_are_the_landskap_names(ctx):
     finally:
         set_language("en")
     assert view.bars.table["name"].to_list()[:2] == ["Nyland", "Södra Österbotten"]
+
+
+def test_an_indicator_names_its_unit_once():
+    """The indicator choices name the unit beside the indicator, unless the name already says
+    it: in Swedish the unit of clients per FTE is the indicator's name, and written twice
+    ("Kunder per årsverke i kundarbete (kunder per årsverke i kundarbete)") it was cut."""
+    from lib.figures import i18n
+
+    token = i18n._LANGUAGE.set("en")
+    try:
+        assert compare.indicator_label("active_caseload") == "Active caseload (per 1,000)"
+        assert compare.indicator_label("exit_rate") == "Exit to employment rate (%)"
+        assert (
+            compare.indicator_label("clients_per_fte")
+            == "Clients per client-facing FTE (clients per FTE)"
+        )
+        i18n.set_language("sv")
+        # (the sv catalogue has no name for the active caseload yet: only the unit is checked)
+        assert compare.indicator_label("active_caseload").endswith(" (per 1\u00a0000)")
+        assert compare.indicator_label("clients_per_fte") == "Kunder per årsverke i kundarbete"
+    finally:
+        i18n._LANGUAGE.reset(token)

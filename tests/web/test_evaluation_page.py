@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lib.figures.text import as_read
 from tests.web.test_pages import assert_clean, build_store, env, open_page, texts, warnings  # noqa: F401
 
 
@@ -10,7 +11,8 @@ def test_evaluation_page_shows_the_hand_worked_effect(env, tmp_path):  # noqa: F
     at = open_page("evaluation")
     assert_clean(at)
     # tests/cli/test_cli.py::test_effect_on_the_hand_fixture works it out: +2.81 pp
-    (did,) = [m for m in at.metric if m.label == "Difference-in-differences, whole trial"]
+    # (a metric's label is read as Markdown, its text escaped: it may name an area)
+    (did,) = [m for m in at.metric if as_read(m.label) == "Difference-in-differences, whole trial"]
     assert did.value == "+2.81 pp"
     # the one control above the result starts on the whole trial (never "Choose an option")
     choice = at.selectbox(key="p_effect_area")
@@ -26,8 +28,8 @@ def test_choosing_an_area_changes_the_event_study(env, tmp_path):  # noqa: F811
     assert_clean(at)
     assert at.query_params["effect_area"] == "A1"
     # the card follows: Area one (005 alone) against the comparison, -100/23 - (-100/19) pp
-    (did,) = [m for m in at.metric if m.label.startswith("Difference-in-differences")]
-    assert (did.label, did.value) == ("Difference-in-differences, Area one", "+0.92 pp")
+    (did,) = [m for m in at.metric if as_read(m.label).startswith("Difference-in-differences")]
+    assert (as_read(did.label), did.value) == ("Difference-in-differences, Area one", "+0.92 pp")
     assert any("1 trial and 1 comparison municipalities" in s for s in texts(at)), texts(at)
 
 
@@ -48,8 +50,8 @@ def test_a_municipal_lead_sees_the_card_for_an_area(env, tmp_path):  # noqa: F81
     at.run()
     assert_clean(at)
     # the effect for everyone is headline: another area's card too (A2 = 091 against 020)
-    (did,) = [m for m in at.metric if m.label.startswith("Difference-in-differences")]
-    assert did.label == "Difference-in-differences, Area two"
+    (did,) = [m for m in at.metric if as_read(m.label).startswith("Difference-in-differences")]
+    assert as_read(did.label) == "Difference-in-differences, Area two"
 
 
 def test_a_bad_area_in_the_link_gives_a_notice(env, tmp_path):  # noqa: F811
