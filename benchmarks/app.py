@@ -245,7 +245,8 @@ def cli(store_url: str, cache_dir: Path) -> dict:
     for kind in ("cold", "warm"):
         for argv in commands:
             t = time.perf_counter()
-            with contextlib.redirect_stdout(io.StringIO()):
+            out = io.TextIOWrapper(io.BytesIO())  # with .buffer, as the CLI writes bytes too
+            with contextlib.redirect_stdout(out):
                 code = main(argv)
             inproc[kind].append(time.perf_counter() - t)
             if code != 0:

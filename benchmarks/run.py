@@ -93,7 +93,7 @@ def phase_import(workdir: Path, url: str) -> dict:
 
 def phase_indicators(folder: Path) -> dict:
     from lib.engine.cache import read_snapshot
-    from lib.engine.indicators import CONTRACT_INDICATORS, Query, compute
+    from lib.engine.indicators import CONTRACT_INDICATORS, IndicatorError, Query, compute
 
     t0 = time.perf_counter()
     snap = read_snapshot(folder)
@@ -107,7 +107,11 @@ def phase_indicators(folder: Path) -> dict:
                 continue
             q = Query(ind, by=("municipality_code", "month"), groups=groups)
             t = time.perf_counter()
-            compute(snap, q)
+            try:
+                compute(snap, q)
+            except IndicatorError:  # e.g. a group of an indicator not counted per person
+                row[label] = None
+                continue
             row[label] = time.perf_counter() - t
         times[ind] = row
     return {"snapshot_load_s": load_s, "indicators": times, "peak_mb": _peak_mb()}
@@ -452,6 +456,7 @@ def run_scale(scale: str, args, save) -> dict:
                         res.setdefault("server", {})[key] = {**value, "phase": meta}
                 else:
                     res[phase] = _child([phase, scale, src, work])
+                res.setdefault("succeeded", []).append(phase)
             except SystemExit as e:  # said in the report; the other phases still run
                 print(f"  {scale}: {phase} failed: {str(e)[-1500:]}", file=sys.stderr)
                 res.setdefault("failed", {})[phase] = str(e)[-1500:]
@@ -567,9 +572,9 @@ def scale_report(r: dict) -> list[str]:
 
 def server_report(s: dict) -> list[str]:
     out = [
-        "A real server (`streamlit run dashboard.py` on loopback) and headless Chromium. *First "
-        "page*: from starting the server until the Overview's headline metrics and first chart "
-        f"are drawn (target: {TARGET['first_page']:.0f} s once the store exists).",
+        "A real server on loopback, started as scripts/start.sh starts it, and headless "
+        "Chromium. *First page*: from starting the server until the Overview's headline metrics "
+        f"and first chart are drawn (target: {TARGET['first_page']:.0f} s once the store exists).",
         "",
         "| start | server answers (s) | then figures drawn (s) | first page, total (s) | "
         "meets | server RSS then (MB) | its peak (MB) |",
@@ -587,9 +592,10 @@ def server_report(s: dict) -> list[str]:
         )
     out += [
         "",
-        "Memory of one server process with concurrent browser sessions, each an official going "
-        "through all ten figure pages with their own areas and group in the URL (a fresh "
-        "server each time, the Overview drawn once before the sessions start). *Peak*: the "
+        "Memory of one server process with concurrent sessions, each an official going "
+        "through all ten figure pages with their own areas and group, over Streamlit's "
+        "websocket protocol as a browser speaks it (its drawing left out; a fresh server each "
+        "time, the Overview run once before the sessions start). *Peak*: the "
         "process's highest RSS since its start (loading included); *during*: the highest "
         "sampled while the sessions ran; *steady*: 10 s after they went idle, sessions still "
         f"open. Targets: steady {TARGET['steady_mb'] / 1024:.0f} GB, peak "
@@ -977,6 +983,10 @@ def main() -> None:
                     merged = {**r, **current} if args.merge else current
                     if args.merge and "server" in r and "server" in current:
                         merged["server"] = {**r["server"], **current["server"]}
+                    if args.merge:  # a phase that succeeded now failed no more
+                        failed = {**r.get("failed", {}), **current.get("failed", {})}
+                        done = current.get("succeeded", [])
+                        merged["failed"] = {k: v for k, v in failed.items() if k not in done}
                     results[i] = merged
                     break
             else:
