@@ -104,9 +104,10 @@ def stats(values: list[float]) -> dict:
             "max": max(values)}  # fmt: skip
 
 
-def dashboard(store_url: str, cache_dir: Path) -> dict:
+def dashboard(store_url: str, cache_dir: Path, limit: int = 0) -> dict:
     """Every page in its own AppTest session of one process: first open, then the sidebar's
-    changes and the page's own, cold and warm. Admin: the audit trail as the demo admin."""
+    changes (the first `limit` of them, when given) and the page's own, cold and warm. Admin:
+    the audit trail as the demo admin."""
     os.environ["TRIALWATCH_DB"] = store_url
     os.environ["TRIALWATCH_CACHE_DIR"] = str(cache_dir)
     from streamlit.testing.v1 import AppTest
@@ -137,7 +138,8 @@ def dashboard(store_url: str, cache_dir: Path) -> dict:
             areas, munis_of, months = places(store_url, cache_dir)
         changes = own
         if page != "audit":
-            changes = sidebar_changes(page_no, areas, munis_of, months) + own
+            sidebar = sidebar_changes(page_no, areas, munis_of, months)
+            changes = sidebar[:limit] + own if limit else sidebar + own
         times: dict[str, list[float]] = {"cold": [], "warm": []}
         cpu: dict[str, list[float]] = {"cold": [], "warm": []}
         for kind in ("cold", "warm"):
@@ -155,7 +157,8 @@ def dashboard(store_url: str, cache_dir: Path) -> dict:
             **{kind: stats(v) for kind, v in times.items()},
             "cpu": {kind: statistics.median(v) for kind, v in cpu.items()},
         }
-    return {"pages": pages, "total_s": time.perf_counter() - t_process, "peak_mb": _peak_mb()}
+    return {"pages": pages, "total_s": time.perf_counter() - t_process, "peak_mb": _peak_mb(),
+            "limit": limit}  # fmt: skip
 
 
 def _cpu_s() -> float:

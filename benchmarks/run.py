@@ -290,7 +290,8 @@ def phase_sessions(work: Path) -> dict:
 def phase_pages(work: Path) -> dict:
     from benchmarks import app
 
-    return app.dashboard(store_url(work), work / "cache")
+    limit = int(os.environ.get("TRIALWATCH_BENCH_CHANGES") or 0)
+    return app.dashboard(store_url(work), work / "cache", limit)
 
 
 def phase_cli(work: Path) -> dict:
@@ -636,7 +637,13 @@ def pages_report(d: dict) -> list[str]:
         "this page has not shown (each page its own areas and groups); *warm*: the same again. "
         "*First open*: a new session opening the page (the Overview's: the process's first, "
         f"the snapshot read). Target: median {TARGET['median']} s, 95th percentile "
-        f"{TARGET['p95']:.0f} s.",
+        f"{TARGET['p95']:.0f} s."
+        + (
+            f" Here only the first {d['limit']} sidebar changes (areas, a group, two areas, "
+            "...) and the page's own: the machine was too busy for all of them."
+            if d.get("limit")
+            else ""
+        ),
         "",
         "| page | first open | changes | cold median | cold p95 | warm median | warm p95 | "
         "meets | cold CPU median |",
@@ -930,6 +937,12 @@ def main() -> None:
     )
     p.add_argument("--keep", metavar="DIR", help="keep the scratch folders under DIR/SCALE")
     p.add_argument("--phases", nargs="+", default=list(PHASES), choices=PHASES)
+    p.add_argument(
+        "--changes",
+        type=int,
+        default=0,
+        help="only the first N sidebar changes per page (a busy machine; default all 11)",
+    )
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     p.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
     p.add_argument(
@@ -942,6 +955,8 @@ def main() -> None:
     )
     p.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.changes:
+        os.environ["TRIALWATCH_BENCH_CHANGES"] = str(args.changes)  # for the pages phase
     if args.phase:
         name, scale, src, work, *rest = args.phase
         src, work = Path(src), Path(work)
