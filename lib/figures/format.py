@@ -126,13 +126,15 @@ def format_pp(delta: float | None, decimals: int = 2) -> str:
 
 
 def table_value(value: float | None, unit: str | None) -> float | None:
-    """A table cell's value rounded as `table_text` writes it, a negative zero made 0.0: what
-    an English table's printf format gets, which would write -0.04 or -0.0 as '-0.0'."""
+    """A table cell's value for an English table, whose printf format would write a negative
+    value that rounds to zero (-0.04, -0.0) as '-0.0': such a value becomes 0.0 (rounded as
+    `table_text` rounds: the exact value, a tie away from zero); any other is kept as it is,
+    so the column sorts and reads the same."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     decimals = table_decimals(unit)
     rounded = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return float(rounded) + 0.0  # -0.0 + 0.0 is 0.0
+    return 0.0 if rounded == 0 else float(value)
 
 
 def change_unit(unit: str) -> str:

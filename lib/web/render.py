@@ -293,8 +293,8 @@ def _as_text(df: pl.DataFrame, formats: dict) -> pl.DataFrame:
 
 
 def _as_shown(df: pl.DataFrame, units: dict[str, str | None]) -> pl.DataFrame:
-    """An English table's number columns (name -> unit) rounded as the cells show them, a
-    negative zero made 0.0: Streamlit's printf formats would write -0.04 and -0.0 as '-0.0'."""
+    """An English table's number columns (name -> unit) with a value that rounds to zero made
+    0.0: Streamlit's printf formats would write -0.04 and -0.0 as '-0.0'."""
     return df.with_columns(
         pl.Series(name, [table_value(v, unit) for v in df[name].to_list()], dtype=pl.Float64)
         for name, unit in units.items()
@@ -356,7 +356,7 @@ def display_frame(df: pl.DataFrame, columns) -> tuple[pl.DataFrame, dict, list[s
     styler = localized and df.height * len(order) <= STYLER_CELLS
     config = {}
     formats = {}
-    rounded: dict[str, str | None] = {}  # English number columns, rounded as shown
+    rounded: dict[str, str | None] = {}  # English number columns: no '-0.0' (_as_shown)
     out = df
     for col in shown:
         help_text = col.description or None
@@ -968,8 +968,8 @@ def area_table(
         "target_mark",
         *(f"{c}{end}" for c in overview.AREA_VALUE_COLUMNS for end in ("", "_month", "_year")),
     ]
-    # English: printf formats the values in the browser, so they arrive rounded as shown
-    # (no '-0.0'); the download keeps them as computed
+    # English: printf formats the values in the browser, so a negative value that rounds to
+    # zero arrives as 0.0 (no '-0.0'); the download keeps the values as computed
     numbers = {
         f"{c}{end}": _AREA_UNIT[c]
         for c in overview.AREA_VALUE_COLUMNS
