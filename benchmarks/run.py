@@ -505,6 +505,8 @@ def scale_report(r: dict) -> list[str]:
         f"{sum(b['rows'].values()):,} register rows, {b['panel_rows']:,} person-months",
         "",
     ]
+    for note in r.get("notes", []):  # what the run's operator wrote into results.json
+        out += [f"*Note*: {note}", ""]
     if b.get("reused"):
         out += ["The store was built earlier (`--phase build`) and reused; its build figures:", ""]
     out += [

@@ -55,6 +55,9 @@ BAND_COLOR = "#009E73"
 SPARK_HEIGHT = 170
 CHART_HEIGHT = 260
 LEGEND_HEIGHT = 26
+# A bar chart's plot is at least this tall, and its bars keep their own thickness: one area's
+# bar would otherwise be drawn in a strip of 20-odd px (or fill a tall box as a slab).
+MIN_BAR_CHART_HEIGHT = 90
 
 
 # ---------------------------------------------------------------------------------------------
@@ -703,13 +706,15 @@ def ranked_bar_chart(
         ),
         *([pl.col(ci[0]).alias("ci_low"), pl.col(ci[1]).alias("ci_high")] if ci else []),
     ).with_columns(text_pos=pl.col("value").fill_null(0.0))
-    height = max(60, bar_height * len(order))
-    shape = _ranked_shape(unit, label_title or t("chart.name"), band, bool(ci), max_label, height)
+    height = max(MIN_BAR_CHART_HEIGHT, bar_height * len(order))
+    shape = _ranked_shape(
+        unit, label_title or t("chart.name"), band, bool(ci), max_label, height, bar_height
+    )
     return Spec(shape, {"data": data, "order": order})
 
 
 @shape
-def _ranked_shape(unit, label_title, band, ci, max_label, height) -> alt.LayerChart:
+def _ranked_shape(unit, label_title, band, ci, max_label, height, bar_height) -> alt.LayerChart:
     data = alt.NamedData(name=slot("data"))
     y = alt.Y(
         "label:N",
@@ -727,7 +732,7 @@ def _ranked_shape(unit, label_title, band, ci, max_label, height) -> alt.LayerCh
     ]
     bars = (
         alt.Chart(data)
-        .mark_bar()
+        .mark_bar(height=round(bar_height * 0.75))  # as thick with one bar as with twenty
         .encode(
             y=y,
             x=alt.X("value:Q", title=x_title, axis=_y_axis(unit), scale=alt.Scale(zero=True)),
@@ -804,7 +809,7 @@ def paired_bar_chart(
     rows = order or list(dict.fromkeys(data["label"].to_list()))
     names = set(data["series"].to_list())
     domain = [n for n in colors if n in names]
-    height = max(80, bar_height * len(names) * len(rows) + 6 * len(rows))
+    height = max(MIN_BAR_CHART_HEIGHT, bar_height * len(names) * len(rows) + 6 * len(rows))
     shape = _paired_shape(unit, label_title or t("chart.name"), bool(ci), height + LEGEND_HEIGHT)
     return Spec(
         shape,

@@ -10,15 +10,13 @@ import altair as alt
 import polars as pl
 
 from lib.figures.charts import AREA_PALETTE, COMPARISON_COLOR, RULE_COLOR, TRIAL_COLOR
-from lib.figures.format import format_number
+from lib.figures.format import format_pp
 from lib.figures.i18n import t
 
 HEIGHT = 280
 
 
-def format_pp(v) -> str:
-    """A signed effect in percentage points, two decimals: '+0.72 pp'; None -> '–'."""
-    return "–" if v is None else f"{'+' if v > 0 else ''}{format_number(v, 2)} pp"
+__all__ = ["format_pp"]  # lib/figures/evaluation.py reads it from here
 
 
 def _effect_text(r: dict) -> str:

@@ -19,6 +19,7 @@ from lib.figures.charts import (
     AREA_PALETTE,
     CHART_HEIGHT,
     COMPARISON_COLOR,
+    MIN_BAR_CHART_HEIGHT,
     TRIAL_COLOR,
     area_colors,
     trend_chart,
@@ -50,6 +51,13 @@ PANELS_MAX = 12
 TEXT_CELLS_MAX = 400  # a heat map writes its numbers into the tiles up to this many
 PANEL_WIDTH = 380  # two panels side by side in the page's width at 1366 px
 SUPPRESSED_GREY = "#D9D9D9"
+BAR_STEP = 22  # px a bar's row takes
+BAR_PX = 16  # and the bar's own thickness
+TILE_STEP = 20  # px a heat map's row takes
+# A heat map taller than this writes its column labels above the tiles as well as below, so
+# that they can be read without scrolling to the bottom of a long chart (125 municipalities
+# are 2,500 px).
+HEATMAP_AXIS_BOTH_ROWS = 15
 
 
 NONE = "none"  # the Explorer's choice of no dimension in a role
@@ -190,14 +198,17 @@ def _bars(df: pl.DataFrame, dim: str, unit: str) -> alt.LayerChart:
     x = alt.X("value:Q", title=axis_title(unit), axis=_y_axis(unit))
     tooltip = [alt.Tooltip("label:N", title=_dim_title(dim)),
                alt.Tooltip("value_text:N", title=axis_title(unit))]  # fmt: skip
-    bars = alt.Chart().mark_bar(color=TRIAL_COLOR).encode(x=x, y=y, tooltip=tooltip)
+    bars = alt.Chart().mark_bar(color=TRIAL_COLOR, height=BAR_PX).encode(x=x, y=y, tooltip=tooltip)
     marks = (
         alt.Chart()
         .transform_filter("!isValid(datum.value)")
         .mark_text(align="left", dx=3, color="#555555")
         .encode(x=alt.datum(0), y=y, text="tile_text:N", tooltip=tooltip)
     )
-    return alt.layer(bars, marks, data=data).properties(height=alt.Step(22))
+    # A step a bar; a few bars (one area) get the minimum height, not a 22 px strip.
+    few = BAR_STEP * len(order) < MIN_BAR_CHART_HEIGHT
+    height = MIN_BAR_CHART_HEIGHT if few else alt.Step(BAR_STEP)
+    return alt.layer(bars, marks, data=data).properties(height=height)
 
 
 def _heatmap(df: pl.DataFrame, row_dim: str, col_dim: str, unit: str) -> alt.LayerChart:
@@ -214,12 +225,18 @@ def _heatmap(df: pl.DataFrame, row_dim: str, col_dim: str, unit: str) -> alt.Lay
     cols = list(dict.fromkeys(data["c"].to_list()))
     few = len(cols) <= 8
     step = 76 if few else 22
-    x = alt.X(
-        "c:O",
-        title=_dim_title(col_dim),
-        sort=cols,
-        axis=alt.Axis(labelAngle=0 if few else -90, labelLimit=step - 4 if few else 120),
-    )
+
+    def x_axis(orient: str) -> alt.X:
+        return alt.X(
+            "c:O",
+            title=_dim_title(col_dim),
+            sort=cols,
+            axis=alt.Axis(
+                orient=orient, labelAngle=0 if few else -90, labelLimit=step - 4 if few else 120
+            ),
+        )
+
+    x = x_axis("bottom")
     y = alt.Y("r:O", title=_dim_title(row_dim), sort=rows, axis=alt.Axis(labelLimit=220))
     tooltip = [
         alt.Tooltip("r:N", title=_dim_title(row_dim)),
@@ -250,6 +267,10 @@ def _heatmap(df: pl.DataFrame, row_dim: str, col_dim: str, unit: str) -> alt.Lay
         )
     )
     layers = [tiles]
+    both = len(rows) > HEATMAP_AXIS_BOTH_ROWS
+    if both:
+        # the same columns' axis on top, from a layer of its own that draws nothing
+        layers.append(alt.Chart().mark_rect(opacity=0).encode(x=x_axis("top"), y=y))
     if len(rows) * len(cols) <= TEXT_CELLS_MAX:
         text_color = alt.condition("datum.dark", alt.value("white"), alt.value("#222222"))
         layers.append(
@@ -257,9 +278,10 @@ def _heatmap(df: pl.DataFrame, row_dim: str, col_dim: str, unit: str) -> alt.Lay
             .mark_text(fontSize=10)
             .encode(x=x, y=y, text="tile_text:N", color=text_color, tooltip=tooltip)
         )
-    return alt.layer(*layers, data=data).properties(
-        height=alt.Step(20), width=min(step * len(cols), 860)
+    chart = alt.layer(*layers, data=data).properties(
+        height=alt.Step(TILE_STEP), width=min(step * len(cols), 860)
     )
+    return chart.resolve_axis(x="independent") if both else chart
 
 
 def slice_chart(table: pl.DataFrame, spec, ctx: PageContext):

@@ -109,17 +109,46 @@ def format_value(value: float | None, unit: str) -> str:
     return number
 
 
+def signed_number(delta: float, decimals: int) -> str:
+    """'+1.2', '-3', and a change that rounds to zero unsigned ('0.0', never '-0.0' or
+    '+0.0'), in the current language's digits."""
+    if float(f"{delta:.{max(decimals, 0)}f}") == 0:
+        return format_number(0, decimals)
+    return ("+" if delta > 0 else "-") + format_number(abs(delta), decimals)
+
+
+def format_pp(delta: float | None, decimals: int = 2) -> str:
+    """A signed difference of two rates in percentage points in the reader's language:
+    '+0.72 pp', '+0,72 %-enh.'; None -> '–'."""
+    if delta is None or (isinstance(delta, float) and math.isnan(delta)):
+        return DASH
+    return f"{signed_number(delta, decimals)}{NBSP}{t('unit.pp')}"
+
+
+def table_value(value: float | None, unit: str | None) -> float | None:
+    """A table cell's value for an English table, whose printf format would write a negative
+    value that rounds to zero (-0.04, -0.0) as '-0.0': such a value becomes 0.0 (rounded as
+    `table_text` rounds: the exact value, a tie away from zero); any other is kept as it is,
+    so the column sorts and reads the same."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    decimals = table_decimals(unit)
+    rounded = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return 0.0 if rounded == 0 else float(value)
+
+
+def change_unit(unit: str) -> str:
+    """The unit of a change of a figure in `unit`: a rate changes in percentage points."""
+    return "pp" if unit == "%" else unit
+
+
 def format_change(delta: float | None, unit: str) -> str | None:
     """A signed change on a previous period: '+12', '-3', '+1.2 pp', '-0.5 FTE'; None if unknown."""
     if delta is None or (isinstance(delta, float) and math.isnan(delta)):
         return None
     decimals = decimals_for(unit)
-    if round(delta, decimals) == 0:
-        number = format_number(0, decimals)
-        sign = ""
-    else:
-        number = format_number(abs(delta), decimals)
-        sign = "+" if delta > 0 else "-"
+    number = signed_number(delta, decimals)
+    sign = ""
     if unit == "%":
         return f"{sign}{number}{NBSP}{t('unit.pp')}"
     if unit == "FTE":
@@ -306,3 +335,25 @@ def localized_chart(spec: dict | None) -> dict | None:
     if not isinstance(spec, dict) or locale is None:
         return spec
     return {**spec, "config": {**spec.get("config", {}), "locale": locale}}
+
+
+# ---------------------------------------------------------------------------------------------
+# How wide a text is (an estimate, for boxes that cut what does not fit)
+
+# Streamlit's sans-serif (Source Sans) at 14 px averages about 7 px a character over Finnish,
+# Swedish and English words; 7.5 leaves room for capitals and wide letters (m, w, ä).
+LABEL_PX_PER_CHAR = 7.5
+HEADER_EXTRA_PX = 36  # a table header's padding, sort arrow and help icon
+MIN_COLUMN_PX = 64
+
+
+def text_px(text: str, per_char: float = LABEL_PX_PER_CHAR) -> int:
+    """The estimated width in pixels of a one-line text."""
+    return math.ceil(per_char * len(text))
+
+
+def column_px(label: str) -> int:
+    """A table column wide enough for its header: for columns whose values are shorter than
+    their heading (numbers, months, flags), which the table would otherwise size to the
+    values and cut the heading ('Clients / F')."""
+    return max(MIN_COLUMN_PX, text_px(label) + HEADER_EXTRA_PX)

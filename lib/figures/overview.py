@@ -384,6 +384,27 @@ def whole_trial_headlines(
 # Per trial area
 
 AREA_VALUE_COLUMNS = HEADLINE_KEYS  # the area table shows every headline
+# Each value column's unit; its changes are in change_unit of it (a rate's in pp).
+AREA_UNITS = {
+    "active_caseload": "persons",
+    "cumulative_transferred": "persons",
+    "client_facing_fte": "FTE",
+    "clients_per_fte": "clients per FTE",
+    "exit_rate": "%",
+    "placement_rate_90": "%",
+}
+# The keys `t(f"table.{col}.change")` computes, written out for the catalogue's extraction.
+_CHANGE_KEYS = (N_("table.exit_rate.change"), N_("table.placement_rate_90.change"))
+
+
+def area_column_label(col: str, *, change: bool = False) -> str:
+    """The heading of an area-table column. A change of a rate is in percentage points and
+    says so ('Exit rate pp', 'Till arbete %-enh.'), never under the rate's '%' heading."""
+    if change and AREA_UNITS[col] == "%":
+        return t(f"table.{col}.change", pp=t("unit.pp"))
+    return t(f"table.{col}")
+
+
 # Each value column V comes with V_suppressed, V_month (change on the previous month; for the
 # pooled placement, on the three months before) and V_year (change on a year earlier).
 CHANGES = ("month", "year")

@@ -21,6 +21,8 @@ from lib.figures.exports import Column, ExportMeta
 from lib.figures.filters import Selection
 from lib.figures.format import (
     DASH,
+    change_unit,
+    column_px,
     format_change,
     format_date,
     format_general,
@@ -31,6 +33,7 @@ from lib.figures.format import (
     suppressed_footnote,
     table_decimals,
     table_text,
+    table_value,
     unit_text,
 )
 from lib.figures.i18n import N_, current_language, in_language, t
@@ -289,6 +292,16 @@ def _as_text(df: pl.DataFrame, formats: dict) -> pl.DataFrame:
     )
 
 
+def _as_shown(df: pl.DataFrame, units: dict[str, str | None]) -> pl.DataFrame:
+    """An English table's number columns (name -> unit) with a value that rounds to zero made
+    0.0: Streamlit's printf formats would write -0.04 and -0.0 as '-0.0'."""
+    return df.with_columns(
+        pl.Series(name, [table_value(v, unit) for v in df[name].to_list()], dtype=pl.Float64)
+        for name, unit in units.items()
+        if name in df.columns
+    )
+
+
 def _cell_format(unit: str | None, *, signed: bool = False, percent: bool = False):
     return lambda v: table_text(v, unit, signed=signed, percent=percent)
 
@@ -343,6 +356,7 @@ def display_frame(df: pl.DataFrame, columns) -> tuple[pl.DataFrame, dict, list[s
     styler = localized and df.height * len(order) <= STYLER_CELLS
     config = {}
     formats = {}
+    rounded: dict[str, str | None] = {}  # English number columns: no '-0.0' (_as_shown)
     out = df
     for col in shown:
         help_text = col.description or None
@@ -360,10 +374,16 @@ def display_frame(df: pl.DataFrame, columns) -> tuple[pl.DataFrame, dict, list[s
         elif col.kind == "number":
             if styler:
                 formats[col.name] = _cell_format(col.unit)
-                config[col.name] = st.column_config.NumberColumn(col.label, help=help_text)
-            else:
                 config[col.name] = st.column_config.NumberColumn(
-                    col.label, format=_number_format(col.unit), help=help_text
+                    col.label, help=help_text, width=column_px(col.label)
+                )
+            else:
+                rounded[col.name] = col.unit
+                config[col.name] = st.column_config.NumberColumn(
+                    col.label,
+                    format=_number_format(col.unit),
+                    help=help_text,
+                    width=column_px(col.label),
                 )
         elif col.kind == "bar" and styler:
             # A progress bar's text is printf only: the share as a number column instead.
@@ -378,9 +398,13 @@ def display_frame(df: pl.DataFrame, columns) -> tuple[pl.DataFrame, dict, list[s
                 help=help_text,
             )
         elif col.kind == "flag":
-            config[col.name] = st.column_config.CheckboxColumn(col.label, help=help_text)
+            config[col.name] = st.column_config.CheckboxColumn(
+                col.label, help=help_text, width=column_px(col.label)
+            )
         else:
             config[col.name] = st.column_config.TextColumn(col.label, help=help_text)
+    if rounded:
+        out = _as_shown(out, rounded)
     if styler and formats:
         out = _styled(out, formats, order)
     elif formats:
@@ -818,14 +842,7 @@ _AREA_INDICATOR = {
 }
 
 
-_AREA_UNIT = {
-    "active_caseload": "persons",
-    "cumulative_transferred": "persons",
-    "client_facing_fte": "FTE",
-    "clients_per_fte": "clients per FTE",
-    "exit_rate": "%",
-    "placement_rate_90": "%",
-}
+_AREA_UNIT = overview.AREA_UNITS
 
 
 def _area_notes(df: pl.DataFrame) -> list[str]:
@@ -852,21 +869,22 @@ def area_table_columns(ctx: overview.OverviewContext) -> list[Column]:
     ]
     for name in overview.AREA_VALUE_COLUMNS:
         unit = _AREA_UNIT[name]
-        label = t(f"table.{name}")
+        label = overview.area_column_label(name)
+        change = overview.area_column_label(name, change=True)
         cols += [
             Column(name, label, "number", unit, description=indicator_label(_AREA_INDICATOR[name])),
             Column(
                 f"{name}_month",
-                t("table.change_month_of", name=label),
+                t("table.change_month_of", name=change),
                 "number",
-                unit,
+                change_unit(unit),
                 description=t("table.help.change_month"),
             ),
             Column(
                 f"{name}_year",
-                t("table.change_year_of", name=label),
+                t("table.change_year_of", name=change),
                 "number",
-                unit,
+                change_unit(unit),
                 description=t("table.help.change_year"),
             ),
             Column(f"{name}_suppressed", t("table.suppressed_of", name=label), "flag", shown=False),
@@ -918,17 +936,25 @@ def area_table(
     for col in overview.AREA_VALUE_COLUMNS:
         unit = _AREA_UNIT[col]
         definition = helps.get(col) or indicator_definition(_AREA_INDICATOR[col])
-        values[col] = st.column_config.NumberColumn(t(f"table.{col}"), help=definition, **fmt(unit))
+        # a rate's change is in percentage points, and its heading says so; each column as
+        # wide as its heading, which a column of short numbers would cut ('Clients / F')
+        label = overview.area_column_label(col)
+        change = overview.area_column_label(col, change=True)
+        values[col] = st.column_config.NumberColumn(
+            label, help=definition, width=column_px(label), **fmt(unit)
+        )
         month_changes[f"{col}_month"] = st.column_config.NumberColumn(
-            t(f"table.{col}"),
+            change,
             help=t("table.help.change_on", month=prev)
             if col != overview.PLACEMENT_INDICATOR
             else t("table.help.change_pooled"),
+            width=column_px(change),
             **fmt(unit, signed=True),
         )
         year_changes[f"{col}_year"] = st.column_config.NumberColumn(
-            t(f"table.{col}"),
+            change,
             help=t("table.help.change_on", month=year),
+            width=column_px(change),
             **fmt(unit, signed=True),
         )
         formats[col] = _cell_format(unit)
@@ -942,7 +968,14 @@ def area_table(
         "target_mark",
         *(f"{c}{end}" for c in overview.AREA_VALUE_COLUMNS for end in ("", "_month", "_year")),
     ]
-    data = _styled(shown, formats, everything) if localized else shown
+    # English: printf formats the values in the browser, so a negative value that rounds to
+    # zero arrives as 0.0 (no '-0.0'); the download keeps the values as computed
+    numbers = {
+        f"{c}{end}": _AREA_UNIT[c]
+        for c in overview.AREA_VALUE_COLUMNS
+        for end in ("", "_month", "_year")
+    }
+    data = _styled(shown, formats, everything) if localized else _as_shown(shown, numbers)
     tab_values, tab_month, tab_year = st.tabs(
         [t("table.tab.values"), t("table.tab.month", month=prev), t("table.tab.year", month=year)]
     )

@@ -21,7 +21,7 @@ def test_the_effect_is_the_hand_worked_difference_in_differences(inputs):
     # worked out in tests/cli/test_cli.py::test_effect_on_the_hand_fixture: +2.81 pp
     assert inputs.effect["estimate"][0] == pytest.approx(2.812565, abs=1e-5)
     s = summary(inputs)
-    assert s.estimate == "+2.81 pp"
+    assert s.estimate == "+2.81\u00a0pp"
     assert "2 trial and 1 comparison municipalities, 75 person-months" in s.counts
 
 
@@ -68,4 +68,4 @@ def test_the_result_comes_first_under_its_one_control():
     assert parts[2].label == "Difference-in-differences, whole trial"
     area = evaluation.build(ctx, area="A1", peer_of="091").parts[2]
     assert isinstance(area, EffectCard) and area.label == "Difference-in-differences, Area one"
-    assert area.summary.estimate == "+0.92 pp"  # 100/19 - 100/23
+    assert area.summary.estimate == "+0.92\u00a0pp"  # 100/19 - 100/23

@@ -13,7 +13,7 @@ def test_evaluation_page_shows_the_hand_worked_effect(env, tmp_path):  # noqa: F
     # tests/cli/test_cli.py::test_effect_on_the_hand_fixture works it out: +2.81 pp
     # (a metric's label is read as Markdown, its text escaped: it may name an area)
     (did,) = [m for m in at.metric if as_read(m.label) == "Difference-in-differences, whole trial"]
-    assert did.value == "+2.81 pp"
+    assert did.value == "+2.81\u00a0pp"
     # the one control above the result starts on the whole trial (never "Choose an option")
     choice = at.selectbox(key="p_effect_area")
     assert choice.value == "all" and choice.format_func(choice.value) == "The whole trial"
@@ -29,7 +29,10 @@ def test_choosing_an_area_changes_the_event_study(env, tmp_path):  # noqa: F811
     assert at.query_params["effect_area"] == "A1"
     # the card follows: Area one (005 alone) against the comparison, -100/23 - (-100/19) pp
     (did,) = [m for m in at.metric if as_read(m.label).startswith("Difference-in-differences")]
-    assert (as_read(did.label), did.value) == ("Difference-in-differences, Area one", "+0.92 pp")
+    assert (as_read(did.label), did.value) == (
+        "Difference-in-differences, Area one",
+        "+0.92\u00a0pp",
+    )
     assert any("1 trial and 1 comparison municipalities" in s for s in texts(at)), texts(at)
 
 

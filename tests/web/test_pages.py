@@ -334,6 +334,36 @@ def test_caseload_page(hand):
     assert shown["Active caseload"] == "1"
 
 
+def column_configs(at: AppTest) -> list[dict]:
+    """Each shown table's column settings (label, width, format) as Streamlit sends them."""
+    import json
+
+    return [json.loads(f.proto.columns) for f in at.dataframe if f.proto.columns]
+
+
+def test_the_overviews_changes_of_rates_are_headed_in_pp_and_headings_fit(hand):
+    from lib.figures.format import column_px
+
+    at = run_app()
+    assert_clean(at)
+    configs = column_configs(at)
+    values = next(c for c in configs if "exit_rate" in c)
+    month = next(c for c in configs if "exit_rate_month" in c)
+    year = next(c for c in configs if "exit_rate_year" in c)
+    # the values are rates under '%'; their changes percentage points under 'pp'
+    assert values["exit_rate"]["label"] == "Exit rate %"
+    assert month["exit_rate_month"]["label"] == year["exit_rate_year"]["label"] == "Exit rate pp"
+    assert month["placement_rate_90_month"]["label"] == "Placed 90 d pp"
+    assert month["active_caseload_month"]["label"] == "Caseload"  # a count changes in persons
+    # every number column as wide as its heading: 'Clients / FTE' is 13 characters,
+    # 7.5 x 13 = 97.5 -> 98 px and 36 for padding, arrow and icon: 134 (it was cut 'Clients / F')
+    assert values["clients_per_fte"]["width"] == column_px("Clients / FTE") == 134
+    for config in (values, month, year):
+        for spec in config.values():
+            if spec.get("type_config", {}).get("type") == "number":
+                assert spec["width"] == column_px(spec["label"]), spec
+
+
 def test_caseload_page_sets_the_initial_transfer_against_the_plan(hand):
     at = open_page("caseload")
     assert_clean(at)
