@@ -20,7 +20,7 @@ import polars as pl
 
 from lib.engine.errors import FigureUnavailable
 from lib.engine.months import month_index, month_label_expr
-from lib.engine.snapshot import UNSUPPORTED_REASONS, Snapshot, day_date
+from lib.engine.snapshot import UNSUPPORTED_REASONS, Snapshot
 
 AUDIT_DIMS = ("provider_id", "month", "municipality_code")
 REASON_TEXT = {
@@ -100,7 +100,7 @@ def flagged_payments(
     ).list.drop_nulls()
     out = pay.join(_names(snap), on="provider_id", how="left").with_columns(
         reasons=reasons.list.join("; "),
-        paid_on=pl.col("paid_on").map_elements(day_date, return_dtype=pl.Date),
+        paid_on=pl.col("paid_on").cast(pl.Int32).cast(pl.Date),  # days since 1970-01-01
     )
     return out.select(
         "payment_id", "provider_id", "provider_name", "amount", "currency", "paid_on", "reasons"

@@ -20,8 +20,22 @@ __all__ = ["format_pp"]  # lib/figures/evaluation.py reads it from here
 
 
 def _effect_text(r: dict) -> str:
-    """'+1.20 pp (+0.40 pp to +2.00 pp)' for a tooltip."""
-    return f"{format_pp(r['estimate'])} ({format_pp(r['ci_low'])} to {format_pp(r['ci_high'])})"
+    """'+1.20 pp (+0.40 pp to +2.00 pp)' for a tooltip, in the reader's language."""
+    return t(
+        "{estimate} ({low} to {high})",
+        estimate=format_pp(r["estimate"]),
+        low=format_pp(r["ci_low"]),
+        high=format_pp(r["ci_high"]),
+    )
+
+
+def _effect_texts(df: pl.DataFrame) -> pl.Series:
+    """The tooltip text of every row, made here in Python: not by Polars' map_elements, whose
+    callback runs on a Polars pool thread that must take the GIL, which deadlocks the server when
+    another session holds the GIL in a Polars call that waits for the pool (seen with ten
+    concurrent sessions)."""
+    rows = df.select("estimate", "ci_low", "ci_high").to_dicts()
+    return pl.Series("text", [_effect_text(r) for r in rows], dtype=pl.String)
 
 
 def _zero_rule(axis: str) -> alt.Chart:
@@ -34,9 +48,7 @@ def _zero_rule(axis: str) -> alt.Chart:
 def event_study_chart(events: pl.DataFrame) -> alt.LayerChart:
     """Effect by month relative to the trial's start, with its 95 % band and zero line."""
     df = events.with_columns(
-        text=pl.struct("estimate", "ci_low", "ci_high").map_elements(
-            _effect_text, return_dtype=pl.String
-        ),
+        text=_effect_texts(events),
         period=pl.when(pl.col("relative_month") < 0)
         .then(pl.lit(t("Before the start")))
         .otherwise(pl.lit(t("From the start"))),
@@ -76,10 +88,9 @@ def forest_chart(
     effects: pl.DataFrame, label: str = "area_name", x_title: str | None = None
 ) -> alt.LayerChart:
     """One row per area: the estimate as a point, its 95 % interval as a bar, zero as a rule."""
-    df = effects.filter(pl.col("estimate").is_not_null()).with_columns(
-        text=pl.struct("estimate", "ci_low", "ci_high").map_elements(
-            _effect_text, return_dtype=pl.String
-        ),
+    shown = effects.filter(pl.col("estimate").is_not_null())
+    df = shown.with_columns(
+        text=_effect_texts(shown),
         verdict=pl.when(pl.col("ci_low") > 0)
         .then(pl.lit(t("Above zero")))
         .when(pl.col("ci_high") < 0)
