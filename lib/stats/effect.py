@@ -37,6 +37,7 @@ from lib.engine.indicators import IndicatorError
 from lib.engine.intervals import Z95
 from lib.engine.months import month_label, month_of_date
 from lib.engine.snapshot import Snapshot
+from lib.stats import cells as at_risk
 from lib.stats.memo import PerSnapshot
 
 MIN_EMPIRICAL_CLUSTERS = 20
@@ -79,17 +80,46 @@ def exit_cells(snap: Snapshot, cohort: Cohort = EVERYONE) -> pl.DataFrame:
 
 
 def _exit_cells(snap: Snapshot, cohort: Cohort) -> pl.DataFrame:
+    """From the snapshot's cube of at-risk person-months (lib/stats/cells.py) where it answers
+    the cohort (groups, no person filters), else from the panel: the same cells."""
+    if not at_risk.answers(cohort):
+        return exit_cells_direct(snap, cohort)
+    summed = (
+        at_risk.cube_for(snap, cohort)
+        .filter(pl.col("midx").is_between(snap.first_month + 1, snap.last_month))
+        .group_by("municipality_code", "midx")
+        .agg(pl.col("n").sum(), pl.col("y").sum(), pl.col("k").sum())
+        .collect()
+    )
+    return _finish_cells(snap, summed)
+
+
+def exit_cells_direct(snap: Snapshot, cohort: Cohort = EVERYONE) -> pl.DataFrame:
+    """`exit_cells` from a pass over the panel (nothing kept): the definition."""
     rows = cohort.apply(snap.panel.filter(pl.col("status") == "unemployed"))
-    return (
+    summed = (
         keyed(rows, snap.record_keys())
         .with_columns(midx=pl.col("midx") + 1)
         .filter(pl.col("midx").is_between(snap.first_month + 1, snap.last_month))
         .group_by("municipality_code", "midx")
         .agg(n=pl.len(), y=pl.col("employed_next").sum(), k=pl.col("rkey").sum())
+    )
+    return _finish_cells(snap, summed)
+
+
+def _finish_cells(snap: Snapshot, summed: pl.DataFrame) -> pl.DataFrame:
+    """The cells with their trial area, in one order (municipality, month) and one type per
+    column whichever way they were summed, so that everything computed from them (sums of
+    floats over the cells in their order) is the same to the last bit."""
+    return (
+        summed.with_columns(
+            pl.col("n").cast(pl.Int64), pl.col("y").cast(pl.Int64), pl.col("k").cast(pl.Int64)
+        )
         .join(
             snap.municipalities.select("municipality_code", "trial_area_id"),
             on="municipality_code",
         )
+        .sort("municipality_code", "midx")
     )
 
 

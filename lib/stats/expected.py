@@ -34,6 +34,7 @@ from lib.engine.indicators import AGE_BANDS, GEO_DIMS
 from lib.engine.intervals import Z95
 from lib.engine.months import month_index, month_label_expr, quarter_label_expr
 from lib.engine.snapshot import PLACEMENT_DAYS, Snapshot, attributes_at, group_parts
+from lib.stats import cells as at_risk
 from lib.stats.memo import PerSnapshot
 
 COVARIATES = ("age_band", "duration_band", "foreign", "education", "reduced_work_capacity")
@@ -411,11 +412,9 @@ def _age_code() -> pl.Expr:
     return bands.when(age < 55).then(3).otherwise(4).cast(pl.Int8)
 
 
-def _duration_code(days: str = "unemployment_days") -> pl.Expr:
-    """Index into DURATION_BANDS, then NOT_UNEMPLOYED (5) when not unemployed on the day."""
-    d = pl.col(days)
-    bands = pl.when(d.is_null()).then(5).when(d < 91).then(0).when(d < 182).then(1)
-    return bands.when(d < 365).then(2).when(d < 730).then(3).otherwise(4).cast(pl.Int8)
+# Index into DURATION_BANDS, then NOT_UNEMPLOYED (5) when not unemployed on the day (one
+# definition with the cube's, lib/stats/cells.py).
+_duration_code = at_risk.duration_code
 
 
 def _labelled(frame: pl.DataFrame, calendar: str | None) -> pl.DataFrame:
@@ -501,37 +500,54 @@ def _run(
     calendar: str | None,
     min_count: int,
     min_rated: int,
+    cube: pl.LazyFrame | None = None,
 ) -> pl.DataFrame:
     """Group the unit rows into cells, fit on the reference, predict and compare.
 
     snap, source: the snapshot and what the rows are (("exit",) or the placement's days and
     service), which key what is kept; rows: one row per unit (columns unit_keys, midx, the
     COVARIATES with the bands as codes, y, and what `group` reads); geo: the municipalities'
-    geographic dimensions, joined on the (much smaller) cells.
+    geographic dimensions, joined on the (much smaller) cells. cube: the same rows already
+    summed (lib/stats/cells.py: n, y, k, yk by the unit keys, midx, the coarse age, the
+    duration band's code, education and the groups' columns), which gives the same cells
+    without a pass over the rows; rows is then not read.
     """
     keys = [*COVARIATES, "calendar"] if calendar else list(COVARIATES)
     cell_keys = [*unit_keys, "midx", *COVARIATES]
     # the cell keys of the units (_k) and of those with the outcome (_yk), for the perturbation
-    rows = keyed(rows, snap.record_keys())
-    count = [
-        pl.len().alias("_w"),
-        pl.col("y").sum(),
-        pl.col("rkey").sum().alias("_k"),
-        (pl.col("rkey") * pl.col("y")).sum().alias("_yk"),
-    ]
+    if cube is None:
+        rows = keyed(rows, snap.record_keys())
+        source_rows = rows
+        count = [
+            pl.len().alias("_w"),
+            pl.col("y").sum(),
+            pl.col("rkey").sum().alias("_k"),
+            (pl.col("rkey") * pl.col("y")).sum().alias("_yk"),
+        ]
+    else:
+        source_rows = cube.with_columns(age_band=_age_code())
+        count = [
+            pl.col("n").sum().alias("_w"),
+            pl.col("y").sum(),
+            pl.col("k").sum().alias("_k"),
+            pl.col("yk").sum().alias("_yk"),
+        ]
+
+    def cells_of(predicate: pl.Expr | None) -> pl.DataFrame:
+        chosen = source_rows if predicate is None else source_rows.filter(predicate)
+        summed = chosen.group_by(cell_keys).agg(count).collect()
+        # one type per count whichever way they were summed
+        return _labelled(
+            summed.with_columns(pl.col("_w", "y", "_k", "_yk").cast(pl.Int64)), calendar
+        )
+
     in_period = pl.col("midx").is_between(*eval_range)
     summed = [pl.col("_w").sum(), pl.col("y").sum()]
-    all_cells = _KEPT.get(
-        snap,
-        (*source, "cells", calendar),
-        lambda: _labelled(rows.group_by(cell_keys).agg(count).collect(), calendar),
-    )
+    all_cells = _KEPT.get(snap, (*source, "cells", calendar), lambda: cells_of(None))
     if group is None:  # the evaluated cells are a subset of all
         ev_cells = all_cells.filter(in_period)
     else:
-        ev_cells = _labelled(
-            rows.filter(in_period & group).group_by(cell_keys).agg(count).collect(), calendar
-        )
+        ev_cells = cells_of(in_period & group)
 
     def fitted() -> Model:
         ref = _reference(all_cells.join(geo, on="municipality_code", how="left"), reference)
@@ -543,6 +559,7 @@ def _run(
         ev_cells.join(geo, on="municipality_code", how="left")
         .group_by(*dims, *keys)
         .agg(*summed, pl.col("_k").sum(), pl.col("_yk").sum())
+        .sort(*dims, *keys, nulls_last=True)  # one order: the sums of floats below alike
     )
     cells = cells.with_columns(predict(model, cells))
     return compare(
@@ -582,6 +599,8 @@ def expected_exit(
     calendar: str | None = "month",
     cohort: Cohort = EVERYONE,
     min_count: int = 5,
+    *,
+    precomputed: bool = True,
 ) -> pl.DataFrame:
     """Actual against expected monthly exit to employment (%) per `by` unit over `period`.
 
@@ -589,9 +608,15 @@ def expected_exit(
     `reference_period` (default: all months) and applied to every unit's rows in `period`
     (months t as YYYY-MM, inclusive; None = open). The cohort's groups filter the evaluated rows
     only.
-    Columns: see `compare`; n and numerator are person-months and exits.
+    Columns: see `compare`; n and numerator are person-months and exits. precomputed: the
+    cells from the snapshot's cube of at-risk person-months (lib/stats/cells.py) where it
+    answers the cohort; False: from a pass over the panel (the definition, for tests; the two
+    give the same figures, and the kept cells and model are shared by both).
     """
     dims = _validate(by, reference, cohort, EXIT_DIMS)
+    # the cube of at-risk person-months gives the same cells without a pass over the panel
+    use = precomputed and at_risk.answers(cohort)
+    cube = at_risk.exit_cube(snap, cohort.youth_age).lazy() if use else None
     return _run(
         snap,
         ("exit",),
@@ -607,6 +632,7 @@ def expected_exit(
         _check_calendar(calendar),
         min_count,
         0,
+        cube=cube,
     )
 
 

@@ -14,6 +14,7 @@ from lib.engine.disclosure import keyed, perturb_counts
 from lib.engine.errors import FigureError
 from lib.engine.months import month_index, month_label
 from lib.engine.snapshot import Snapshot
+from lib.stats.memo import PerSnapshot
 
 FEATURES = ("log_population", "unemployment_rate", "long_term_share", "foreign_share")
 DEFAULT_WINDOW = 12
@@ -153,6 +154,11 @@ def nearest(
     return out.sort("distance", "municipality_code").head(n)
 
 
+# The features do not depend on the municipality asked about: a pass over the panel's last
+# months, made once per snapshot, month and window, and shared by every session of the process.
+_FEATURES = PerSnapshot(kept=4)
+
+
 def peers(
     snap: Snapshot,
     municipality_code: str,
@@ -173,7 +179,9 @@ def peers(
     perturbed by their cell keys (lib/engine/disclosure.py), as the unemployed indicator's are;
     the distances use the exact features (a distance is not a count and discloses none).
     """
-    feats = municipality_features(snap, month, window)
+    feats = _FEATURES.get(
+        snap, ("features", month, window), lambda: municipality_features(snap, month, window)
+    )
     out = nearest(feats, municipality_code, n, region_weight, among)
     if min_count > 0:  # the register figures shown: from the perturbed person-months
         counts = {"_n": "_nk", "_lt": "_ltk", "_fr": "_frk"}

@@ -39,6 +39,7 @@ from lib.engine.errors import FigureError
 from lib.engine.indicators import GEO_DIMS, GROUPS, PERSON_DIMS, age_band_expr, group_expr
 from lib.engine.intervals import Z95
 from lib.engine.snapshot import Snapshot, attributes_at, day_number, group_parts
+from lib.stats.memo import PerSnapshot
 
 STARTS = ("coaching", "transfer", "initial_transfer", "later_transfer")
 
@@ -312,6 +313,25 @@ def _validate(snap: Snapshot, start: str, by, cohort: Cohort) -> None:
         raise SurvivalError(problem)
 
 
+# Every start's follow-up (time, event) depends on that start's person alone, not on the cohort
+# or the strata: it is worked out once per snapshot and kind of start (a pass over the starts,
+# the responsibility and the status spells: seconds on a national register), and a group or
+# strata switch then filters these rows (`follow_up`). Shared by every session of the process.
+_FOLLOWED = PerSnapshot(kept=4)
+
+
+def _followed(snap: Snapshot, start: str) -> pl.DataFrame:
+    """Every start of this kind with its attributes, geography, time and event (no cohort)."""
+    rows = start_rows(snap, start).with_columns(age_band=age_band_expr())
+    rows = rows.join(snap.municipalities.select(*GEO_DIMS), on="municipality_code", how="left")
+    return durations(rows, snap.resp, snap.status, day_number(snap.as_of))
+
+
+def followed(snap: Snapshot, start: str) -> pl.DataFrame:
+    """`_followed`, kept per snapshot and start (see _FOLLOWED)."""
+    return _FOLLOWED.get(snap, ("followed", start), lambda: _followed(snap, start))
+
+
 def follow_up(
     snap: Snapshot,
     start: str = "coaching",
@@ -319,7 +339,25 @@ def follow_up(
     cohort: Cohort = EVERYONE,
 ) -> pl.DataFrame:
     """One row per start with its stratum, time and event (the input of the curves); the
-    cohort's groups and person filters narrow the starts."""
+    cohort's groups and person filters narrow the starts.
+
+    The same rows, in the same order, as narrowing the starts before following them up
+    (`follow_up_direct`): a start's time and event are its own person's, and the cohort and the
+    stratum read the start's own attributes (tests/stats/test_precomputed.py)."""
+    _validate(snap, start, by, cohort)
+    rows = cohort.apply(followed(snap, start))
+    expr = _stratum_expr(by, cohort.youth_age)
+    return _with_stratum(rows, expr)
+
+
+def follow_up_direct(
+    snap: Snapshot,
+    start: str = "coaching",
+    by: str | None = None,
+    cohort: Cohort = EVERYONE,
+) -> pl.DataFrame:
+    """`follow_up` computed from the starts for this cohort alone (nothing kept): the
+    definition the kept path is tested against."""
     _validate(snap, start, by, cohort)
     rows = start_rows(snap, start).with_columns(age_band=age_band_expr())
     rows = rows.join(snap.municipalities.select(*GEO_DIMS), on="municipality_code", how="left")
@@ -327,6 +365,15 @@ def follow_up(
     expr = _stratum_expr(by, cohort.youth_age)
     rows = rows.with_columns(stratum=expr if expr is not None else pl.lit("all"))
     return durations(rows, snap.resp, snap.status, day_number(snap.as_of))
+
+
+def _with_stratum(rows: pl.DataFrame, expr: pl.Expr | None) -> pl.DataFrame:
+    """rows with `stratum` where durations() puts it: after the start's own columns, before
+    event, time and left_register."""
+    rows = rows.with_columns(stratum=expr if expr is not None else pl.lit("all"))
+    tail = ["event", "time", "left_register"]
+    head = [c for c in rows.columns if c not in tail]
+    return rows.select(*head, *tail)
 
 
 def _summary(rows: pl.DataFrame, min_count: int, secret: bytes | None) -> pl.DataFrame:
