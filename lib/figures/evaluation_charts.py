@@ -132,10 +132,31 @@ def forest_chart(
     return alt.layer(bars, _zero_rule("x"), points).properties(height=max(160, 24 * df.height))
 
 
+# The points a survival chart draws at most: a national register's curves have a row for almost
+# every day (1,800 days x 26 areas), more than a chart can show or Altair passes on (5,000).
+CURVE_POINTS = 4000
+
+
+def thinned_curve(curve: pl.DataFrame, points: int = CURVE_POINTS) -> pl.DataFrame:
+    """The curve's rows a chart draws: all of them up to `points`; beyond, per stratum its
+    first row (day 0) and the last row of each span of `span` days (the fewest days that keep
+    the rows under `points`), so each step drawn is the curve's value at the end of its span,
+    exactly (the table beside the chart keeps every row)."""
+    if curve.height <= points:
+        return curve
+    strata = max(curve["stratum"].n_unique(), 1)
+    days = int(curve["day"].max() or 0) + 1
+    span = -(-days * strata // max(points - 2 * strata, 1))  # ceiling division
+    with_span = curve.with_row_index("_row").with_columns(_span=pl.col("day") // span)
+    first = pl.col("_row") == pl.col("_row").min().over("stratum")
+    last = pl.col("_row") == pl.col("_row").max().over("stratum", "_span")
+    return with_span.filter(first | last).sort("_row").drop("_row", "_span")
+
+
 def survival_chart(curve: pl.DataFrame, names: dict[str, str] | None = None) -> alt.LayerChart:
     """Kaplan-Meier step curves (share still without work) with their 95 % bands."""
     names = names or {}
-    df = curve.with_columns(
+    df = thinned_curve(curve).with_columns(
         series=pl.col("stratum").cast(pl.String).replace(names),
         pct=100 * pl.col("survival"),
         lo=100 * pl.col("ci_low"),

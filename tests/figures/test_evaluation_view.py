@@ -69,3 +69,33 @@ def test_the_result_comes_first_under_its_one_control():
     area = evaluation.build(ctx, area="A1", peer_of="091").parts[2]
     assert isinstance(area, EffectCard) and area.label == "Difference-in-differences, Area one"
     assert area.summary.estimate == "+0.92\u00a0pp"  # 100/19 - 100/23
+
+
+def test_a_national_survival_curve_is_thinned_for_its_chart_only():
+    # Two strata with a row for each of 3,000 days: 6,000 rows, over the chart's 4,000 points
+    # (a national curve by trial area had 33,906 and Altair refused the chart: the page failed).
+    # span = ceil(3,000 days x 2 strata / (4,000 - 2 x 2)) = ceil(1.5015) = 2 days: per stratum
+    # day 0 (its first row) and the last day of each span 0-1, 2-3, ..., 2998-2999, i.e. the odd
+    # days: 1 + 1,500 rows, 3,002 in all, each with the curve's own values on its day.
+    days = list(range(3000))
+    curve = pl.DataFrame(
+        {
+            "stratum": ["trial"] * 3000 + ["comparison"] * 3000,
+            "day": days + days,
+            "at_risk": [3000 - d for d in days] * 2,
+            "survival": [1 - d / 3000 for d in days] + [1 - d / 6000 for d in days],
+        }
+    ).with_columns(ci_low=pl.col("survival") * 0.9, ci_high=pl.col("survival"))
+    thin = evaluation_charts.thinned_curve(curve)
+    assert thin.height == 3002
+    trial = thin.filter(pl.col("stratum") == "trial")
+    assert trial["day"].to_list() == [0, *range(1, 3000, 2)]
+    assert (
+        thin.join(curve, on=["stratum", "day"], suffix="_all")
+        .select((pl.col("survival") == pl.col("survival_all")).all())
+        .item()
+    )
+    assert evaluation_charts.thinned_curve(curve.head(4000)).equals(curve.head(4000))
+    # the chart draws the thinned rows (Altair's limit is 5,000)
+    spec = evaluation_charts.survival_chart(curve).to_dict()
+    assert len(next(iter(spec["datasets"].values()))) == 3002
