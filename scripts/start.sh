@@ -12,7 +12,9 @@ if [ ! -e data/trialwatch.sqlite ]; then
 fi
 
 # Headless: no browser is opened and Streamlit's first-run e-mail prompt is skipped.
-exec .venv/bin/streamlit run dashboard.py \
+# lib.web.serve is `streamlit run dashboard.py` with the shared data (the analytic snapshot and the
+# default pages' figures) warmed at start-up, so that the first visitor does not wait for them.
+exec .venv/bin/python -m lib.web.serve \
     --server.headless true \
     --browser.gatherUsageStats false \
     "$@"

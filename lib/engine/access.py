@@ -43,6 +43,7 @@ from lib.stats import effect as _effect
 from lib.stats import expected as _expected
 from lib.stats import peers as _peers
 from lib.stats import survival as _survival
+from lib.stats.memo import PerSnapshot
 
 
 class NoData(RuntimeError):
@@ -457,6 +458,39 @@ FIGURES: dict[str, Callable] = {
     ),
 }
 
+
+# The statistics' results, kept per snapshot and arguments (issue 18). They do not depend on
+# the viewer (the viewer's rule below narrows or refuses a result; it never changes one), and
+# their disclosure control is their own (min_count is one of the arguments), so one result
+# serves every viewer and session of the process; the start-up warm-up (lib/web/warmup.py)
+# makes the default pages' ones. Frames and tuples of frames only (a list could be changed by
+# its reader); 64 results at most (the largest, a national survival curve, is a few MB).
+KEPT_RESULTS = (
+    "effect",
+    "event_study",
+    "placement_effect",
+    "survival",
+    "peers",
+    "expected_exit",
+    "expected_placement",
+    "provider_ratings",
+)
+_RESULTS = PerSnapshot(kept=64)
+
+
+def _kept(kind: str, fn: Callable) -> Callable:
+    def read(snap, viewer, *args):
+        try:
+            hash(args)
+        except TypeError:  # an argument that cannot key a cache: computed as it is
+            return fn(snap, viewer, *args)
+        return _RESULTS.get(snap, (kind, args), lambda: fn(snap, viewer, *args))
+
+    return read
+
+
+for _kind in KEPT_RESULTS:
+    FIGURES[_kind] = _kept(_kind, FIGURES[_kind])
 
 # ---------------------------------------------------------------------------------------------
 # The statistics for a municipal viewer

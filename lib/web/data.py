@@ -309,6 +309,12 @@ def _build(_fn, name, state, args, kw, lang, db_url, content_hash, settings_key,
     return _freeze(fn(ctx, *args, **dict(kw)))
 
 
+def frozen(value):
+    """A builder's result with its charts as the Vega-Lite dicts the page draws (as `build`
+    returns it, without a cache: the start-up warm-up, lib/web/warmup.py)."""
+    return _freeze(value)
+
+
 def _freeze(value):
     """Charts inside a result (a Block, a view and its parts, lists of them) as Vega-Lite
     dicts."""
