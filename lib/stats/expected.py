@@ -533,9 +533,13 @@ def _run(
             pl.col("yk").sum().alias("_yk"),
         ]
 
-    def cells_of(predicate: pl.Expr | None) -> pl.DataFrame:
+    def cells_of(predicate: pl.Expr | None, by_dims: bool = False) -> pl.DataFrame:
         chosen = source_rows if predicate is None else source_rows.filter(predicate)
-        summed = chosen.group_by(cell_keys).agg(count).collect()
+        by = cell_keys
+        if by_dims:  # the geography joined before the sum: the same integers, on fewer rows
+            chosen = chosen.join(geo.lazy(), on="municipality_code", how="left")
+            by = list(dict.fromkeys([*dims, "midx", *COVARIATES]))
+        summed = chosen.group_by(by).agg(count).collect()
         # one type per count whichever way they were summed
         return _labelled(
             summed.with_columns(pl.col("_w", "y", "_k", "_yk").cast(pl.Int64)), calendar
@@ -545,9 +549,9 @@ def _run(
     summed = [pl.col("_w").sum(), pl.col("y").sum()]
     all_cells = _KEPT.get(snap, (*source, "cells", calendar), lambda: cells_of(None))
     if group is None:  # the evaluated cells are a subset of all
-        ev_cells = all_cells.filter(in_period)
+        ev_cells = all_cells.filter(in_period).join(geo, on="municipality_code", how="left")
     else:
-        ev_cells = cells_of(in_period & group)
+        ev_cells = cells_of(in_period & group, by_dims=True)
 
     def fitted() -> Model:
         ref = _reference(all_cells.join(geo, on="municipality_code", how="left"), reference)
@@ -556,8 +560,7 @@ def _run(
 
     model = _KEPT.get(snap, (*source, "model", calendar, reference, ref_range, kind), fitted)
     cells = (
-        ev_cells.join(geo, on="municipality_code", how="left")
-        .group_by(*dims, *keys)
+        ev_cells.group_by(*dims, *keys)
         .agg(*summed, pl.col("_k").sum(), pl.col("_yk").sum())
         .sort(*dims, *keys, nulls_last=True)  # one order: the sums of floats below alike
     )
