@@ -547,14 +547,21 @@ def _run(
 
     in_period = pl.col("midx").is_between(*eval_range)
     summed = [pl.col("_w").sum(), pl.col("y").sum()]
-    all_cells = _KEPT.get(snap, (*source, "cells", calendar), lambda: cells_of(None))
+
+    def all_cells() -> pl.DataFrame:
+        # from rows, kept (a pass over them); from the cube, made when needed (a sum of it,
+        # kept by no one: the model and the results made from it are)
+        if cube is not None:
+            return cells_of(None)
+        return _KEPT.get(snap, (*source, "cells", calendar), lambda: cells_of(None))
+
     if group is None:  # the evaluated cells are a subset of all
-        ev_cells = all_cells.filter(in_period).join(geo, on="municipality_code", how="left")
+        ev_cells = all_cells().filter(in_period).join(geo, on="municipality_code", how="left")
     else:
         ev_cells = cells_of(in_period & group, by_dims=True)
 
     def fitted() -> Model:
-        ref = _reference(all_cells.join(geo, on="municipality_code", how="left"), reference)
+        ref = _reference(all_cells().join(geo, on="municipality_code", how="left"), reference)
         ref = ref.filter(pl.col("midx").is_between(*ref_range)).group_by(keys).agg(summed)
         return fit(ref, "y", keys, weight="_w", kind=kind)
 
