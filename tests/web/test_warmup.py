@@ -8,6 +8,7 @@ import time
 
 from lib.engine import access
 from lib.engine.cohort import EVERYONE
+from lib.figures.text import as_read
 from lib.stats import cells, survival
 from lib.stats.memo import PerSnapshot
 from lib.web import warmup
@@ -36,7 +37,7 @@ def test_the_warm_up_makes_the_default_pages_figures_once_per_batch(env, tmp_pat
     # the page then opens as without the warm-up: the hand-worked effect (test_evaluation_page)
     at = open_page("evaluation")
     assert_clean(at)
-    (did,) = [m for m in at.metric if m.label == "Difference-in-differences, whole trial"]
+    (did,) = [m for m in at.metric if as_read(m.label) == "Difference-in-differences, whole trial"]
     assert did.value == "+2.81 pp"
 
 
