@@ -38,7 +38,7 @@ def test_the_warm_up_makes_the_default_pages_figures_once_per_batch(env, tmp_pat
     at = open_page("evaluation")
     assert_clean(at)
     (did,) = [m for m in at.metric if as_read(m.label) == "Difference-in-differences, whole trial"]
-    assert did.value == "+2.81 pp"
+    assert did.value == "+2.81\u00a0pp"
 
 
 def test_a_municipal_viewer_is_still_refused_what_the_warm_up_computed(env, tmp_path):  # noqa: F811
