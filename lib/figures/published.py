@@ -175,7 +175,7 @@ def build(
                 "{credit}. Published figures are shown as released, months {first}–{last}. "
                 "Register counts under the disclosure threshold are suppressed."
             ).format(
-                credit=view.credit,
+                credit=charts.credit_text(view.credit),
                 first=format_month(view.first_month),
                 last=format_month(view.last_month),
             )

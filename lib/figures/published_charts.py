@@ -10,8 +10,24 @@ import polars as pl
 from lib.engine.months import first_day_iso, first_day_iso_expr
 from lib.figures.format import format_general, format_month, format_value
 from lib.figures.i18n import N_, t
+from lib.published.specs import TABLES
 
 TRIAL_START = "2021-03"
+
+
+# The published tables' credits (lib/published/specs.py keeps them in English, the words
+# Statistics Finland's licence asks for), in the reader's language.
+_CREDIT_KEYS = {
+    TABLES["12r5"].credit: N_("published.credit.12r5"),
+    TABLES["12u4"].credit: N_("published.credit.12u4"),
+    TABLES["population"].credit: N_("published.credit.population"),
+}
+
+
+def credit_text(credit: str) -> str:
+    """A published table's credit line in the reader's language (another text as it is)."""
+    key = _CREDIT_KEYS.get(credit)
+    return t(key) if key else credit
 
 
 def register_label(scale: float | None) -> str:

@@ -12,7 +12,7 @@ import streamlit as st
 
 from lib.engine.indicators import INDICATORS
 from lib.engine.months import shift_month
-from lib.figures import charts, exports, overview
+from lib.figures import charts, exports, overview, published_charts
 from lib.figures import view as parts
 from lib.figures.blocks import Block, Metric
 from lib.figures.engine_texts import evaluation_day, indicator_definition, indicator_label
@@ -143,7 +143,7 @@ def _draw(part, slots) -> None:  # one branch per kind of part (lib/figures/view
     elif isinstance(part, parts.Expander):
         with st.expander(as_text(part.title)):
             if part.kind == "dataframe":
-                st.dataframe(part.parts[0], hide_index=True, width="stretch")
+                st.dataframe(plain_frame(part.parts[0]), hide_index=True, width="stretch")
             else:
                 draw(part.parts, slots)
     elif isinstance(part, parts.EffectCard):
@@ -300,6 +300,20 @@ def _as_shown(df: pl.DataFrame, units: dict[str, str | None]) -> pl.DataFrame:
         for name, unit in units.items()
         if name in df.columns
     )
+
+
+def plain_frame(df: pl.DataFrame):
+    """A table without column definitions (the published statistics' month by month): as it is
+    in English; in Finnish and Swedish whole numbers '12 345' and others with one decimal,
+    '6,2', as the language writes them (a Styler: the columns still sort by number)."""
+    if not _localized() or df.height * df.width > STYLER_CELLS:
+        return df
+    formats = {
+        name: _cell_format("persons" if dtype.is_integer() else None)
+        for name, dtype in df.schema.items()
+        if dtype.is_numeric()
+    }
+    return _styled(df, formats, df.columns) if formats else df
 
 
 def _cell_format(unit: str | None, *, signed: bool = False, percent: bool = False):
@@ -669,7 +683,8 @@ def national_context(month: str) -> None:
         "Persons in services or subsidised employment per 100 of the unemployed, in services "
         "or subsidised employment, for the whole country."
     )
-    st.caption(f":material/query_stats: {text}. {meaning} {act.credit}")
+    credit = published_charts.credit_text(act.credit)
+    st.caption(f":material/query_stats: {text}. {meaning} {credit}")
 
 
 # ---------------------------------------------------------------------------------------------

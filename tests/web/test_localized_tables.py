@@ -123,3 +123,38 @@ def shown_values(frame) -> dict[str, list[str]]:
     raw = frame.proto.arrow_data.styler.display_values
     df = dataframe_util.convert_arrow_bytes_to_pandas_df(raw)
     return {name: df[name].tolist() for name in df.columns}
+
+
+@pytest.mark.parametrize("lang", ["sv"], indirect=True)
+def test_a_table_without_column_definitions_reads_in_the_language(lang):
+    """The published statistics' month by month (a plain frame): whole numbers grouped, others
+    with one decimal (6.25, a tie, -> 6,3), text as it is; the values kept for sorting."""
+    df = pl.DataFrame(
+        {"Månad": ["mars 2024"], "Arbetslösa": [12345], "Arbetslöshetsgrad %": [6.25]}
+    )
+    cells = shown_cells(render.plain_frame(df))
+    assert cells == {
+        "Månad": ["mars 2024"],
+        "Arbetslösa": [f"12{NBSP}345"],
+        "Arbetslöshetsgrad %": ["6,3"],
+    }
+    assert render.plain_frame(df).data["Arbetslösa"].tolist() == [12345]
+
+
+@pytest.mark.parametrize("lang", ["en"], indirect=True)
+def test_a_table_without_column_definitions_is_as_before_in_english(lang):
+    df = pl.DataFrame({"Month": ["Mar 2024"], "Unemployed": [12345]})
+    assert render.plain_frame(df) is df
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"], indirect=True)
+def test_published_credits_in_the_language(lang):
+    from lib.figures.published_charts import credit_text
+    from lib.published.specs import TABLES
+
+    credit = credit_text(TABLES["12u4"].credit)
+    if lang == "sv":
+        assert credit.startswith("Källa: Statistikcentralen, StatFin, tabell 12u4")
+    else:
+        assert credit == TABLES["12u4"].credit  # the licence's words, as before
+    assert credit_text("A credit of another source") == "A credit of another source"
