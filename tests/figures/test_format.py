@@ -273,3 +273,15 @@ def test_settings_numbers_in_finnish_and_swedish(nordic, value, expected):
 
 def test_settings_numbers_in_english():
     assert format_general(22.5) == "22.5" and format_general(30.0) == "30"
+
+
+def test_effects_in_percentage_points_in_swedish(swedish):
+    """The Evaluation's estimates: two decimals, a comma, the catalogue's unit ('%-enh.'),
+    and the tooltip's interval with the language's 'till'."""
+    from lib.figures.evaluation_charts import _effect_text, format_pp
+
+    assert format_pp(0.72) == f"+0,72{NBSP}%-enh."
+    assert format_pp(-0.29) == f"-0,29{NBSP}%-enh."
+    assert _effect_text({"estimate": 1.2, "ci_low": 0.4, "ci_high": 2.0}) == (
+        f"+1,20{NBSP}%-enh. (+0,40{NBSP}%-enh. till +2,00{NBSP}%-enh.)"
+    )
