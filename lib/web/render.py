@@ -284,8 +284,9 @@ def _styled(df: pl.DataFrame, formats: dict, shown: list[str]):
 def _as_text(df: pl.DataFrame, formats: dict) -> pl.DataFrame:
     """The `formats` columns as their function's text (a large table: `STYLER_CELLS`).
 
-    Called here, not by Polars' map_elements, which may call it on a thread of its own, where
-    the session's language (a context variable) is not set."""
+    Called row by row here rather than through Polars' map_elements: a test once read English
+    from map_elements on a Swedish page (not reproduced since); here the text is surely made in
+    the session's context, where its language is set."""
     return df.with_columns(
         pl.Series(name, [fn(v) for v in df[name].to_list()], dtype=pl.String)
         for name, fn in _shown_as(formats).items()
