@@ -934,11 +934,21 @@ def area_table(
     base = {
         "area_name": st.column_config.TextColumn(t("table.area"), pinned=True),
         "trend": st.column_config.LineChartColumn(
-            t("table.trend"), help=t("table.help.trend", **trend_span), y_min=0, width=120
+            t("table.trend"),
+            help=t("table.help.trend", **trend_span),
+            y_min=0,
+            width=max(120, column_px(t("table.trend"))),  # the Finnish heading is longer
         ),
         "notes": st.column_config.TextColumn(t("table.notes")),
         "target_mark": st.column_config.TextColumn(
-            t("table.off_target"), help=t("table.help.off_target"), width=105
+            t("table.off_target"),
+            help=t("table.help.off_target"),
+            # as wide as its longest mark in the reader's language ('▲ yli tavoitevälin')
+            width=max(
+                105,
+                column_px(t("table.off_target")),
+                *(column_px(m) for m in shown["target_mark"] if m),
+            ),
         ),
     }
     helps = {"client_facing_fte": t("table.help.client_facing_fte")}

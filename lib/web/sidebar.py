@@ -154,11 +154,9 @@ def period_choice(state: FilterState, opts: FilterOptions) -> None:
         args=(presets,),
         help=t("filter.period.presets.help"),
     )
-    left, right = st.columns(2)
-    left.selectbox(
-        t("filter.period.from"), months, format_func=format_month, key=KEYS["month_from"]
-    )
-    right.selectbox(t("filter.period.to"), months, format_func=format_month, key=KEYS["month_to"])
+    # one under the other: side by side, half the sidebar cut Finnish months ('maalis 202')
+    st.selectbox(t("filter.period.from"), months, format_func=format_month, key=KEYS["month_from"])
+    st.selectbox(t("filter.period.to"), months, format_func=format_month, key=KEYS["month_to"])
 
 
 def _reset(opts: FilterOptions) -> None:
