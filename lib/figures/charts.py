@@ -809,8 +809,12 @@ def paired_bar_chart(
     rows = order or list(dict.fromkeys(data["label"].to_list()))
     names = set(data["series"].to_list())
     domain = [n for n in colors if n in names]
-    height = max(MIN_BAR_CHART_HEIGHT, bar_height * len(names) * len(rows) + 6 * len(rows))
-    shape = _paired_shape(unit, label_title or t("chart.name"), bool(ci), height + LEGEND_HEIGHT)
+    # The height as a step per row, not in pixels: with a fixed pixel height Vega-Lite drew two
+    # rows of paired bars (yOffset) as one hairline with the labels on top of each other (seen
+    # in Chromium on the Money page's costs); a step is each row's band, at least the minimum
+    # height over all rows.
+    step = max(bar_height * len(names) + 6, -(-MIN_BAR_CHART_HEIGHT // max(len(rows), 1)))
+    shape = _paired_shape(unit, label_title or t("chart.name"), bool(ci), step)
     return Spec(
         shape,
         {"data": data, "order": rows, "domain": domain, "colors": [colors[n] for n in domain]},
@@ -818,7 +822,7 @@ def paired_bar_chart(
 
 
 @shape
-def _paired_shape(unit, label_title, ci, height) -> alt.LayerChart:
+def _paired_shape(unit, label_title, ci, step) -> alt.LayerChart:
     data = alt.NamedData(name=slot("data"))
     y = alt.Y(
         "label:N",
@@ -852,7 +856,7 @@ def _paired_shape(unit, label_title, ci, height) -> alt.LayerChart:
             .mark_rule(color="#333333", strokeWidth=1)
             .encode(y=y, yOffset=offset, x="ci_low:Q", x2="ci_high:Q")
         )
-    return alt.layer(*layers, height=height)
+    return alt.layer(*layers, height=alt.Step(step))
 
 
 def legend_chart(items: list[tuple[str, str, bool]]) -> alt.LayerChart:

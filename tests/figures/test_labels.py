@@ -162,8 +162,20 @@ def test_one_areas_paired_bars_get_the_minimum_height():
         unit="%",
         colors={"Open": "#000"},
     ).to_dict(validate=True)
-    # 14 px x 1 series x 1 row + 6 = 20 -> the minimum 90, and the legend's 26
-    assert spec["height"] == 90 + charts.LEGEND_HEIGHT
+    # 14 px x 1 series + 6 = 20 px a row -> the minimum 90 over the one row; as a step per row,
+    # since a fixed pixel height drew paired bars as one hairline in Chromium
+    assert spec["height"] == {"step": 90}
+    two = charts.paired_bar_chart(
+        pl.DataFrame(
+            {"name": ["A", "A", "B", "B"], "kind": ["Open", "Sub"] * 2, "value": [2.0] * 4}
+        ),
+        label="name",
+        series="kind",
+        unit="%",
+        colors={"Open": "#000", "Sub": "#999"},
+    ).to_dict(validate=True)
+    # 14 x 2 series + 6 = 34 px a row, but 2 rows x 34 = 68 < 90: ceil(90 / 2) = 45 a row
+    assert two["height"] == {"step": 45}
 
 
 def test_the_explorers_bars_of_one_area_are_not_a_strip():
