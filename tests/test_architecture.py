@@ -286,3 +286,37 @@ def test_streamlit_s_security_settings_are_set():
     limit = config["server"]["maxUploadSize"]
     assert limit == SETTINGS_HELP["TRIALWATCH_UPLOAD_MB"][0] == Settings(db_url="").upload_mb
     assert config["client"]["showErrorDetails"] == "none"
+
+
+# Polars methods that call back into Python from Polars' own thread pool.
+PYTHON_CALLBACKS = {"map_elements", "map_batches", "map_groups", "map_rows", "rolling_map"}
+# Code that never runs in a server process: the demo generator (`trialwatch demo`) and the CLI.
+CALLBACKS_ALLOWED = ("lib/register/demo.py", "lib/cli/")
+
+
+def _python_callbacks(source: str) -> list[int]:
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and node.attr in PYTHON_CALLBACKS
+    ]
+
+
+@pytest.mark.parametrize("path", [*LIB, *PAGES, *FRAME], ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_python_callbacks_inside_polars_queries(path: Path):
+    """A Polars query that calls Python (map_elements, map_batches, ...) runs the callback on a
+    Polars pool thread, which must take the GIL; a session thread holding the GIL in a Polars
+    call that waits for the pool (pickling a cached frame, a rechunk) then waits for ever. Ten
+    sessions deadlocked one server so (the benchmark's `sessions` phase, gdb's stacks: the
+    pool's two threads in PythonUdfExpression waiting for the GIL, a session thread in
+    serialize_binary waiting for the pool). Texts are made on the session's thread
+    (lib/figures/format.texts); months are indexed by expressions (months.month_index_expr)."""
+    rel = str(path.relative_to(ROOT))
+    if rel.startswith(CALLBACKS_ALLOWED):
+        return
+    assert _python_callbacks(path.read_text()) == []
+
+
+def test_the_callback_rule_finds_a_planted_callback():
+    planted = 'df.with_columns(pl.col("month").map_elements(str, return_dtype=pl.String))'
+    assert _python_callbacks(planted) == [1]

@@ -109,9 +109,9 @@ def first_day_iso_expr(label: pl.Expr) -> pl.Expr:
     return pl.format("{}-01", label)
 
 
-def month_index_series(labels: pl.Series) -> pl.Series:
-    """The indexes of a Series of 'YYYY-MM' labels (Int32)."""
-    parts = labels.str.split_exact("-", 1)
+def month_index_expr(label: pl.Expr) -> pl.Expr:
+    """The Int32 index of a 'YYYY-MM' label expression ('2021-03' -> 24254)."""
+    parts = label.str.split_exact("-", 1)
     year = parts.struct.field("field_0").cast(pl.Int32)
     month = parts.struct.field("field_1").cast(pl.Int32)
-    return year * 12 + month - 1
+    return (year * 12 + month - 1).cast(pl.Int32)

@@ -28,7 +28,7 @@ from lib.engine.disclosure import key_for, record_keys
 from lib.engine.months import (
     last_date,
     last_day_expr,
-    month_index_series,
+    month_index_expr,
     month_of_date,
     month_of_day_expr,
 )
@@ -517,7 +517,7 @@ def build_snapshot(extract: Extract) -> Snapshot:
             .join(pid_map, on="person_id", how="inner")
             .select(
                 "pid",
-                midx=pl.col("month").map_batches(month_index_series, return_dtype=pl.Int32),
+                midx=month_index_expr(pl.col("month")),
                 coaching_contacts=pl.col("coaching_contacts").cast(pl.Int32),
             )
         )
@@ -542,7 +542,7 @@ def build_snapshot(extract: Extract) -> Snapshot:
     staff = (
         f["staff_months"].select(
             "municipality_code",
-            midx=pl.col("month").map_batches(month_index_series, return_dtype=pl.Int32),
+            midx=month_index_expr(pl.col("month")),
             role="role",
             origin="origin",
             fte="fte",
@@ -562,7 +562,7 @@ def build_snapshot(extract: Extract) -> Snapshot:
     if "employer_contacts" in f:
         employer = f["employer_contacts"].select(
             "municipality_code",
-            midx=pl.col("month").map_batches(month_index_series, return_dtype=pl.Int32),
+            midx=month_index_expr(pl.col("month")),
             employer_contacts="employer_contacts",
         )
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 import altair as alt
 import polars as pl
 
-from lib.engine.months import first_day_iso, month_index
-from lib.figures.format import axis_title, format_month, format_number, format_value
+from lib.engine.months import first_day_iso, first_day_iso_expr, month_index
+from lib.figures.format import axis_title, format_month, format_number, format_value, texts
 from lib.figures.i18n import current_language, t
 
 TRIAL_START_MONTH = "2021-03"  # the Finnish municipal employment trials began on 1 March 2021
@@ -238,8 +238,8 @@ def _plot_frame(df: pl.DataFrame, unit: str, value: str, series: str | None) -> 
         pl.col("suppressed").fill_null(False) if "suppressed" in df.columns else pl.lit(False)
     )
     cols = [
-        pl.col("month").map_elements(first_day_iso, return_dtype=pl.String).alias("date"),
-        pl.col("month").map_elements(format_month, return_dtype=pl.String).alias("month_text"),
+        first_day_iso_expr(pl.col("month")).alias("date"),
+        texts(df["month"], format_month, "month_text"),
         pl.col(value).cast(pl.Float64).alias("value"),
     ]
     if series:

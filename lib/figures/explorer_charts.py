@@ -24,7 +24,7 @@ from lib.figures.charts import (
     area_colors,
     trend_chart,
 )
-from lib.figures.format import axis_title, decimals_for, format_month, format_number
+from lib.figures.format import axis_title, decimals_for, format_month, format_number, texts
 from lib.figures.i18n import N_, t
 
 # The keys `t(f"explorer.dim.{dim}")` computes, written out for the catalogue's extraction.
@@ -146,12 +146,10 @@ def _lines(df: pl.DataFrame, time_dim: str, series: str | None, ctx: PageContext
     else:
         period = pl.col(time_dim).cast(pl.String).alias("period")
         x = alt.X("period:O", title=_dim_title(time_dim), axis=alt.Axis(labelAngle=0))
-    data = df.with_columns(period, pl.col("value").cast(pl.Float64), *_value_text(unit))
+    data = df.with_columns(period, pl.col("value").cast(pl.Float64), *_value_text(df, unit))
     tooltip = [alt.Tooltip(f"{label_of(time_dim)}:N", title=_dim_title(time_dim))]
     if time_dim == "month":
-        data = data.with_columns(
-            pl.col("month").map_elements(format_month, return_dtype=pl.String).alias("month_text")
-        )
+        data = data.with_columns(texts(data["month"], format_month, "month_text"))
         tooltip = [alt.Tooltip("month_text:N", title=_dim_title(time_dim))]
     if series_col:
         tooltip.append(alt.Tooltip(f"{series_col}:N", title=_dim_title(series)))
@@ -190,7 +188,7 @@ def _bars(df: pl.DataFrame, dim: str, unit: str) -> alt.LayerChart:
     data = df.with_columns(
         pl.col(col).cast(pl.String).alias("label"),
         pl.col("value").cast(pl.Float64),
-        *_value_text(unit),
+        *_value_text(df, unit),
     )
     ranked = data if dim in TIME_DIMS else data.sort("value", descending=True, nulls_last=True)
     order = list(dict.fromkeys(ranked["label"].to_list()))
@@ -219,7 +217,7 @@ def _heatmap(df: pl.DataFrame, row_dim: str, col_dim: str, unit: str) -> alt.Lay
         pl.col(rc).cast(pl.String).alias("r"),
         pl.col(cc).cast(pl.String).alias("c"),
         pl.col("value").cast(pl.Float64),
-        *_value_text(unit),
+        *_value_text(df, unit),
     ).with_columns(dark=pl.col("value") > 0.6 * pl.col("value").max())
     rows = list(dict.fromkeys(data["r"].to_list()))
     cols = list(dict.fromkeys(data["c"].to_list()))
@@ -393,12 +391,11 @@ def _y_axis(unit: str) -> alt.Axis:
     return alt.Axis(format=_fmt(unit), tickCount=5, titleFontWeight="normal")
 
 
-def _value_text(unit: str) -> list[pl.Expr]:
-    """value_text (words, for tooltips) and tile_text (the pivot's symbols, in heat maps)."""
+def _value_text(df: pl.DataFrame, unit: str) -> list[pl.Expr]:
+    """value_text (words, for tooltips) and tile_text (the pivot's symbols, in heat maps) of
+    df's rows."""
     supp = pl.col("suppressed").fill_null(False)
-    number = pl.col("value").map_elements(
-        lambda v: format_number(v, value_decimals(v, unit)), return_dtype=pl.String
-    )
+    number = pl.lit(texts(df["value"], lambda v: format_number(v, value_decimals(v, unit))))
     return [
         pl.when(supp)
         .then(pl.lit(t("chart.suppressed")))

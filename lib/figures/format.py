@@ -16,8 +16,11 @@ import datetime as dt
 import functools
 import math
 import unicodedata
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
+import polars as pl
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
@@ -357,3 +360,22 @@ def column_px(label: str) -> int:
     their heading (numbers, months, flags), which the table would otherwise size to the
     values and cut the heading ('Clients / F')."""
     return max(MIN_COLUMN_PX, text_px(label) + HEADER_EXTRA_PX)
+
+
+def texts(values: pl.Series, fn: Callable[[Any], str], name: str | None = None) -> pl.Series:
+    """`fn` of every value as a String Series (null stays null), each distinct value once.
+
+    Made here, on the session's thread, never by Polars' `map_elements` or `map_batches`: their
+    callback runs on a Polars pool thread, which must take the GIL, and another session's
+    thread may hold the GIL in a Polars call that waits for that pool. Ten sessions on one
+    server deadlocked so (tests/test_architecture.py keeps Python callbacks out of queries)."""
+    seen: dict[Any, str] = {}
+    out = []
+    for v in values.to_list():
+        if v is None:
+            out.append(None)
+        else:
+            if v not in seen:
+                seen[v] = fn(v)
+            out.append(seen[v])
+    return pl.Series(name or values.name, out, dtype=pl.String)

@@ -8,7 +8,7 @@ import altair as alt
 import polars as pl
 
 from lib.engine.months import first_day_iso, first_day_iso_expr
-from lib.figures.format import format_general, format_month, format_value
+from lib.figures.format import format_general, format_month, format_value, texts
 from lib.figures.i18n import N_, t
 from lib.published.specs import TABLES
 
@@ -94,10 +94,9 @@ def _long_for_chart(frame: pl.DataFrame, series: dict[str, str], unit: str) -> p
     data = pl.concat(parts)
     return data.with_columns(
         first_day_iso_expr(pl.col("month")).alias("date"),
-        pl.col("month").map_elements(format_month, return_dtype=pl.String).alias("month_text"),
-        pl.col("value").map_elements(lambda v: format_value(v, unit), return_dtype=pl.String)
-        .alias("value_text"),
-    )  # fmt: skip
+        texts(data["month"], format_month, "month_text"),
+        texts(data["value"], lambda v: format_value(v, unit), "value_text"),
+    )
 
 
 def _tooltip(value_title: str) -> list[alt.Tooltip]:
@@ -201,6 +200,4 @@ def table_for_display(frame: pl.DataFrame, *, scale: float | None = None) -> pl.
         cols["empty_cells"] = t("Empty municipal cells")
     present = [c for c in cols if c in frame.columns]
     out = frame.select(present).sort("month", descending=True)
-    return out.with_columns(
-        pl.col("month").map_elements(format_month, return_dtype=pl.String)
-    ).rename({c: cols[c] for c in present})
+    return out.with_columns(texts(out["month"], format_month)).rename({c: cols[c] for c in present})

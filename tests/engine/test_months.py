@@ -19,7 +19,7 @@ from lib.engine.months import (
     last_date,
     last_day_expr,
     month_index,
-    month_index_series,
+    month_index_expr,
     month_label,
     month_label_expr,
     month_label_of_date,
@@ -107,8 +107,11 @@ def test_expressions_agree_with_the_scalar_rules():
     assert firsts.to_series().to_list() == ["2020-12-01", "2021-01-01", "2021-02-01"]
 
 
-def test_index_series_of_labels():
-    got = month_index_series(pl.Series("month", ["2020-12", "2021-01"]))
+def test_index_of_labels_as_an_expression():
+    # 2020 * 12 + 12 - 1 = 24251; January 2021 the next; a null label stays null
+    got = pl.DataFrame({"month": ["2020-12", "2021-01", None]}).select(
+        month_index_expr(pl.col("month"))
+    )
     assert_series_equal(
-        got, pl.Series("field_0", [24251, 24252], dtype=pl.Int32), check_names=False
+        got.to_series(), pl.Series("m", [24251, 24252, None], dtype=pl.Int32), check_names=False
     )

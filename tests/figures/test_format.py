@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 import pytest
 
 from lib.figures import i18n
@@ -24,6 +25,7 @@ from lib.figures.format import (
     number_symbols,
     suppressed_footnote,
     table_text,
+    texts,
 )
 
 
@@ -285,3 +287,22 @@ def test_effects_in_percentage_points_in_swedish(swedish):
     assert _effect_text({"estimate": 1.2, "ci_low": 0.4, "ci_high": 2.0}) == (
         f"+1,20{NBSP}%-enh. (+0,40{NBSP}%-enh. till +2,00{NBSP}%-enh.)"
     )
+
+
+def test_texts_of_a_column_null_stays_null_and_each_value_is_made_once():
+    calls = []
+
+    def text(v):
+        calls.append(v)
+        return f"<{v}>"
+
+    got = texts(pl.Series("month", ["2024-06", None, "2024-06", "2024-07"]), text)
+    assert got.name == "month" and got.dtype == pl.String
+    assert got.to_list() == ["<2024-06>", None, "<2024-06>", "<2024-07>"]
+    assert calls == ["2024-06", "2024-07"]
+    token = i18n._LANGUAGE.set("fi")
+    try:
+        months = texts(pl.Series(["2024-06"]), format_month, "month_text")
+    finally:
+        i18n._LANGUAGE.reset(token)
+    assert months.name == "month_text" and months.to_list() == [f"kesä{NBSP}2024"]
