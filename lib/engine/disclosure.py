@@ -126,12 +126,18 @@ def noise_of(n: int, key: int) -> int:
     return noise[(min(n, top) - 1) * KEY_RANGE + key % KEY_RANGE] if n > 0 else 0
 
 
+@functools.cache
+def _noise_series() -> pl.Series:
+    """_lookup's noise as a Series, to be gathered from (a lookup by position, not a map)."""
+    return pl.Series("noise", _lookup()[1], dtype=pl.Int64)
+
+
 def perturbed(count: pl.Expr, key: pl.Expr) -> pl.Expr:
     """The perturbed count: count + the table's noise for (count, key); zero stays zero."""
-    top, noise = _lookup()
+    top, _ = _lookup()
     n = count.round(0).cast(pl.Int64)
     idx = (n.clip(1, top) - 1) * KEY_RANGE + key.cast(pl.Int64) % KEY_RANGE
-    e = idx.replace_strict(list(range(len(noise))), noise, return_dtype=pl.Int64)
+    e = pl.lit(_noise_series()).gather(idx)
     return pl.when(n > 0).then(n + e).otherwise(pl.lit(0, dtype=pl.Int64))
 
 

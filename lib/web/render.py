@@ -297,10 +297,18 @@ def _as_shown(df: pl.DataFrame, units: dict[str, str | None]) -> pl.DataFrame:
     """An English table's number columns (name -> unit) with a value that rounds to zero made
     0.0: Streamlit's printf formats would write -0.04 and -0.0 as '-0.0'."""
     return df.with_columns(
-        pl.Series(name, [table_value(v, unit) for v in df[name].to_list()], dtype=pl.Float64)
-        for name, unit in units.items()
-        if name in df.columns
+        _shown_column(df[name], unit) for name, unit in units.items() if name in df.columns
     )
+
+
+def _shown_column(values: pl.Series, unit: str | None) -> pl.Series:
+    """`table_value` of every value (NaN as null). Only a value under one unit of the last
+    shown decimal can round to zero, so only those few go through table_value's Decimal."""
+    out = values.cast(pl.Float64).fill_nan(None)
+    near = (out.abs() < 10.0 ** -table_decimals(unit)).fill_null(False).arg_true()
+    if len(near):
+        out = out.scatter(near, [table_value(v, unit) for v in out.gather(near).to_list()])
+    return out
 
 
 def plain_frame(df: pl.DataFrame):

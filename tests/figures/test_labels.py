@@ -95,6 +95,19 @@ def test_a_table_never_gets_a_negative_zero_for_its_printf():
     assert table_text(-0.04, "%", lang="en") == "0.0"
 
 
+def test_a_table_column_is_shown_as_table_value_shows_each_cell():
+    from lib.web.render import _shown_column
+
+    # the same cells one by one and as a column (only |v| < 0.1 go through the Decimal):
+    # -0.04 -> 0.0; -0.05 a tie beyond it, kept; NaN -> null; 12.3 and -1.26 kept
+    cells = [-0.04, 12.3, float("nan"), -0.05, None, -1.26, 0.049]
+    got = _shown_column(pl.Series("rate", cells), "%").to_list()
+    assert got == [0.0, 12.3, None, -0.05, None, -1.26, 0.0]
+    assert got == [table_value(v if v == v else None, "%") for v in cells]
+    # persons have no decimal: -0.4 -> 0.0, -0.6 kept (it rounds to -1)
+    assert _shown_column(pl.Series([-0.4, -0.6, 3]), "persons").to_list() == [0.0, -0.6, 3.0]
+
+
 # --- percentage points under their own heading ---------------------------------------------------
 
 
