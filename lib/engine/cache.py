@@ -8,6 +8,7 @@ reuses the cached files.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import shutil
@@ -17,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from lib.engine.disclosure import key_for
-from lib.engine.snapshot import Snapshot, build_snapshot
+from lib.engine.snapshot import Derived, Snapshot, build_snapshot
 from lib.register.contract import Extract
 from lib.register.store import latest_batch, read_register
 from lib.settings import get_settings
@@ -25,6 +26,20 @@ from lib.settings import get_settings
 _LOCK = threading.Lock()
 _MEMORY: dict[str, tuple[str, Snapshot]] = {}
 _FORMAT = "3"  # bump when the snapshot's frames change shape
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A hash of the source of the layers that compute the snapshot and what is derived from
+    it (lib/register, lib/engine, lib/stats): derived tables written by other code are not
+    read (a changed indicator definition is never answered from an old file)."""
+    lib = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for layer in ("register", "engine", "stats"):
+        for path in sorted((lib / layer).rglob("*.py")):
+            h.update(path.relative_to(lib).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _cache_dir(db_url: str, content_hash: str) -> Path:
@@ -102,5 +117,7 @@ def snapshot_for(engine, db_url: str, *, extract: Extract | None = None) -> Snap
         if snap is None:
             snap = build_snapshot(extract if extract is not None else read_register(engine))
             save_snapshot(snap, folder)
+        # the derived tables: per code and secret (their record keys), beside the snapshot
+        snap.derived = Derived(folder.with_name(folder.name + "-derived"), code_fingerprint() + key)
         _MEMORY[db_url] = (key, snap)
         return snap

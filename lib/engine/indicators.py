@@ -915,7 +915,7 @@ def _per_municipality(snap: Snapshot, ind: Indicator, q: Query, other_by: list[s
             .with_columns(pl.col("municipality_code").cast(pl.String))
         )
 
-    return snap.aggregates.get(key, make)
+    return snap.aggregates.get(key, lambda: snap.on_disk(("per municipality", *key), make))
 
 
 def _time_columns(midx: pl.Expr) -> dict[str, pl.Expr]:

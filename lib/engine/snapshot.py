@@ -17,10 +17,13 @@ arithmetic; an open end is `OPEN`. Months are held as an integer index `year * 1
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 import polars as pl
 
@@ -104,6 +107,55 @@ class Kept:
         return len(self._items)
 
 
+class Derived:
+    """Tables derived from one snapshot kept as Parquet files in a folder beside it (see
+    lib/engine/cache.py), so that a restarted server reads them in milliseconds rather than
+    scanning twenty million person-months again (and without the memory such a scan takes).
+
+    A file is named by a hash of its key and of `tag`, which names everything the table
+    depends on besides the snapshot's own frames: the code that computes it and the
+    disclosure secret (the record keys and the key sums under them). Written atomically (a
+    reader never sees half a file); a file that cannot be read is made again; the folder is
+    kept under `max_bytes`, the least recently used files dropped first."""
+
+    def __init__(self, folder: Path, tag: str, max_bytes: int = 512 * 2**20) -> None:
+        self.folder, self.tag, self.max_bytes = folder, tag, max_bytes
+
+    def path(self, key) -> Path:
+        name = hashlib.sha256(f"{self.tag}|{key!r}".encode()).hexdigest()[:32]
+        return self.folder / f"{name}.parquet"
+
+    def get(self, key, make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        """The table for `key`: read from its file, else made by `make()` and written."""
+        path = self.path(key)
+        if path.exists():
+            try:
+                table = pl.read_parquet(path)
+                os.utime(path)  # recently used
+                return table
+            except Exception:  # noqa: BLE001 -- a damaged file is made again, never trusted
+                pass
+        table = make()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
+            table.write_parquet(tmp)
+            os.replace(tmp, path)
+            self._prune()
+        except OSError:  # a full or read-only disk: the table is still returned
+            pass
+        return table
+
+    def _prune(self) -> None:
+        files = sorted(self.folder.glob("*.parquet"), key=lambda p: p.stat().st_mtime)
+        total = sum(p.stat().st_size for p in files)
+        for p in files[:-1]:
+            if total <= self.max_bytes:
+                break
+            total -= p.stat().st_size
+            p.unlink(missing_ok=True)
+
+
 @dataclass
 class Snapshot:
     """The analytic representation of one loaded extract."""
@@ -138,6 +190,14 @@ class Snapshot:
     # them when a new extract is loaded). Not an init field, so a snapshot made with
     # dataclasses.replace() starts with an empty store of its own.
     aggregates: Kept = field(default_factory=Kept, init=False, repr=False, compare=False)
+    # Where derived tables are kept on disk (lib/engine/cache.py sets it for a cached snapshot;
+    # None: made in memory only, as for a snapshot a test builds).
+    derived: Derived | None = field(default=None, init=False, repr=False, compare=False)
+
+    def on_disk(self, key, make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        """The derived table for `key`, read from this snapshot's folder of derived tables when
+        it has one and the table was made before (by this process or an earlier one)."""
+        return make() if self.derived is None else self.derived.get(key, make)
 
     def record_keys(self) -> pl.Series:
         """Each person's record key (Int64, 0..255), indexed by pid: computed once per snapshot
@@ -148,7 +208,8 @@ class Snapshot:
                 return pl.DataFrame({"rkey": [0] * self.persons.height}, schema={"rkey": pl.Int64})
             return record_keys(self.persons["person_id"], self.disclosure_key).to_frame()
 
-        return self.aggregates.get(("record_keys",), make)["rkey"]
+        key = ("record_keys",)
+        return self.aggregates.get(key, lambda: self.on_disk(key, make))["rkey"]
 
     @property
     def months(self) -> list[int]:

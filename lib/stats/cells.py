@@ -68,7 +68,8 @@ _CUBES = PerSnapshot(kept=4)
 def exit_cube(snap: Snapshot, youth_age: int) -> pl.DataFrame:
     """The at-risk person-months summed by CUBE_KEYS (see the module docstring), kept per
     snapshot and youth limit."""
-    return _CUBES.get(snap, ("exit cube", youth_age), lambda: _exit_cube(snap, youth_age))
+    key = ("exit cube", youth_age)
+    return _CUBES.get(snap, key, lambda: snap.on_disk(key, lambda: _exit_cube(snap, youth_age)))
 
 
 def _exit_cube(snap: Snapshot, youth_age: int) -> pl.DataFrame:

@@ -553,7 +553,10 @@ def _run(
         # kept by no one: the model and the results made from it are)
         if cube is not None:
             return cells_of(None)
-        return _KEPT.get(snap, (*source, "cells", calendar), lambda: cells_of(None))
+        key = (*source, "cells", calendar)
+        return _KEPT.get(
+            snap, key, lambda: snap.on_disk(("expected", *key), lambda: cells_of(None))
+        )
 
     if group is None:  # the evaluated cells are a subset of all
         ev_cells = all_cells().filter(in_period).join(geo, on="municipality_code", how="left")
@@ -711,10 +714,13 @@ def expected_placement(
     if min_rated is None:
         min_rated = MIN_RATED_PROVIDER if "provider_id" in dims else 0
     calendar = _check_calendar(calendar)
+    key = ("placement", days, service_type, "rows")
     coded = _KEPT.get(
         snap,
-        ("placement", days, service_type, "rows"),
-        lambda: _placement_coded(snap, days, service_type),
+        key,
+        lambda: snap.on_disk(
+            ("expected", *key), lambda: _placement_coded(snap, days, service_type)
+        ),
     )
     out = _run(
         snap,

@@ -179,8 +179,9 @@ def peers(
     perturbed by their cell keys (lib/engine/disclosure.py), as the unemployed indicator's are;
     the distances use the exact features (a distance is not a count and discloses none).
     """
+    key = ("features", month, window)
     feats = _FEATURES.get(
-        snap, ("features", month, window), lambda: municipality_features(snap, month, window)
+        snap, key, lambda: snap.on_disk(key, lambda: municipality_features(snap, month, window))
     )
     out = nearest(feats, municipality_code, n, region_weight, among)
     if min_count > 0:  # the register figures shown: from the perturbed person-months

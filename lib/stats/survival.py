@@ -329,7 +329,8 @@ def _followed(snap: Snapshot, start: str) -> pl.DataFrame:
 
 def followed(snap: Snapshot, start: str) -> pl.DataFrame:
     """`_followed`, kept per snapshot and start (see _FOLLOWED)."""
-    return _FOLLOWED.get(snap, ("followed", start), lambda: _followed(snap, start))
+    key = ("followed", start)
+    return _FOLLOWED.get(snap, key, lambda: snap.on_disk(key, lambda: _followed(snap, start)))
 
 
 def follow_up(
