@@ -30,7 +30,7 @@ fi
 
 # --locked: install exactly uv.lock, and fail loudly if pyproject.toml changed without
 # `uv lock` being re-run (so an added dependency can't be silently missing).
-"${uv[@]}" sync --quiet --locked --extra test
+"${uv[@]}" sync --quiet --locked --extra test --compile-bytecode
 
 # The compiled gettext catalogues (.mo, not in git) from lib/figures/locale/*/LC_MESSAGES/*.po
 .venv/bin/python -m lib.figures.catalog compile >/dev/null
