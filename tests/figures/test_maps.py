@@ -409,3 +409,17 @@ def test_compare_map_marks_suppressed_municipalities(snap):
     (greys,) = layers_with(spec, "properties.status")
     status = {f["properties"]["code"]: f["properties"]["status"] for f in greys["data"]["values"]}
     assert status["005"] == status["091"] == "suppressed (< 5)"
+
+
+def test_every_layer_gets_its_features_inline_as_altair_would_write_them():
+    data, spec = hand_map()
+    assert "datasets" not in spec
+    for layer in spec["layer"]:
+        assert set(layer["data"]) == {"values"}  # no named data left for the browser to miss
+    by_kind = {tuple(sorted(layer["encoding"])): layer["data"]["values"] for layer in spec["layer"]}
+    assert data.values in by_kind.values() and data.lines in by_kind.values()
+    # the features are the map data's own, every shape once among values and greys
+    drawn = feature_codes(layers_with(spec, "properties.value")[0]) + feature_codes(
+        layers_with(spec, "properties.status")[0]
+    )
+    assert sorted(drawn) == sorted(SHAPES)
