@@ -25,7 +25,7 @@ from lib.settings import get_settings
 
 _LOCK = threading.Lock()
 _MEMORY: dict[str, tuple[str, Snapshot]] = {}
-_FORMAT = "3"  # bump when the snapshot's frames change shape
+_FORMAT = "4"  # bump when the snapshot's frames change shape
 
 
 @functools.cache

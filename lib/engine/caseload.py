@@ -48,7 +48,10 @@ def state_caseload_table(
     rows = snap.panel.filter(
         (pl.col("midx") == before) & (pl.col("organisation") == "state")
     ).with_columns(age_band=age_band_expr())
-    rows = keyed(cohort.apply(rows).select("pid", "municipality_code"), snap.record_keys())
+    rows = keyed(
+        cohort.apply(rows).select("pid", pl.col("municipality_code").cast(pl.String)),
+        snap.record_keys(),
+    )
     membership = pl.DataFrame(
         [(i, u, m) for i, (u, ms) in enumerate(units) for m in ms],
         schema={"order": pl.Int64, "unit": pl.String, "municipality_code": pl.String},

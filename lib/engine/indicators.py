@@ -784,6 +784,7 @@ def _staff_rows(snap: Snapshot, ind: Indicator) -> pl.DataFrame:
         .with_columns(rkey=pl.lit(snap.record_keys()).gather(pl.col("pid")))
         .group_by("municipality_code", "midx")
         .agg(num=pl.len().cast(pl.Float64), nk=pl.col("rkey").sum())
+        .with_columns(pl.col("municipality_code").cast(pl.String))  # the panel's: categorical
     )
     return fte.join(
         caseload, on=["municipality_code", "midx"], how="full", coalesce=True

@@ -639,7 +639,7 @@ def build_snapshot(extract: Extract) -> Snapshot:
         status=status,
         unemp=unemp,
         activation=activation,
-        panel=panel,
+        panel=panel.with_columns(pl.col("municipality_code").cast(pl.Categorical)),
         events=events,
         episodes=episodes,
         staff=staff,

@@ -97,6 +97,7 @@ def _exit_cube(snap: Snapshot, youth_age: int) -> pl.DataFrame:
             k=pl.col("rkey").sum(),
             yk=(pl.col("rkey") * y).sum(),
         )  # fmt: skip
+        .with_columns(pl.col("municipality_code").cast(pl.String))  # the panel's: categorical
         .collect()
     )
 

@@ -113,7 +113,10 @@ def _finish_cells(snap: Snapshot, summed: pl.DataFrame) -> pl.DataFrame:
     floats over the cells in their order) is the same to the last bit."""
     return (
         summed.with_columns(
-            pl.col("n").cast(pl.Int64), pl.col("y").cast(pl.Int64), pl.col("k").cast(pl.Int64)
+            pl.col("municipality_code").cast(pl.String),  # the panel's is categorical
+            pl.col("n").cast(pl.Int64),
+            pl.col("y").cast(pl.Int64),
+            pl.col("k").cast(pl.Int64),
         )
         .join(
             snap.municipalities.select("municipality_code", "trial_area_id"),

@@ -585,7 +585,10 @@ def _exit_lazy(snap: Snapshot) -> pl.LazyFrame:
     return (
         snap.panel.lazy()
         .filter((pl.col("status") == "unemployed") & (pl.col("midx") + 1 <= snap.last_month))
-        .with_columns(midx=pl.col("midx") + 1)
+        .with_columns(
+            pl.col("municipality_code").cast(pl.String),  # the panel's is categorical
+            midx=pl.col("midx") + 1,
+        )
         .with_columns(
             y=pl.col("employed_next").cast(pl.Int32),
             age_band=_age_code(),

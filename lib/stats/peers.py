@@ -76,6 +76,7 @@ def municipality_features(
             _ltk=pl.col("rkey").filter(pl.col("long_term")).sum(),
             _frk=pl.col("rkey").filter(pl.col("foreign")).sum(),
         )
+        .with_columns(pl.col("municipality_code").cast(pl.String))  # the panel's: categorical
     )
     muni = snap.municipalities.select(
         "municipality_code", "name", "region", "trial_area_id", "trial_or_comparison", "population"
