@@ -661,19 +661,9 @@ LIMITED: dict[str, Callable] = {
 }
 
 
-# The figures whose last argument is their disclosure threshold.
-MIN_COUNT_LAST = (
-    "effect",
-    "event_study",
-    "placement_effect",
-    "survival",
-    "peers",
-    "expected_exit",
-    "expected_placement",
-    "state_caseload",
-    "state_caseload_table",
-    "provider_ratings",
-)
+# The figures whose last argument is their disclosure threshold: every kept statistic, and the
+# state caseload's tables (thresholded too, but read per page rather than kept).
+MIN_COUNT_LAST = (*KEPT_RESULTS, "state_caseload", "state_caseload_table")
 
 
 def read_figure(snap: Snapshot, viewer: Viewer, kind: str, *args):

@@ -204,6 +204,13 @@ def month_column() -> Column:
     return Column("month", t("chart.month"), "month", description=t("column.month"))
 
 
+def suppressed_column() -> Column:
+    """The flag of a row whose figure is not shown (the disclosure threshold)."""
+    return Column(
+        "suppressed", t("column.suppressed"), "flag", description=t("column.suppressed.help")
+    )
+
+
 def value_columns(indicator: str, *, label: str | None = None) -> list[Column]:
     """value [numerator, denominator] suppressed, described for the indicator."""
     ind = INDICATORS[indicator]
@@ -235,11 +242,7 @@ def value_columns(indicator: str, *, label: str | None = None) -> list[Column]:
                 shown=False,
             ),
         ]
-    cols.append(
-        Column(
-            "suppressed", t("column.suppressed"), "flag", description=t("column.suppressed.help")
-        )
-    )
+    cols.append(suppressed_column())
     return cols
 
 

@@ -19,7 +19,7 @@ import polars as pl
 from lib.engine.access import HEADLINE_INDICATORS, Reader, is_limited
 from lib.engine.indicators import INDICATORS, Query
 from lib.figures import charts, maps
-from lib.figures.blocks import Block, PageContext, caption, month_column
+from lib.figures.blocks import Block, PageContext, caption, month_column, suppressed_column
 from lib.figures.engine_texts import indicator_label as indicator_name
 from lib.figures.exports import Column
 from lib.figures.filters import NO_GEO, FilterOptions, region_label
@@ -716,11 +716,7 @@ def _value_columns(ind: str) -> list[Column]:
                 shown=False,
             ),
         ]
-    cols.append(
-        Column(
-            "suppressed", t("column.suppressed"), "flag", description=t("column.suppressed.help")
-        )
-    )
+    cols.append(suppressed_column())
     return cols
 
 

@@ -32,6 +32,7 @@ from lib.figures.blocks import (
     series_columns,
     side_label,
     sides_trend_chart,
+    suppressed_column,
     unavailable_block,
 )
 from lib.figures.engine_texts import error_text
@@ -178,12 +179,6 @@ def _count(key: str, label: str, **kw) -> Column:
     return Column(key, label, "number", "persons", **kw)
 
 
-def _suppressed_column() -> Column:
-    return Column(
-        "suppressed", t("column.suppressed"), "flag", description=t("column.suppressed.help")
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Spending
 
@@ -206,7 +201,7 @@ def spending_month_block(ctx: PageContext) -> Block:
             month_column(),
             *series_columns(label=t("chart.series")),
             _eur("value", t("money.paid"), description=t("money.paid.help")),
-            _suppressed_column(),
+            suppressed_column(),
         ),
         chart=chart,
         caption=caption(ctx, "EUR", t("money.month.caption")),
@@ -248,7 +243,7 @@ def spending_area_block(ctx: PageContext) -> Block:
             Column("trial_area_id", t("column.trial_area_id"), "code", shown=False),
             Column("area_name", t("chart.area"), "text"),
             _eur("value", t("money.paid"), description=t("money.paid.help")),
-            _suppressed_column(),
+            suppressed_column(),
         ),
         chart=chart,
         caption=caption(ctx, "EUR", t("money.area.caption")),
@@ -322,7 +317,7 @@ def costs_block(ctx: PageContext) -> Block:
         columns=(
             *series_columns(label=t("chart.series")),
             *_cost_columns(),
-            _suppressed_column(),
+            suppressed_column(),
         ),
         chart=chart,
         caption=caption(ctx, "EUR", t("money.costs.caption")),
@@ -413,7 +408,7 @@ def providers_block(ctx: PageContext) -> Block:
                 "%",
                 description=t("placements.metric.open", d=DAYS),
             ),
-            _suppressed_column(),
+            suppressed_column(),
         ),
         chart=None,
         caption=caption(ctx, "EUR", t("money.providers.caption")),

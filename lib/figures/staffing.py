@@ -26,6 +26,7 @@ from lib.figures.blocks import (
     municipality_columns,
     not_applied_note,
     series_columns,
+    suppressed_column,
     unavailable_block,
     value_columns,
     with_names,
@@ -248,9 +249,7 @@ def _ratio_columns() -> list[Column]:
             "FTE",
             description=t("table.help.client_facing_fte"),
         ),
-        Column(
-            "suppressed", t("column.suppressed"), "flag", description=t("column.suppressed.help")
-        ),
+        suppressed_column(),
     ]
 
 
@@ -465,12 +464,7 @@ def contacts_per_client_block(ctx: PageContext) -> Block:
                 description=t("staffing.caseload.help"),
                 shown=False,
             ),
-            Column(
-                "suppressed",
-                t("column.suppressed"),
-                "flag",
-                description=t("column.suppressed.help"),
-            ),
+            suppressed_column(),
         ),
         chart=chart,
         caption=caption(ctx, "contacts per client", target[1]),
