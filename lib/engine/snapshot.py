@@ -120,6 +120,7 @@ class Derived:
 
     def __init__(self, folder: Path, tag: str, max_bytes: int = 512 * 2**20) -> None:
         self.folder, self.tag, self.max_bytes = folder, tag, max_bytes
+        self._bytes: int | None = None  # the folder's size as last counted, plus what was written
 
     def path(self, key) -> Path:
         name = hashlib.sha256(f"{self.tag}|{key!r}".encode()).hexdigest()[:32]
@@ -140,11 +141,22 @@ class Derived:
             self.folder.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
             table.write_parquet(tmp)
+            written = tmp.stat().st_size
             os.replace(tmp, path)
-            self._prune()
+            self._written(written)
         except OSError:  # a full or read-only disk: the table is still returned
             pass
         return table
+
+    def _written(self, size: int) -> None:
+        """Count a written file; the folder is listed only when it may be over its size (a
+        write is on a filter change's path: no listing of every file each time)."""
+        if self._bytes is None:
+            self._bytes = sum(p.stat().st_size for p in self.folder.glob("*.parquet"))
+        else:
+            self._bytes += size
+        if self._bytes > self.max_bytes:
+            self._prune()
 
     def _prune(self) -> None:
         files = sorted(self.folder.glob("*.parquet"), key=lambda p: p.stat().st_mtime)
@@ -154,6 +166,7 @@ class Derived:
                 break
             total -= p.stat().st_size
             p.unlink(missing_ok=True)
+        self._bytes = total
 
 
 @dataclass
